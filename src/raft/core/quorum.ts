@@ -10,9 +10,9 @@ export function quorumSize(n: number): number {
  * voter's value (a match index, an acked read round, ...). With no voters
  * there is no majority to wait for, so nothing constrains the result.
  */
-export function committedBy(voters: readonly NodeId[], valueOf: (id: NodeId) => Index): Index {
+export function committedBy(voters: readonly NodeId[], reached: (id: NodeId) => Index): Index {
   if (voters.length === 0) return Number.POSITIVE_INFINITY;
-  const values = voters.map(valueOf).sort((a, b) => b - a);
+  const values = voters.map(reached).sort((a, b) => b - a);
   return values[quorumSize(voters.length) - 1]!;
 }
 

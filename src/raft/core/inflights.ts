@@ -49,6 +49,11 @@ export class Inflights {
     }
   }
 
+  /** Forgets the oldest message: a heartbeat answer suggests it was lost, so let one more through. */
+  freeFirstOne(): void {
+    if (this.count > 0) this.freeLE(this.lastIndexes[this.head]!);
+  }
+
   full(): boolean {
     return this.count >= this.maxCount || (this.maxBytes > 0 && this.bytes >= this.maxBytes);
   }

@@ -26,6 +26,8 @@ export class RaftLog {
   unstableFrom: Index = 1;
   /** Highest index known to be durable on this server (and still in the log). */
   persisted: Index = 0;
+  /** Bumped whenever entries are removed from the end or the log is replaced by a snapshot. */
+  rewrites = 0;
 
   /** Builds the log of a server that restarts from durable state. */
   static restore(snapshot: Snapshot | null, entries: readonly Entry[], commit: Index): RaftLog {
@@ -148,6 +150,7 @@ export class RaftLog {
     if (first > this.lastIndex() + 1)
       throw new Error(`append at ${first} leaves a hole after ${this.lastIndex()}`);
     if (first <= this.lastIndex()) {
+      this.rewrites++;
       this.entries.length = first - this.offset - 1;
       this.unstableFrom = Math.min(this.unstableFrom, first);
       this.persisted = Math.min(this.persisted, first - 1);
@@ -211,6 +214,7 @@ export class RaftLog {
 
   /** Replaces the whole log by a snapshot received from the leader. */
   restoreSnapshot(snap: Snapshot): void {
+    this.rewrites++;
     this.entries = [];
     this.offset = snap.meta.index;
     this.offsetTerm = snap.meta.term;

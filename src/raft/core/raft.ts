@@ -62,6 +62,8 @@ export class Raft {
    * elect another leader before that lease has surely run out.
    */
   private bootLease = true;
+  /** Set once this leader sent TimeoutNow: the target may win without waiting for leases to run out. */
+  private leaseRevoked = false;
 
   constructor(
     readonly cfg: CoreConfig,
@@ -181,6 +183,7 @@ export class Raft {
     this.resetRandomizedTimeout();
     this.votes = new Map();
     this.leadTransferee = null;
+    this.leaseRevoked = false;
     this.prs.clear();
     this.readOnly.reset();
     this.readsBeforeCommit = [];
@@ -476,6 +479,8 @@ export class Raft {
         if (!pr) return;
         pr.recentActive = true;
         pr.probeSent = false;
+        // With a full window, an append may have been lost: free a slot so replication cannot stall.
+        if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
         if (pr.match < this.log.lastIndex()) this.maybeSendAppend(m.from, true);
         if (this.isVoter(m.from)) {
           this.readOnly.ack(m.from, m.seq);
@@ -515,9 +520,7 @@ export class Raft {
     if (this.maybeCommit()) this.bcastAppend();
     // Keep the pipe full: send whatever the window now allows.
     while (this.maybeSendAppend(m.from, false)) {}
-    if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) {
-      this.send({ type: 'timeoutNow', to: m.from, from: this.id, term: this.term });
-    }
+    if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) this.sendTimeoutNow(m.from);
   }
 
   // ---- replication -------------------------------------------------------
@@ -704,7 +707,7 @@ export class Raft {
 
   /** Whether the lease holds: no other leader can have been elected yet. */
   leaseValid(): boolean {
-    if (this.role !== 'leader' || !this.cfg.leaseReads) return false;
+    if (this.role !== 'leader' || !this.cfg.leaseReads || this.leaseRevoked) return false;
     const sentAt = this.readOnly.quorumSentAt(this.conf.voters, this.id);
     return sentAt !== undefined && this.ticks < sentAt + this.cfg.leaseTicks;
   }
@@ -733,11 +736,17 @@ export class Raft {
     this.leadTransferee = to;
     this.electionElapsed = 0;
     if (pr.match === this.log.lastIndex()) {
-      this.send({ type: 'timeoutNow', to, from: this.id, term: this.term });
+      this.sendTimeoutNow(to);
     } else {
       this.maybeSendAppend(to, true);
     }
     return true;
+  }
+
+  private sendTimeoutNow(to: NodeId): void {
+    // The target's votes bypass leases, so ours can no longer be trusted.
+    this.leaseRevoked = true;
+    this.send({ type: 'timeoutNow', to, from: this.id, term: this.term });
   }
 
   get transferee(): NodeId | null {

@@ -34,7 +34,9 @@ for (let seed = start; seed < start + seeds; seed++) {
     }
   }
   if ((seed - start + 1) % 500 === 0) {
-    process.stderr.write(`… ${seed - start + 1}/${seeds} seeds, ${failed} failed, ${((Date.now() - began) / 1000).toFixed(0)} s\n`);
+    process.stderr.write(
+      `… ${seed - start + 1}/${seeds} seeds, ${failed} failed, ${((Date.now() - began) / 1000).toFixed(0)} s\n`,
+    );
   }
 }
 console.log(`${passed} passed, ${failed} failed`);

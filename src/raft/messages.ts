@@ -90,6 +90,8 @@ export interface TimeoutNowMsg extends Envelope {
 export interface ReadIndexMsg extends Envelope {
   readonly type: 'readIndex';
   readonly ctx: string;
+  /** Whether the leader may answer from its lease; false forces a quorum round (`?consistent`). */
+  readonly lease: boolean;
 }
 
 export interface ReadIndexRespMsg extends Envelope {

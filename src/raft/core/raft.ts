@@ -55,7 +55,7 @@ export class Raft {
   private uncommittedBytes = 0;
   private readonly readOnly = new ReadOnly();
   /** Reads that arrived before this leader committed an entry of its own term. */
-  private readsBeforeCommit: { ctx: string; from: NodeId }[] = [];
+  private readsBeforeCommit: { ctx: string; from: NodeId; allowLease: boolean }[] = [];
   /**
    * True from boot until an election timeout passes: a restarted server may
    * have acknowledged a leader's lease before it crashed, so it must not help
@@ -64,6 +64,7 @@ export class Raft {
   private bootLease = true;
   /** Set once this leader sent TimeoutNow: the target may win without waiting for leases to run out. */
   private leaseRevoked = false;
+  private pendingBcast = false;
 
   constructor(
     readonly cfg: CoreConfig,
@@ -488,7 +489,7 @@ export class Raft {
         }
         return;
       case 'readIndex':
-        this.handleReadIndex(m.ctx, m.from);
+        this.handleReadIndex(m.ctx, m.from, m.lease);
         return;
       default:
         return;
@@ -533,7 +534,7 @@ export class Raft {
     if (committed && this.readsBeforeCommit.length > 0) {
       const reads = this.readsBeforeCommit;
       this.readsBeforeCommit = [];
-      for (const r of reads) this.handleReadIndex(r.ctx, r.from);
+      for (const r of reads) this.handleReadIndex(r.ctx, r.from, r.allowLease);
     }
     return committed;
   }
@@ -637,8 +638,20 @@ export class Raft {
     const refused = this.checkPropose(data.byteLength);
     if (refused) return refused;
     const index = this.appendEntries([{ kind: 'normal', data }]);
-    this.bcastAppend();
+    // Broadcast once per Ready, not once per proposal: one append per follower per batch.
+    this.pendingBcast = true;
     return { ok: true, index, term: this.term };
+  }
+
+  /** Sends the appends owed to proposals made since the last Ready. */
+  flushProposals(): void {
+    if (!this.pendingBcast) return;
+    this.pendingBcast = false;
+    if (this.role === 'leader') this.bcastAppend();
+  }
+
+  get hasPendingBcast(): boolean {
+    return this.pendingBcast;
   }
 
   proposeConfChange(change: ConfChange): ProposeResult {
@@ -657,7 +670,7 @@ export class Raft {
     }
     const index = this.appendEntries([{ kind: 'conf', data: encodeConfChange(change) }]);
     this.pendingConfIndex = index;
-    this.bcastAppend();
+    this.pendingBcast = true;
     return { ok: true, index, term: this.term };
   }
 
@@ -675,20 +688,20 @@ export class Raft {
    * ReadState with the same ctx (or never, if leadership is lost: the
    * driver times out and retries).
    */
-  readIndex(ctx: string): boolean {
+  readIndex(ctx: string, allowLease: boolean): boolean {
     if (this.role === 'leader') {
-      this.handleReadIndex(ctx, this.id);
+      this.handleReadIndex(ctx, this.id, allowLease);
       return true;
     }
     if (this.lead === null) return false;
-    this.send({ type: 'readIndex', to: this.lead, from: this.id, term: this.term, ctx });
+    this.send({ type: 'readIndex', to: this.lead, from: this.id, term: this.term, ctx, lease: allowLease });
     return true;
   }
 
-  private handleReadIndex(ctx: string, from: NodeId): void {
+  private handleReadIndex(ctx: string, from: NodeId, allowLease: boolean): void {
     if (this.log.term(this.log.committed) !== this.term) {
       // Until an entry of our term commits we do not know the true commit index.
-      this.readsBeforeCommit.push({ ctx, from });
+      this.readsBeforeCommit.push({ ctx, from, allowLease });
       return;
     }
     const index = this.log.committed;
@@ -696,7 +709,7 @@ export class Raft {
       this.answerRead({ ctx, from, index, seq: 0 });
       return;
     }
-    if (this.cfg.leaseReads && this.leaseValid()) {
+    if (allowLease && this.leaseValid()) {
       this.answerRead({ ctx, from, index, seq: 0 });
       return;
     }

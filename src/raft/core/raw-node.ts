@@ -131,8 +131,12 @@ export class RawNode {
     return this.raft.proposeConfChange(change);
   }
 
-  readIndex(ctx: string): boolean {
-    return this.raft.readIndex(ctx);
+  /**
+   * Asks for a read barrier; the answer comes as a ReadState with `ctx`.
+   * `allowLease` lets a leader holding a lease answer without a round.
+   */
+  readIndex(ctx: string, allowLease = true): boolean {
+    return this.raft.readIndex(ctx, allowLease);
   }
 
   transferLeadership(to: NodeId): boolean {
@@ -158,6 +162,7 @@ export class RawNode {
   hasReady(): boolean {
     const r = this.raft;
     return (
+      r.hasPendingBcast ||
       r.msgs.length > 0 ||
       r.readStates.length > 0 ||
       r.log.hasUnstable() ||
@@ -176,6 +181,7 @@ export class RawNode {
    */
   ready(): Ready {
     const r = this.raft;
+    r.flushProposals();
     const snapshot = r.log.pendingSnapshot;
     const entries = r.log.takeUnstable();
     const committedEntries = r.log.nextCommitted(r.cfg.maxApplyBytes);

@@ -77,7 +77,16 @@ export class SimCluster {
   private nextProposal = 0;
   private nextRead = 0;
   events = 0;
-  stats = { proposals: 0, acked: 0, dropped: 0, unknown: 0, reads: 0, elections: 0, snapshotsSent: 0, crashes: 0 };
+  stats = {
+    proposals: 0,
+    acked: 0,
+    dropped: 0,
+    unknown: 0,
+    reads: 0,
+    elections: 0,
+    snapshotsSent: 0,
+    crashes: 0,
+  };
 
   constructor(
     readonly rng: Rng,
@@ -232,7 +241,8 @@ export class SimCluster {
     const key = `${e.term}:${e.kind}:${decoder.decode(e.data)}`;
     const prev = this.appliedLog.get(e.index);
     if (prev === undefined) this.appliedLog.set(e.index, key);
-    else if (prev !== key) throw new InvariantError(`${n.id} applied ${key} at ${e.index}, others applied ${prev}`);
+    else if (prev !== key)
+      throw new InvariantError(`${n.id} applied ${key} at ${e.index}, others applied ${prev}`);
     if (e.kind === 'conf') {
       const change = decodeConfChange(e.data);
       // A removed server's id is never reused: it stays up but leaves the pool for good.
@@ -281,7 +291,8 @@ export class SimCluster {
 
   private send(from: SimNode, m: Message): void {
     // A pre-vote speaks of a term nobody has entered yet; every other message reveals a real one.
-    if (m.type !== 'preVote' && m.type !== 'preVoteResp') from.maxSentTerm = Math.max(from.maxSentTerm, m.term);
+    if (m.type !== 'preVote' && m.type !== 'preVoteResp')
+      from.maxSentTerm = Math.max(from.maxSentTerm, m.term);
     const to = this.nodes.get(m.to);
     const fromInc = from.incarnation;
     if (!to) return;
@@ -371,7 +382,9 @@ export class SimCluster {
     this.log(`${n.id} restarted`);
     this.boot(n);
     if (n.raw.raft.term < n.maxSentTerm) {
-      throw new InvariantError(`${n.id} restarted at term ${n.raw.raft.term} below revealed ${n.maxSentTerm}`);
+      throw new InvariantError(
+        `${n.id} restarted at term ${n.raw.raft.term} below revealed ${n.maxSentTerm}`,
+      );
     }
   }
 
@@ -383,7 +396,9 @@ export class SimCluster {
     for (const [id, a] of this.acked) {
       if (a.index > log.offset) {
         if (log.term(a.index) !== a.term) {
-          throw new InvariantError(`new leader ${leader.id} lacks acked ${id} at ${a.index} (term ${a.term})`);
+          throw new InvariantError(
+            `new leader ${leader.id} lacks acked ${id} at ${a.index} (term ${a.term})`,
+          );
         }
       } else if (!leader.machine.seen.has(id) && a.index <= leader.snapIndex) {
         throw new InvariantError(`new leader ${leader.id} snapshot lacks acked ${id}`);
@@ -413,7 +428,8 @@ export class SimCluster {
             `commit ${log.committed}; leader ${leader.id} t${leader.raw.raft.term} last ${last} conf ${JSON.stringify(conf)} sees ${JSON.stringify(pr)}`,
         );
       }
-      if (n.tracker.size > 0) throw new InvariantError(`liveness: ${n.id} has ${n.tracker.size} unresolved proposals`);
+      if (n.tracker.size > 0)
+        throw new InvariantError(`liveness: ${n.id} has ${n.tracker.size} unresolved proposals`);
       if (n.machine.ids.join(',') !== leader.machine.ids.join(',')) {
         throw new InvariantError(`${n.id} state differs from leader ${leader.id}`);
       }

@@ -14,7 +14,11 @@ type Write = (s: DiskState) => void;
  * durable too.
  */
 export class SimDisk {
-  private durable: DiskState = { hard: { term: 0, vote: null, commit: 0 }, snapshot: null, entries: new Map() };
+  private durable: DiskState = {
+    hard: { term: 0, vote: null, commit: 0 },
+    snapshot: null,
+    entries: new Map(),
+  };
   private volatile: Write[] = [];
 
   write(w: Write, sync: boolean): void {
@@ -27,7 +31,12 @@ export class SimDisk {
     this.volatile = [];
   }
 
-  saveReady(entries: readonly Entry[], hard: HardState | null, snapshot: Snapshot | null, sync: boolean): void {
+  saveReady(
+    entries: readonly Entry[],
+    hard: HardState | null,
+    snapshot: Snapshot | null,
+    sync: boolean,
+  ): void {
     this.write((s) => {
       if (snapshot) {
         s.entries.clear();

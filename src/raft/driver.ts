@@ -1,0 +1,498 @@
+import { randomInt } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { type CoreOptions, decodeConfChange, RawNode, type Ready, type Status } from './core/index.js';
+import { RaftError } from './errors.js';
+import type { Message } from './messages.js';
+import { ProposalTracker } from './proposals.js';
+import type { StateMachine } from './state-machine.js';
+import type { RaftStorage } from './storage/types.js';
+import type { PeerAddress, Transport } from './transport/types.js';
+import type { ConfChange, Entry, Index, NodeId, ReadState, Snapshot } from './types.js';
+
+export interface RaftNodeOptions<R> {
+  readonly id: NodeId;
+  readonly storage: RaftStorage;
+  readonly transport: Transport;
+  readonly stateMachine: StateMachine<R>;
+  /** Addresses of the other servers known at start (more are learned from membership changes). */
+  readonly peers?: ReadonlyMap<NodeId, PeerAddress>;
+  /** Founding voters of a new cluster; used only when the storage is empty. */
+  readonly bootstrap?: readonly NodeId[];
+  readonly logger: Logger;
+  /** Milliseconds per core tick (default 100). */
+  readonly tickMs?: number;
+  /** Take a snapshot every this many applied entries (default 10,000). */
+  readonly snapshotEvery?: number;
+  /** Entries kept in the log behind a snapshot for slow followers (default 5,000). */
+  readonly keepEntries?: number;
+  /** How long a proposal may wait for its entry to apply before it is reported unknown (default 10 s). */
+  readonly proposalTimeoutMs?: number;
+  /** How long a read barrier may wait (default 5 s). */
+  readonly readTimeoutMs?: number;
+  /** Apply at most this long before yielding to the event loop (default 10 ms). */
+  readonly applySliceMs?: number;
+  readonly core?: Partial<Omit<CoreOptions, 'id' | 'random'>>;
+}
+
+export interface ProposeOutcome<R> {
+  readonly index: Index;
+  readonly result: R;
+}
+
+interface ReadWaiter {
+  readonly resolve: (index: Index) => void;
+  readonly reject: (e: Error) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+const PEERS_META = 'peers';
+
+/**
+ * One Raft server: the pure core plus timers, disk and network. It runs the
+ * Ready loop (persist, send, apply, advance), one Ready at a time, so that
+ * everything proposed while a write is in flight shares the next fsync.
+ *
+ * Events: `leaderChanged` (leaderId | null), `applied` (index).
+ */
+export class RaftNode<R> extends EventEmitter {
+  readonly id: NodeId;
+  private raw!: RawNode;
+  private readonly storage: RaftStorage;
+  private readonly transport: Transport;
+  private readonly sm: StateMachine<R>;
+  private readonly log: Logger;
+  private readonly peers = new Map<NodeId, PeerAddress>();
+  private readonly proposals = new ProposalTracker<R>();
+  private readonly readWaiters = new Map<string, ReadWaiter>();
+  /** Reads whose index is known, waiting for the state machine to catch up. */
+  private readonly readsAwaitingApply: { index: Index; ctx: string }[] = [];
+  private readonly tickMs: number;
+  private readonly snapshotEvery: number;
+  private readonly keepEntries: number;
+  private readonly proposalTimeoutMs: number;
+  private readonly readTimeoutMs: number;
+  private readonly applySliceMs: number;
+  private ticker: NodeJS.Timeout | null = null;
+  private looping = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private stopped = true;
+  private snapshotting = false;
+  private lastSnapshotIndex: Index = 0;
+  private rewrites = 0;
+  private readSeq = 0;
+  private lastTickAt = 0;
+  private leaderId: NodeId | null = null;
+  private appliedIndex: Index = 0;
+  /** Counters for benchmarks and metrics. */
+  readonly stats = { readies: 0, syncedWrites: 0, entriesWritten: 0, applied: 0, lateTicks: 0 };
+
+  constructor(private readonly opts: RaftNodeOptions<R>) {
+    super();
+    this.id = opts.id;
+    this.storage = opts.storage;
+    this.transport = opts.transport;
+    this.sm = opts.stateMachine;
+    this.log = opts.logger;
+    this.tickMs = opts.tickMs ?? 100;
+    this.snapshotEvery = opts.snapshotEvery ?? 10_000;
+    this.keepEntries = opts.keepEntries ?? 5_000;
+    this.proposalTimeoutMs = opts.proposalTimeoutMs ?? 10_000;
+    this.readTimeoutMs = opts.readTimeoutMs ?? 5_000;
+    this.applySliceMs = opts.applySliceMs ?? 10;
+    for (const [id, addr] of opts.peers ?? []) this.peers.set(id, addr);
+  }
+
+  // ---- lifecycle ------------------------------------------------------------
+
+  async start(): Promise<void> {
+    await this.storage.open();
+    const state = await this.storage.load();
+    const stored = await this.storage.getMeta(PEERS_META);
+    if (stored) {
+      const known = JSON.parse(new TextDecoder().decode(stored)) as Record<NodeId, PeerAddress>;
+      for (const [id, addr] of Object.entries(known)) if (!this.peers.has(id)) this.peers.set(id, addr);
+    }
+    const coreOpts: CoreOptions = {
+      ...this.opts.core,
+      id: this.id,
+      random: () => randomInt(0, 2 ** 31) / 2 ** 31,
+    };
+    const empty = state.snapshot === null && state.entries.length === 0 && state.hardState.term === 0;
+    if (empty) {
+      this.raw = RawNode.create(coreOpts);
+      if (this.opts.bootstrap && this.opts.bootstrap.length > 0) this.raw.bootstrap(this.opts.bootstrap);
+    } else {
+      this.raw = RawNode.restart(coreOpts, state);
+      if (state.snapshot) {
+        this.sm.restore(state.snapshot.data);
+        this.lastSnapshotIndex = state.snapshot.meta.index;
+        this.appliedIndex = state.snapshot.meta.index;
+      }
+    }
+    this.rewrites = this.raw.raft.log.rewrites;
+    for (const [id, addr] of this.peers) if (id !== this.id) this.transport.setPeer(id, addr);
+    await this.transport.start({
+      onMessage: (m) => this.onMessage(m),
+      onUnreachable: (id) => {
+        this.raw.reportUnreachable(id);
+        this.schedule();
+      },
+      onSnapshotStatus: (id, ok) => {
+        this.raw.reportSnapshot(id, ok);
+        this.schedule();
+      },
+    });
+    this.stopped = false;
+    this.lastTickAt = performance.now();
+    this.ticker = setInterval(() => this.onTick(), this.tickMs);
+    this.log.info(
+      {
+        id: this.id,
+        term: state.hardState.term,
+        commit: state.hardState.commit,
+        entries: state.entries.length,
+      },
+      'raft node started',
+    );
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = null;
+    await this.loopDone;
+    this.proposals.abandonAll();
+    for (const [ctx, w] of this.readWaiters) {
+      clearTimeout(w.timer);
+      w.reject(new RaftError('RAFT_STOPPED', 'raft node stopped'));
+      this.readWaiters.delete(ctx);
+    }
+    await this.transport.close();
+    await this.storage.close();
+    this.log.info({ id: this.id }, 'raft node stopped');
+  }
+
+  // ---- inputs ---------------------------------------------------------------
+
+  private onTick(): void {
+    if (this.stopped) return;
+    const now = performance.now();
+    // A tick far behind schedule means the event loop was blocked: heartbeats are late too.
+    if (now - this.lastTickAt > 2 * this.tickMs) {
+      this.stats.lateTicks++;
+      this.log.warn(
+        { lateMs: Math.round(now - this.lastTickAt - this.tickMs) },
+        'raft tick late: event loop blocked',
+      );
+    }
+    this.lastTickAt = now;
+    this.raw.tick();
+    this.schedule();
+  }
+
+  private onMessage(m: Message): void {
+    if (this.stopped) return;
+    this.raw.step(m);
+    this.schedule();
+  }
+
+  /**
+   * Proposes a command. Resolves with the state machine's result once the
+   * entry is applied here; rejects with a RaftError whose code says whether
+   * the command may still take effect.
+   */
+  propose(command: Uint8Array): Promise<ProposeOutcome<R>> {
+    if (this.stopped) return Promise.reject(new RaftError('RAFT_STOPPED', 'raft node stopped'));
+    const r = this.raw.propose(command);
+    if (!r.ok) return Promise.reject(this.refusal(r.reason, r.detail));
+    this.schedule();
+    return this.track(r.index, r.term);
+  }
+
+  private track(index: Index, term: number): Promise<ProposeOutcome<R>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => this.proposals.abandon(index), this.proposalTimeoutMs);
+      this.proposals.add(index, term, (out) => {
+        clearTimeout(timer);
+        if (out.kind === 'applied') resolve({ index: out.index, result: out.result });
+        else if (out.kind === 'dropped')
+          reject(new RaftError('RAFT_DROPPED', 'entry was replaced before it committed'));
+        else
+          reject(
+            new RaftError('RAFT_UNKNOWN_OUTCOME', 'outcome unknown: the command may or may not have applied'),
+          );
+      });
+    });
+  }
+
+  private refusal(reason: string, detail?: string): RaftError {
+    switch (reason) {
+      case 'notLeader': {
+        const lead = this.raw.raft.lead;
+        return new RaftError(
+          'RAFT_NOT_LEADER',
+          lead ? `not the leader; the leader is ${lead}` : 'no cluster leader',
+          lead,
+          lead ? (this.peers.get(lead) ?? null) : null,
+        );
+      }
+      case 'invalidConf':
+      case 'confPending':
+        return new RaftError('RAFT_BAD_MEMBERSHIP', detail ?? 'another membership change is in progress');
+      case 'transferring':
+        return new RaftError('RAFT_DROPPED', 'leadership transfer in progress');
+      default:
+        return new RaftError('RAFT_DROPPED', 'too many uncommitted proposals');
+    }
+  }
+
+  /**
+   * Resolves with an index once the local state machine has applied at
+   * least every write acknowledged before this call: reads after it are
+   * linearizable. `lease` lets a leader holding a lease skip the quorum round.
+   */
+  readBarrier(lease = true): Promise<Index> {
+    if (this.stopped) return Promise.reject(new RaftError('RAFT_STOPPED', 'raft node stopped'));
+    const ctx = `${this.id}:${++this.readSeq}`;
+    if (!this.raw.readIndex(ctx, lease)) {
+      return Promise.reject(new RaftError('RAFT_NOT_LEADER', 'no cluster leader'));
+    }
+    this.schedule();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.readWaiters.delete(ctx);
+        reject(new RaftError('RAFT_READ_TIMEOUT', 'read barrier not confirmed by a quorum in time'));
+      }, this.readTimeoutMs);
+      this.readWaiters.set(ctx, { resolve, reject, timer });
+    });
+  }
+
+  // ---- membership -------------------------------------------------------------
+
+  /** Adds a non-voting member at `address`; resolves once the change is applied. */
+  async addLearner(id: NodeId, address: PeerAddress): Promise<Index> {
+    this.peers.set(id, address);
+    this.transport.setPeer(id, address);
+    await this.persistPeers();
+    return this.changeMembership({ type: 'addLearner', node: id });
+  }
+
+  promote(id: NodeId): Promise<Index> {
+    return this.changeMembership({ type: 'promote', node: id });
+  }
+
+  removeMember(id: NodeId): Promise<Index> {
+    return this.changeMembership({ type: 'remove', node: id });
+  }
+
+  private async changeMembership(change: ConfChange): Promise<Index> {
+    if (this.stopped) throw new RaftError('RAFT_STOPPED', 'raft node stopped');
+    const r = this.raw.proposeConfChange(change);
+    if (!r.ok) throw this.refusal(r.reason, r.detail);
+    this.schedule();
+    const out = await this.track(r.index, r.term);
+    return out.index;
+  }
+
+  /** Hands leadership to `to` (catching it up first); false if not possible now. */
+  transferLeadership(to: NodeId): boolean {
+    const ok = this.raw.transferLeadership(to);
+    this.schedule();
+    return ok;
+  }
+
+  status(): Status {
+    return this.raw.status();
+  }
+
+  leader(): { id: NodeId; address: PeerAddress | null } | null {
+    const lead = this.raw.raft.lead;
+    if (!lead) return null;
+    return { id: lead, address: lead === this.id ? this.transport.address : (this.peers.get(lead) ?? null) };
+  }
+
+  isLeader(): boolean {
+    return this.raw.raft.role === 'leader';
+  }
+
+  get applied(): Index {
+    return this.appliedIndex;
+  }
+
+  peerAddress(id: NodeId): PeerAddress | undefined {
+    return id === this.id ? this.transport.address : this.peers.get(id);
+  }
+
+  // ---- the Ready loop -------------------------------------------------------------
+
+  private schedule(): void {
+    if (this.looping || this.stopped) return;
+    if (!this.raw.hasReady()) return;
+    this.looping = true;
+    this.loopDone = this.loop().finally(() => {
+      this.looping = false;
+      // Inputs that arrived during the last await may have been left for us.
+      if (!this.stopped && this.raw.hasReady()) setImmediate(() => this.schedule());
+    });
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (!this.stopped && this.raw.hasReady()) {
+        await this.handleReady(this.raw.ready());
+      }
+    } catch (err) {
+      // A failed disk write leaves us unable to keep Raft's promises: stop rather than diverge.
+      this.log.fatal({ err }, 'raft ready loop failed; stopping the node');
+      this.stopped = true;
+      if (this.ticker) clearInterval(this.ticker);
+      this.emit('fatal', err);
+    }
+  }
+
+  private async handleReady(rd: Ready): Promise<void> {
+    this.stats.readies++;
+    if (rd.softState && rd.softState.lead !== this.leaderId) {
+      this.leaderId = rd.softState.lead;
+      this.log.info(
+        { leader: this.leaderId, term: this.raw.raft.term, role: rd.softState.role },
+        'leader changed',
+      );
+      this.emit('leaderChanged', this.leaderId);
+    }
+    // A leader may send appends while its own write runs (thesis 10.2.1), unless that write
+    // records a new term or vote, which must be durable before anyone hears of it.
+    const early = this.raw.raft.role === 'leader' && !(rd.hardState && rd.mustSync);
+    const late: Message[] = [];
+    for (const m of rd.messages) {
+      if (early && (m.type === 'append' || m.type === 'heartbeat')) this.transport.send(m);
+      else late.push(m);
+    }
+    if (rd.entries.length > 0 || rd.hardState || rd.snapshot) {
+      await this.storage.save(
+        { entries: rd.entries, hardState: rd.hardState, snapshot: rd.snapshot },
+        rd.mustSync,
+      );
+      if (rd.mustSync) this.stats.syncedWrites++;
+      this.stats.entriesWritten += rd.entries.length;
+    }
+    for (const m of late) this.transport.send(m);
+    if (rd.snapshot) this.installSnapshot(rd.snapshot);
+    await this.applyEntries(rd.committedEntries);
+    this.onReadStates(rd.readStates);
+    this.raw.advance(rd);
+    const log = this.raw.raft.log;
+    if (log.rewrites !== this.rewrites) {
+      this.rewrites = log.rewrites;
+      this.proposals.recheck(log);
+    }
+    this.maybeSnapshot();
+  }
+
+  private installSnapshot(snap: Snapshot): void {
+    this.sm.restore(snap.data);
+    this.appliedIndex = snap.meta.index;
+    this.lastSnapshotIndex = snap.meta.index;
+    this.log.info({ index: snap.meta.index, bytes: snap.data.byteLength }, 'installed snapshot from leader');
+    this.releaseReads();
+  }
+
+  private async applyEntries(entries: readonly Entry[]): Promise<void> {
+    let sliceStart = performance.now();
+    for (const e of entries) {
+      if (e.kind === 'normal') {
+        const result = this.sm.apply(e.data, e.index);
+        this.proposals.applied(e, result);
+      } else {
+        if (e.kind === 'conf') await this.onConfApplied(e);
+        this.proposals.applied(e, undefined as R);
+      }
+      this.appliedIndex = e.index;
+      this.stats.applied++;
+      // Never hold the event loop for a long apply: heartbeats and requests must get through.
+      if (performance.now() - sliceStart > this.applySliceMs) {
+        this.releaseReads();
+        await yieldToLoop();
+        sliceStart = performance.now();
+      }
+    }
+    if (entries.length > 0) {
+      this.emit('applied', this.appliedIndex);
+      this.releaseReads();
+    }
+  }
+
+  private async onConfApplied(e: Entry): Promise<void> {
+    const change = decodeConfChange(e.data);
+    this.log.info({ index: e.index, change }, 'membership change applied');
+    if (change.type === 'remove') {
+      if (change.node !== this.id) {
+        this.transport.removePeer(change.node);
+        this.peers.delete(change.node);
+        await this.persistPeers();
+      }
+    }
+  }
+
+  private async persistPeers(): Promise<void> {
+    const obj = Object.fromEntries(this.peers);
+    await this.storage.setMeta(PEERS_META, new TextEncoder().encode(JSON.stringify(obj)));
+  }
+
+  private onReadStates(states: readonly ReadState[]): void {
+    for (const rs of states) this.readsAwaitingApply.push({ index: rs.index, ctx: rs.ctx });
+    this.releaseReads();
+  }
+
+  private releaseReads(): void {
+    if (this.readsAwaitingApply.length === 0) return;
+    const keep: { index: Index; ctx: string }[] = [];
+    for (const r of this.readsAwaitingApply) {
+      if (r.index > this.appliedIndex) {
+        keep.push(r);
+        continue;
+      }
+      const w = this.readWaiters.get(r.ctx);
+      if (!w) continue;
+      this.readWaiters.delete(r.ctx);
+      clearTimeout(w.timer);
+      w.resolve(r.index);
+    }
+    this.readsAwaitingApply.length = 0;
+    this.readsAwaitingApply.push(...keep);
+  }
+
+  private maybeSnapshot(): void {
+    if (this.snapshotting || this.appliedIndex - this.lastSnapshotIndex < this.snapshotEvery) return;
+    const index = this.appliedIndex;
+    const term = this.raw.raft.log.term(index);
+    if (term === undefined) return;
+    this.snapshotting = true;
+    const conf = this.raw.raft.conf;
+    const serialize = this.sm.snapshot();
+    const started = performance.now();
+    void (async () => {
+      try {
+        const data = await serialize();
+        const snap: Snapshot = { meta: { index, term, conf }, data };
+        await this.storage.saveSnapshot(snap);
+        if (this.stopped) return;
+        this.raw.compact(snap, Math.max(1, index - this.keepEntries + 1));
+        this.lastSnapshotIndex = index;
+        await this.storage.compact(this.raw.raft.log.firstIndex());
+        this.log.info(
+          { index, bytes: data.byteLength, ms: Math.round(performance.now() - started) },
+          'snapshot taken, log compacted',
+        );
+      } catch (err) {
+        this.log.error({ err, index }, 'snapshot failed; will retry');
+      } finally {
+        this.snapshotting = false;
+      }
+    })();
+  }
+}

@@ -1,0 +1,128 @@
+import type { Socket } from 'node:net';
+import { CodecError, decodeMessage } from '../codec.js';
+import type { Message } from '../messages.js';
+import type { NodeId } from '../types.js';
+import { decodeHello, decodeRequest, MAX_HELLO_BYTES, responseFrame } from './frames.js';
+import { FrameError, FrameKind, FrameParser } from './framing.js';
+import { SnapshotAssembler } from './snapshot-stream.js';
+import type { TcpLimits } from './tcp-limits.js';
+
+export interface InboundOptions {
+  readonly self: NodeId;
+  readonly limits: TcpLimits;
+  readonly onMessage: (m: Message) => void;
+  readonly onRequest: (from: NodeId, payload: Uint8Array) => Promise<Uint8Array>;
+}
+
+/**
+ * One accepted connection: waits for the caller's hello, then delivers its
+ * Raft messages, reassembles its snapshots and answers its requests on the
+ * same socket. Anything that breaks the protocol closes this connection and
+ * nothing else; the peer reconnects.
+ */
+export class InboundConnection {
+  private peer: NodeId | null = null;
+  private readonly parser: FrameParser;
+  private readonly snapshots: SnapshotAssembler;
+  private readonly handshakeTimer: NodeJS.Timeout;
+  readonly closed: Promise<void>;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly opts: InboundOptions,
+  ) {
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 5000);
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    // Small frames only until the caller has identified itself.
+    this.parser = new FrameParser((kind, payload) => this.onFrame(kind, payload), MAX_HELLO_BYTES);
+    this.snapshots = new SnapshotAssembler(opts.limits.maxSnapshotBytes);
+    this.handshakeTimer = setTimeout(() => socket.destroy(), opts.limits.handshakeTimeoutMs);
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        this.parser.push(chunk);
+      } catch (e) {
+        if (!(e instanceof FrameError || e instanceof CodecError)) throw e;
+        this.parser.stop();
+        socket.destroy();
+      }
+    });
+    socket.on('error', () => {
+      // 'close' follows.
+    });
+    socket.once('close', () => {
+      clearTimeout(this.handshakeTimer);
+      this.parser.stop();
+    });
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private onFrame(kind: FrameKind, payload: Buffer): void {
+    if (this.peer === null) {
+      if (kind !== FrameKind.hello) throw new FrameError(`expected hello, got frame kind ${kind}`);
+      this.peer = decodeHello(payload).id;
+      clearTimeout(this.handshakeTimer);
+      this.parser.maxPayload = this.opts.limits.maxFrameBytes;
+      return;
+    }
+    switch (kind) {
+      case FrameKind.message:
+        this.deliver(this.peer, decodeMessage(payload));
+        return;
+      case FrameKind.snapshotChunk: {
+        const whole = this.snapshots.push(payload);
+        if (whole === null) return;
+        const m = decodeMessage(whole);
+        if (m.type !== 'snapshot') throw new FrameError(`snapshot stream carried a ${m.type} message`);
+        this.deliver(this.peer, m);
+        return;
+      }
+      case FrameKind.request: {
+        const { reqId, payload: body } = decodeRequest(payload);
+        this.answer(this.peer, reqId, body);
+        return;
+      }
+      default:
+        throw new FrameError(`unexpected frame kind ${kind} from a client`);
+    }
+  }
+
+  private deliver(peer: NodeId, m: Message): void {
+    if (m.from !== peer) throw new FrameError(`message from ${m.from} on the connection of ${peer}`);
+    // Meant for a server that used to have our address: not ours to act on.
+    if (m.to !== this.opts.self) return;
+    this.opts.onMessage(m);
+  }
+
+  private answer(from: NodeId, reqId: number, payload: Uint8Array): void {
+    let reply: Promise<Uint8Array>;
+    try {
+      reply = this.opts.onRequest(from, payload);
+    } catch (e) {
+      reply = Promise.reject(e);
+    }
+    reply.then(
+      (body: unknown) =>
+        body instanceof Uint8Array
+          ? this.respond(reqId, true, body)
+          : this.respond(
+              reqId,
+              false,
+              Buffer.from('request handler answered with something other than bytes'),
+            ),
+      (e: unknown) => this.respond(reqId, false, Buffer.from(e instanceof Error ? e.message : String(e))),
+    );
+  }
+
+  private respond(reqId: number, ok: boolean, body: Uint8Array): void {
+    const s = this.socket;
+    // A requester whose answers pile up unread gets none; it times out.
+    if (s.destroyed || s.writableLength > this.opts.limits.controlBufferBytes) return;
+    s.cork();
+    for (const part of responseFrame(reqId, ok, body)) s.write(part);
+    s.uncork();
+  }
+}

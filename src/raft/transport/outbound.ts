@@ -1,0 +1,249 @@
+import { connect, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { NodeId } from '../types.js';
+import { parseAddress } from './address.js';
+import type { Backoff } from './backoff.js';
+import { TransportError } from './errors.js';
+import { type ConnectionRole, decodeResponse, helloFrame, requestFrame } from './frames.js';
+import { FrameError, FrameKind, FrameParser } from './framing.js';
+import type { PeerAddress } from './types.js';
+
+export interface OutboundOptions {
+  readonly self: NodeId;
+  readonly role: ConnectionRole;
+  readonly address: PeerAddress;
+  /** Frames are dropped while the socket holds more than this many unsent bytes. */
+  readonly maxBufferedBytes: number;
+  readonly maxFrameBytes: number;
+  readonly connectTimeoutMs: number;
+  readonly backoff: Backoff;
+  /** The connection failed, could not be made, or dropped a frame because it was full. */
+  readonly onTrouble: () => void;
+  /** The connection is usable again (connected, or drained after being full). */
+  readonly onRecovered: () => void;
+}
+
+/** What became of a frame handed to {@link OutboundConnection.write}. */
+export type WriteResult = 'queued' | 'down' | 'full';
+
+interface PendingRequest {
+  readonly resolve: (payload: Uint8Array) => void;
+  readonly reject: (e: Error) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+type State = 'idle' | 'connecting' | 'open' | 'backoff' | 'closed';
+
+/**
+ * One TCP connection to one peer, made lazily on the first write and remade
+ * after a failure once a backoff delay has passed (again lazily: Raft keeps
+ * sending, so there is no timer). While it is down, writes are dropped.
+ * Writes within one tick are corked into one syscall. It also carries the
+ * requests sent on it and reads their responses.
+ */
+export class OutboundConnection {
+  private socket: Socket | null = null;
+  private state: State = 'idle';
+  private retryAt = 0;
+  private uncorkScheduled = false;
+  private full = false;
+  private socketGeneration = 0;
+  private nextReqId = 1;
+  private readonly requests = new Map<number, PendingRequest>();
+  private closedPromise: Promise<void> = Promise.resolve();
+
+  constructor(private readonly opts: OutboundOptions) {}
+
+  get address(): PeerAddress {
+    return this.opts.address;
+  }
+
+  /** Changes with every new socket: lets a multi-frame stream notice that it lost its connection. */
+  get generation(): number {
+    return this.socketGeneration;
+  }
+
+  /** Whether the socket of `generation` is still the current one and not failed. */
+  isLive(generation: number): boolean {
+    return this.socket !== null && this.socketGeneration === generation;
+  }
+
+  /** Queues one frame (its buffers, header first). `done` runs once the last buffer is flushed or fails. */
+  write(parts: readonly Uint8Array[], done?: (err?: Error | null) => void): WriteResult {
+    const s = this.ensureSocket();
+    if (s === null) return 'down';
+    if (s.writableLength > this.opts.maxBufferedBytes) {
+      if (!this.full) {
+        this.full = true;
+        this.opts.onTrouble();
+      }
+      return 'full';
+    }
+    this.writeParts(s, parts, done);
+    return 'queued';
+  }
+
+  /** Resolves true once at most `bytes` are left unsent, false if the connection fails first. */
+  whenBelow(bytes: number, generation: number): Promise<boolean> {
+    const s = this.socket;
+    if (s === null || this.socketGeneration !== generation) return Promise.resolve(false);
+    if (s.writableLength <= bytes) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const finish = (ok: boolean) => {
+        s.off('drain', onDrain);
+        s.off('close', onClose);
+        resolve(ok);
+      };
+      const onDrain = () => finish(this.isLive(generation));
+      const onClose = () => finish(false);
+      s.on('drain', onDrain);
+      s.on('close', onClose);
+    });
+  }
+
+  request(payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      const reqId = this.allocRequestId();
+      const timer = setTimeout(() => {
+        this.requests.delete(reqId);
+        reject(new TransportError('timeout', `request timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.requests.set(reqId, { resolve, reject, timer });
+      const r = this.write(requestFrame(reqId, payload));
+      if (r !== 'queued') {
+        this.settle(reqId)?.reject(
+          r === 'down'
+            ? new TransportError('unreachable', `peer at ${this.opts.address} is unreachable`)
+            : new TransportError('overloaded', `connection to ${this.opts.address} is full`),
+        );
+      }
+    });
+  }
+
+  /** Destroys the socket and fails pending requests; resolves once the socket is closed. */
+  close(): Promise<void> {
+    if (this.state !== 'closed') {
+      this.state = 'closed';
+      this.socket?.destroy();
+      this.failRequests('closed', 'transport closed');
+    }
+    return this.closedPromise;
+  }
+
+  private ensureSocket(): Socket | null {
+    switch (this.state) {
+      case 'open':
+      case 'connecting':
+        return this.socket;
+      case 'closed':
+        return null;
+      case 'backoff':
+        if (performance.now() < this.retryAt) return null;
+        return this.connect();
+      case 'idle':
+        return this.connect();
+    }
+  }
+
+  private connect(): Socket | null {
+    let host: string;
+    let port: number;
+    try {
+      ({ host, port } = parseAddress(this.opts.address));
+    } catch {
+      this.failed();
+      return null;
+    }
+    const s = connect({ host, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 5000 });
+    this.socket = s;
+    this.state = 'connecting';
+    this.socketGeneration++;
+    this.full = false;
+    this.closedPromise = new Promise((resolve) => s.once('close', () => resolve()));
+    // An idle timeout that only runs while connecting: a connect timeout.
+    s.setTimeout(this.opts.connectTimeoutMs, () => s.destroy(new Error('connect timeout')));
+    s.once('connect', () => {
+      s.setTimeout(0);
+      if (this.socket !== s) return;
+      this.state = 'open';
+      this.opts.backoff.reset();
+      this.opts.onRecovered();
+    });
+    s.on('drain', () => {
+      if (this.socket === s && this.full) {
+        this.full = false;
+        this.opts.onRecovered();
+      }
+    });
+    s.on('error', () => {
+      // 'close' follows and does the work.
+    });
+    s.on('close', () => this.onClose(s));
+    const parser = new FrameParser((kind, payload) => {
+      if (kind !== FrameKind.response) throw new FrameError(`unexpected frame kind ${kind} from a server`);
+      const r = decodeResponse(payload);
+      const pending = this.settle(r.reqId);
+      if (pending === undefined) return; // timed out meanwhile
+      if (r.ok) pending.resolve(r.payload);
+      else pending.reject(new TransportError('remote', r.error));
+    }, this.opts.maxFrameBytes);
+    s.on('data', (chunk: Buffer) => {
+      try {
+        parser.push(chunk);
+      } catch (e) {
+        if (!(e instanceof FrameError)) throw e;
+        parser.stop();
+        s.destroy();
+      }
+    });
+    this.writeParts(s, helloFrame(this.opts.self, this.opts.role));
+    return s;
+  }
+
+  private writeParts(s: Socket, parts: readonly Uint8Array[], done?: (err?: Error | null) => void): void {
+    if (!this.uncorkScheduled) {
+      this.uncorkScheduled = true;
+      s.cork();
+      process.nextTick(() => {
+        this.uncorkScheduled = false;
+        s.uncork();
+      });
+    }
+    const last = parts.length - 1;
+    for (let i = 0; i < last; i++) s.write(parts[i]!);
+    s.write(parts[last]!, done);
+  }
+
+  private onClose(s: Socket): void {
+    if (this.socket !== s) return;
+    this.socket = null;
+    this.failRequests('connectionLost', `connection to ${this.opts.address} lost`);
+    if (this.state === 'closed') return;
+    this.failed();
+  }
+
+  private failed(): void {
+    this.state = 'backoff';
+    this.retryAt = performance.now() + this.opts.backoff.next();
+    this.opts.onTrouble();
+  }
+
+  private allocRequestId(): number {
+    let id = this.nextReqId;
+    while (this.requests.has(id)) id = (id + 1) >>> 0;
+    this.nextReqId = (id + 1) >>> 0;
+    return id;
+  }
+
+  private settle(reqId: number): PendingRequest | undefined {
+    const p = this.requests.get(reqId);
+    if (p === undefined) return undefined;
+    this.requests.delete(reqId);
+    clearTimeout(p.timer);
+    return p;
+  }
+
+  private failRequests(code: 'closed' | 'connectionLost', message: string): void {
+    for (const id of [...this.requests.keys()]) this.settle(id)?.reject(new TransportError(code, message));
+  }
+}

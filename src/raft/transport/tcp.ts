@@ -1,0 +1,155 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Message } from '../messages.js';
+import type { NodeId } from '../types.js';
+import { formatAddress } from './address.js';
+import { TransportError } from './errors.js';
+import { InboundConnection } from './inbound.js';
+import { Peer, type PeerEvents } from './peer.js';
+import { TCP_DEFAULTS, type TcpLimits } from './tcp-limits.js';
+import type { PeerAddress, RequestHandler, Transport, TransportEvents } from './types.js';
+
+export interface TcpTransportOptions {
+  /** This server's id: sent in the hello of every connection it opens. */
+  readonly id: NodeId;
+  /** Interface to listen on; 127.0.0.1 unless told otherwise. */
+  readonly host?: string;
+  /** Port to listen on; 0 picks a free one (see `address` after start). */
+  readonly port?: number;
+  readonly limits?: Partial<TcpLimits>;
+}
+
+/**
+ * Raft over TCP (frames: framing.ts and frames.ts). Outbound, two lazy
+ * connections per peer (peer.ts); inbound, any number of identified
+ * connections (inbound.ts). Events reach the caller on a later microtask,
+ * never from inside `send`, so the caller is never re-entered.
+ */
+export class TcpTransport implements Transport {
+  private readonly limits: TcpLimits;
+  private readonly peers = new Map<NodeId, Peer>();
+  private readonly inbound = new Set<InboundConnection>();
+  /** Unknown destinations already reported unreachable, so they are not reported per message. */
+  private readonly unknownReported = new Set<NodeId>();
+  private readonly peerEvents: PeerEvents;
+  private server: Server | null = null;
+  private events: TransportEvents | null = null;
+  private handler: RequestHandler | null = null;
+  private listening: PeerAddress | null = null;
+  private closed = false;
+
+  constructor(private readonly opts: TcpTransportOptions) {
+    this.limits = { ...TCP_DEFAULTS, ...opts.limits };
+    this.peerEvents = {
+      unreachable: (id) => this.emit((e) => e.onUnreachable(id)),
+      snapshotStatus: (id, ok) => this.emit((e) => e.onSnapshotStatus(id, ok)),
+    };
+  }
+
+  get address(): PeerAddress {
+    if (this.listening === null) throw new Error('TcpTransport: address is known only after start()');
+    return this.listening;
+  }
+
+  async start(events: TransportEvents): Promise<void> {
+    if (this.server !== null || this.closed)
+      throw new Error('TcpTransport: start() called twice or after close()');
+    this.events = events;
+    const server = createServer((socket) => this.accept(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: this.opts.host ?? '127.0.0.1', port: this.opts.port ?? 0 }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', () => {
+      // Accept errors (e.g. EMFILE) affect one connection attempt; the server keeps listening.
+    });
+    const a = server.address();
+    if (a === null || typeof a === 'string') throw new Error('TcpTransport: server has no TCP address');
+    this.listening = formatAddress(a.address, a.port);
+  }
+
+  setPeer(id: NodeId, address: PeerAddress): void {
+    if (this.closed) return;
+    const old = this.peers.get(id);
+    if (old?.address === address) return;
+    void old?.close();
+    this.peers.set(id, new Peer(id, address, this.opts.id, this.limits, this.peerEvents));
+    this.unknownReported.delete(id);
+  }
+
+  removePeer(id: NodeId): void {
+    const p = this.peers.get(id);
+    if (p === undefined) return;
+    this.peers.delete(id);
+    void p.close();
+  }
+
+  send(m: Message): void {
+    if (this.closed) return;
+    const p = this.peers.get(m.to);
+    if (p !== undefined) {
+      p.send(m);
+    } else if (!this.unknownReported.has(m.to)) {
+      this.unknownReported.add(m.to);
+      this.emit((e) => e.onUnreachable(m.to));
+    }
+  }
+
+  onRequest(handler: RequestHandler): void {
+    this.handler = handler;
+  }
+
+  request(to: NodeId, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    if (this.closed) return Promise.reject(new TransportError('closed', 'transport closed'));
+    const p = this.peers.get(to);
+    if (p === undefined)
+      return Promise.reject(new TransportError('unknownPeer', `no address for peer ${to}`));
+    return p.request(payload, timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const waits: Promise<void>[] = [];
+    for (const p of this.peers.values()) waits.push(p.close());
+    this.peers.clear();
+    for (const c of this.inbound) {
+      c.destroy();
+      waits.push(c.closed);
+    }
+    const server = this.server;
+    if (server !== null) waits.push(new Promise((resolve) => server.close(() => resolve())));
+    await Promise.all(waits);
+  }
+
+  private accept(socket: Socket): void {
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    const conn = new InboundConnection(socket, {
+      self: this.opts.id,
+      limits: this.limits,
+      onMessage: (m) => {
+        if (!this.closed) this.events?.onMessage(m);
+      },
+      onRequest: (from, payload) => {
+        const h = this.handler;
+        if (h === null) return Promise.reject(new Error('no request handler on this server'));
+        return h(from, payload);
+      },
+    });
+    this.inbound.add(conn);
+    void conn.closed.then(() => this.inbound.delete(conn));
+  }
+
+  /** Delivers an event after the current call stack, unless closed by then. */
+  private emit(f: (e: TransportEvents) => void): void {
+    queueMicrotask(() => {
+      if (!this.closed && this.events !== null) f(this.events);
+    });
+  }
+}

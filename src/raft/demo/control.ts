@@ -15,7 +15,10 @@ export function startControlServer(
   port: number,
 ): Promise<Server> {
   const server = createServer((req, res) => {
-    handle(node, machine, req, res).catch((err: unknown) => reply(res, 500, { error: String(err) }));
+    handle(node, machine, req, res).catch((err: unknown) => {
+      if (err instanceof BodyTooLarge) reply(res, 413, { error: err.message });
+      else reply(res, 500, { error: String(err) });
+    });
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -95,6 +98,8 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+class BodyTooLarge extends Error {}
+
 function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -102,7 +107,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
     req.on('data', (c: Buffer) => {
       size += c.byteLength;
       if (size > limit) {
-        reject(new Error('body too large'));
+        reject(new BodyTooLarge(`body: larger than ${limit} bytes`));
         req.destroy();
         return;
       }

@@ -1,0 +1,8 @@
+export {
+  freePorts,
+  LocalCluster,
+  type LocalClusterOptions,
+  LocalServer,
+  type NodeStatus,
+  waitUntil,
+} from './local.js';

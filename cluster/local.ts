@@ -1,0 +1,216 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The compiled CLI, whether this file runs from cluster/ (under vitest) or dist/cluster/. */
+const CLI = (() => {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const root = dirname(here.endsWith(join('dist', 'cluster')) ? dirname(here) : here);
+  return join(root, 'dist', 'src', 'cli', 'main.js');
+})();
+
+export interface LocalClusterOptions {
+  readonly size: number;
+  /** Each server gets `<baseDir>/<id>` as its data directory and `<id>.log` beside it. */
+  readonly baseDir: string;
+  readonly snapshotEvery?: number;
+  readonly logLevel?: string;
+}
+
+/** The JSON of GET /raft/status. */
+export interface NodeStatus {
+  readonly id: string;
+  readonly term: number;
+  readonly lead: string | null;
+  readonly role: string;
+  readonly commit: number;
+  readonly applied: number;
+}
+
+/** One server process of a local cluster, started from the compiled CLI. */
+export class LocalServer {
+  private proc: ChildProcess | null = null;
+  private logFile: WriteStream | null = null;
+
+  constructor(
+    readonly id: string,
+    readonly httpPort: number,
+    readonly raftPort: number,
+    private readonly args: readonly string[],
+    readonly logPath: string,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.httpPort}`;
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  get running(): boolean {
+    return this.proc !== null && this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  start(): void {
+    if (this.running) throw new Error(`${this.id} is already running`);
+    this.logFile = createWriteStream(this.logPath, { flags: 'a' });
+    const proc = spawn(process.execPath, [CLI, 'agent', ...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    proc.stdout?.pipe(this.logFile, { end: false });
+    proc.stderr?.pipe(this.logFile, { end: false });
+    this.proc = proc;
+  }
+
+  /** Stops the process we started, by its PID: SIGKILL is a crash, SIGTERM a clean stop. */
+  async stop(signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
+    const proc = this.proc;
+    if (proc === null) return;
+    if (this.running) {
+      await new Promise<void>((resolve) => {
+        proc.once('exit', () => resolve());
+        proc.kill(signal);
+      });
+    }
+    this.proc = null;
+    this.logFile?.end();
+    this.logFile = null;
+  }
+
+  async status(): Promise<NodeStatus> {
+    return (await this.get('/raft/status')) as NodeStatus;
+  }
+
+  async get(path: string): Promise<unknown> {
+    const res = await fetch(`${this.url}${path}`, { signal: AbortSignal.timeout(5000) });
+    const body: unknown = await res.json();
+    if (!res.ok) throw new Error(`GET ${path} on ${this.id}: ${res.status} ${JSON.stringify(body)}`);
+    return body;
+  }
+
+  async post(path: string, body?: string): Promise<{ status: number; body: unknown }> {
+    const res = await fetch(`${this.url}${path}`, {
+      method: 'POST',
+      ...(body !== undefined ? { body } : {}),
+      signal: AbortSignal.timeout(60_000),
+    });
+    return { status: res.status, body: await res.json() };
+  }
+}
+
+/**
+ * A cluster of `size` servers on loopback with real TCP and real LevelDB,
+ * each a separate process of the compiled CLI. Tests, benchmarks and
+ * `npm run cluster` use it.
+ */
+export class LocalCluster {
+  private constructor(readonly servers: readonly LocalServer[]) {}
+
+  static async create(opts: LocalClusterOptions): Promise<LocalCluster> {
+    const ports = await freePorts(opts.size * 2);
+    const ids = Array.from({ length: opts.size }, (_, i) => `s${i + 1}`);
+    const servers = ids.map((id, i) => {
+      const raftPort = ports[2 * i] as number;
+      const httpPort = ports[2 * i + 1] as number;
+      const peers = ids
+        .map((other, j) => (other === id ? null : `${other}=127.0.0.1:${ports[2 * j]}`))
+        .filter((p): p is string => p !== null);
+      const dataDir = join(opts.baseDir, id);
+      mkdirSync(dataDir, { recursive: true });
+      const args = [
+        '--node',
+        id,
+        '--data-dir',
+        dataDir,
+        '--raft-port',
+        String(raftPort),
+        '--http-port',
+        String(httpPort),
+        '--bootstrap',
+        ids.join(','),
+        '--log-level',
+        opts.logLevel ?? 'info',
+        ...(peers.length > 0 ? ['--peer', peers.join(',')] : []),
+        ...(opts.snapshotEvery !== undefined ? ['--snapshot-every', String(opts.snapshotEvery)] : []),
+      ];
+      return new LocalServer(id, httpPort, raftPort, args, join(opts.baseDir, `${id}.log`));
+    });
+    return new LocalCluster(servers);
+  }
+
+  start(): void {
+    for (const s of this.servers) s.start();
+  }
+
+  server(id: string): LocalServer {
+    const s = this.servers.find((x) => x.id === id);
+    if (!s) throw new Error(`no server ${id}`);
+    return s;
+  }
+
+  /** The server that every running server agrees leads, once they do. */
+  async waitForLeader(timeoutMs = 20_000, not?: string): Promise<LocalServer> {
+    return waitUntil(
+      'a leader all running servers agree on',
+      async () => {
+        const running = this.servers.filter((s) => s.running);
+        const statuses = await Promise.all(running.map((s) => s.status()));
+        const lead = statuses[0]?.lead;
+        if (!lead || lead === not || !statuses.every((st) => st.lead === lead)) return undefined;
+        const leader = this.server(lead);
+        return (await leader.status()).role === 'leader' ? leader : undefined;
+      },
+      timeoutMs,
+    );
+  }
+
+  async stop(signal: 'SIGKILL' | 'SIGTERM' = 'SIGTERM'): Promise<void> {
+    await Promise.all(this.servers.map((s) => s.stop(signal)));
+  }
+}
+
+export async function waitUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Ports the OS says are free right now on 127.0.0.1. */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<Server>((resolve, reject) => {
+          const s = createServer();
+          s.once('error', reject);
+          s.listen(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => {
+    const a = s.address();
+    if (a === null || typeof a === 'string') throw new Error('no port');
+    return a.port;
+  });
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}

@@ -1,0 +1,47 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { startDemoNode } from '../raft/demo/node.js';
+import type { AgentConfig } from './agent-args.js';
+
+/**
+ * Runs one server until SIGTERM or SIGINT. Until the registry server lands
+ * this is a Raft node with the demo key/value machine and its control API
+ * (/raft/*), nothing more.
+ */
+export async function runAgent(config: AgentConfig): Promise<void> {
+  const logger = pino({ level: config.logLevel, base: { node: config.node } });
+  const temporary = config.dataDir === null;
+  const dataDir = config.dataDir ?? mkdtempSync(join(tmpdir(), 'cairn-dev-'));
+  const server = await startDemoNode({
+    id: config.node,
+    dataDir,
+    bind: config.bind,
+    raftPort: config.raftPort,
+    httpPort: config.httpPort,
+    peers: config.peers,
+    bootstrap: config.bootstrap,
+    logger,
+    ...(config.snapshotEvery !== undefined ? { snapshotEvery: config.snapshotEvery } : {}),
+  });
+  logger.info(
+    { http: server.httpAddress, raft: server.raftAddress, dataDir, dev: config.dev },
+    'cairn agent ready (Raft demo node: the registry API is not built yet)',
+  );
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'stopping');
+      server.stop().then(resolve, (e: unknown) => {
+        logger.error({ err: e }, 'error while stopping');
+        resolve();
+      });
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  if (temporary) rmSync(dataDir, { recursive: true, force: true });
+}

@@ -13,6 +13,8 @@ const CLI = (() => {
 
 export interface LocalClusterOptions {
   readonly size: number;
+  /** Extra servers that know the others but are not founding members: they join by membership change. */
+  readonly spares?: number;
   /** Each server gets `<baseDir>/<id>` as its data directory and `<id>.log` beside it. */
   readonly baseDir: string;
   readonly snapshotEvery?: number;
@@ -105,11 +107,16 @@ export class LocalServer {
  * `npm run cluster` use it.
  */
 export class LocalCluster {
-  private constructor(readonly servers: readonly LocalServer[]) {}
+  private constructor(
+    readonly servers: readonly LocalServer[],
+    private readonly founders: number,
+  ) {}
 
   static async create(opts: LocalClusterOptions): Promise<LocalCluster> {
-    const ports = await freePorts(opts.size * 2);
-    const ids = Array.from({ length: opts.size }, (_, i) => `s${i + 1}`);
+    const total = opts.size + (opts.spares ?? 0);
+    const ports = await freePorts(total * 2);
+    const ids = Array.from({ length: total }, (_, i) => `s${i + 1}`);
+    const founders = ids.slice(0, opts.size);
     const servers = ids.map((id, i) => {
       const raftPort = ports[2 * i] as number;
       const httpPort = ports[2 * i + 1] as number;
@@ -127,8 +134,7 @@ export class LocalCluster {
         String(raftPort),
         '--http-port',
         String(httpPort),
-        '--bootstrap',
-        ids.join(','),
+        ...(i < opts.size ? ['--bootstrap', founders.join(',')] : []),
         '--log-level',
         opts.logLevel ?? 'info',
         ...(peers.length > 0 ? ['--peer', peers.join(',')] : []),
@@ -136,11 +142,12 @@ export class LocalCluster {
       ];
       return new LocalServer(id, httpPort, raftPort, args, join(opts.baseDir, `${id}.log`));
     });
-    return new LocalCluster(servers);
+    return new LocalCluster(servers, opts.size);
   }
 
+  /** Starts the founding servers (spares are started by the caller when it wants them to join). */
   start(): void {
-    for (const s of this.servers) s.start();
+    for (const s of this.servers.slice(0, this.founders)) s.start();
   }
 
   server(id: string): LocalServer {

@@ -278,7 +278,7 @@ export class RaftNode<R> extends EventEmitter {
     this.peers.set(id, address);
     this.transport.setPeer(id, address);
     await this.persistPeers();
-    return this.changeMembership({ type: 'addLearner', node: id });
+    return this.changeMembership({ type: 'addLearner', node: id, address });
   }
 
   promote(id: NodeId): Promise<Index> {
@@ -429,6 +429,13 @@ export class RaftNode<R> extends EventEmitter {
   private async onConfApplied(e: Entry): Promise<void> {
     const change = decodeConfChange(e.data);
     this.log.info({ index: e.index, change }, 'membership change applied');
+    if (change.type === 'addLearner' && change.address !== undefined && change.node !== this.id) {
+      if (this.peers.get(change.node) !== change.address) {
+        this.peers.set(change.node, change.address);
+        this.transport.setPeer(change.node, change.address);
+        await this.persistPeers();
+      }
+    }
     if (change.type === 'remove') {
       if (change.node !== this.id) {
         this.transport.removePeer(change.node);

@@ -54,7 +54,8 @@ export interface Snapshot {
  */
 export type ConfChange =
   | { readonly type: 'bootstrap'; readonly voters: readonly NodeId[] }
-  | { readonly type: 'addLearner'; readonly node: NodeId }
+  /** `address` (host:port) travels in the entry so every server, not only the leader, can reach the new one. */
+  | { readonly type: 'addLearner'; readonly node: NodeId; readonly address?: string }
   | { readonly type: 'promote'; readonly node: NodeId }
   | { readonly type: 'remove'; readonly node: NodeId };
 

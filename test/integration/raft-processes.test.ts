@@ -90,3 +90,69 @@ describe('raft: three real server processes', () => {
     expect(restarted.applied).toBe(states[0]?.applied);
   });
 });
+
+describe('raft: membership changes across real processes', () => {
+  let dir: string;
+  let cluster: LocalCluster;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cairn-raft-members-'));
+    cluster = await LocalCluster.create({ size: 3, spares: 1, baseDir: dir, snapshotEvery: 40 });
+    cluster.start();
+  });
+
+  afterAll(async () => {
+    await cluster?.stop('SIGKILL');
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('adds a learner that catches up by snapshot, promotes it, and removes a founder', async () => {
+    const leader = await cluster.waitForLeader();
+    for (let i = 0; i < 100; i++) {
+      const res = await leader.post('/raft/propose', JSON.stringify({ k: `m-${i}`, v: String(i) }));
+      expect(res.status).toBe(200);
+    }
+    const joiner = cluster.server('s4');
+    const add = await leader.post(`/raft/members?id=s4&address=127.0.0.1:${joiner.raftPort}`);
+    expect(add.status, JSON.stringify(add.body)).toBe(200);
+    joiner.start();
+    await waitUntil('the learner to apply the leader state', async () => {
+      const [a, b] = (await Promise.all([
+        leader.get('/raft/state'),
+        joiner.get('/raft/state'),
+      ])) as StateSummary[];
+      return a && b && a.keys === 100 && a.digest === b.digest ? true : undefined;
+    });
+    const bad = await leader.post('/raft/members/promote?id=s9');
+    expect(bad.status).toBe(409);
+
+    const promote = await leader.post('/raft/members/promote?id=s4');
+    expect(promote.status, JSON.stringify(promote.body)).toBe(200);
+    const victim = cluster.servers.find((s) => s.id !== leader.id && s.id !== 's4');
+    if (!victim) throw new Error('no follower to remove');
+    const remove = await fetch(`${leader.url}/raft/members?id=${victim.id}`, { method: 'DELETE' });
+    expect(remove.status).toBe(200);
+    await victim.stop('SIGTERM');
+
+    const status = (await leader.get('/raft/status')) as { conf: { voters: string[]; learners: string[] } };
+    expect([...status.conf.voters].sort()).toEqual(
+      [leader.id, 's4']
+        .concat(
+          cluster.servers
+            .map((s) => s.id)
+            .filter((id) => id !== leader.id && id !== 's4' && id !== victim.id),
+        )
+        .sort(),
+    );
+    expect(status.conf.learners).toEqual([]);
+
+    // The promoted member now counts towards the quorum: writes still commit with the removed one gone.
+    const res = await leader.post('/raft/propose', JSON.stringify({ k: 'after', v: 'removal' }));
+    expect(res.status).toBe(200);
+    const seen = (await waitUntil('the new voter to apply the last write', async () => {
+      const s = (await joiner.get('/raft/state?key=after')) as StateSummary;
+      return s.value === 'removal' ? s : undefined;
+    })) as StateSummary;
+    expect(seen.keys).toBe(101);
+  });
+});

@@ -69,7 +69,8 @@ function isConfChange(v: unknown): v is ConfChange {
   if (typeof v !== 'object' || v === null) return false;
   const o = v as Record<string, unknown>;
   if (o.type === 'bootstrap') return Array.isArray(o.voters) && o.voters.every((x) => typeof x === 'string');
-  return (
-    (o.type === 'addLearner' || o.type === 'promote' || o.type === 'remove') && typeof o.node === 'string'
-  );
+  if (o.type === 'addLearner') {
+    return typeof o.node === 'string' && (o.address === undefined || typeof o.address === 'string');
+  }
+  return (o.type === 'promote' || o.type === 'remove') && typeof o.node === 'string';
 }

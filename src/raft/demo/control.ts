@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { RaftNode } from '../driver.js';
-import { RaftError } from '../errors.js';
+import { RaftError, type RaftErrorCode } from '../errors.js';
 import type { KvMachine } from './kv-machine.js';
 import { runProposers } from './load.js';
 
@@ -65,6 +65,25 @@ async function handle(node: RaftNode<number>, machine: KvMachine, req: IncomingM
       if (!to) return reply(res, 400, { error: 'to: the id of the new leader is required' });
       return reply(res, node.transferLeadership(to) ? 200 : 409, { ok: node.isLeader() });
     }
+    case 'POST /raft/members': {
+      const id = url.searchParams.get('id');
+      const address = url.searchParams.get('address');
+      if (!id) return reply(res, 400, { error: 'id: the new member id is required' });
+      if (!address || !/^[^:]+:\d{1,5}$/.test(address)) {
+        return reply(res, 400, { error: 'address: host:port of the new member is required' });
+      }
+      return membership(res, () => node.addLearner(id, address));
+    }
+    case 'POST /raft/members/promote': {
+      const id = url.searchParams.get('id');
+      if (!id) return reply(res, 400, { error: 'id: the learner to promote is required' });
+      return membership(res, () => node.promote(id));
+    }
+    case 'DELETE /raft/members': {
+      const id = url.searchParams.get('id');
+      if (!id) return reply(res, 400, { error: 'id: the member to remove is required' });
+      return membership(res, () => node.removeMember(id));
+    }
     case 'POST /raft/load': {
       const concurrency = intParam(url, 'concurrency', 64);
       const seconds = intParam(url, 'seconds', 10);
@@ -79,6 +98,14 @@ async function handle(node: RaftNode<number>, machine: KvMachine, req: IncomingM
   }
 }
 
+async function membership(res: ServerResponse, change: () => Promise<number>): Promise<void> {
+  try {
+    reply(res, 200, { index: await change() });
+  } catch (e) {
+    replyRaftError(res, e);
+  }
+}
+
 function intParam(url: URL, name: string, fallback: number): number | null {
   const raw = url.searchParams.get(name);
   if (raw === null) return fallback;
@@ -86,9 +113,18 @@ function intParam(url: URL, name: string, fallback: number): number | null {
   return Number.isInteger(v) && v > 0 ? v : null;
 }
 
+const STATUS_BY_CODE: Record<RaftErrorCode, number> = {
+  RAFT_NOT_LEADER: 421,
+  RAFT_DROPPED: 503,
+  RAFT_UNKNOWN_OUTCOME: 504,
+  RAFT_READ_TIMEOUT: 504,
+  RAFT_BAD_MEMBERSHIP: 409,
+  RAFT_STOPPED: 503,
+};
+
 function replyRaftError(res: ServerResponse, e: unknown): void {
   if (!(e instanceof RaftError)) throw e;
-  const status = e.code === 'RAFT_NOT_LEADER' ? 421 : e.code === 'RAFT_UNKNOWN_OUTCOME' ? 504 : 503;
+  const status = STATUS_BY_CODE[e.code];
   reply(res, status, { error: e.message, code: e.code, leader: e.leaderId, leaderAddress: e.leaderAddress });
 }
 

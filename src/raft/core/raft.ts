@@ -445,8 +445,9 @@ export class Raft {
     }
     if (this.log.matchTerm(meta.index, meta.term)) {
       // We already have everything it covers: fast-forward commit instead of restoring.
+      // Claim a match only up to the snapshot: entries after it may be a deposed leader's.
       this.log.commitTo(meta.index);
-      this.replySnapshot(this.log.lastIndex());
+      this.replySnapshot(meta.index);
       return;
     }
     this.log.restoreSnapshot(snap);

@@ -62,6 +62,11 @@ export class Raft {
    * elect another leader before that lease has surely run out.
    */
   private bootLease = true;
+  /**
+   * Tick of the last message from a leader. Unlike `lead` it survives a term
+   * change, so a stray higher-term message cannot end the lease we promised.
+   */
+  private leaderContactTick: number | null = null;
   /** Set once this leader sent TimeoutNow: the target may win without waiting for leases to run out. */
   private leaseRevoked = false;
   private pendingBcast = false;
@@ -274,7 +279,21 @@ export class Raft {
     }
   }
 
+  /** Whether we may still be inside a leader's lease, so must not help elect another. */
+  private inLease(): boolean {
+    if (!this.cfg.checkQuorum) return false;
+    if (this.bootLease) return true;
+    if (this.role === 'leader') return this.electionElapsed < this.cfg.electionTicks;
+    return this.leaderContactTick !== null && this.ticks - this.leaderContactTick < this.cfg.electionTicks;
+  }
+
   private handleVote(m: VoteMsg): void {
+    if (!m.transfer && m.from !== this.lead && this.vote !== m.from && this.inLease()) {
+      // A vote at our own term after a stray message bumped it: the lease still binds us.
+      const respType = m.type === 'vote' ? 'voteResp' : 'preVoteResp';
+      this.send({ type: respType, to: m.from, from: this.id, term: this.term, reject: true });
+      return;
+    }
     // We may vote for whom we already voted for, for anyone if we have neither voted
     // nor know a leader in this term, and pre-vote for anyone at a later term.
     const canVote =
@@ -300,12 +319,8 @@ export class Raft {
   step(m: Message): void {
     if (m.term > this.term) {
       if (m.type === 'vote' || m.type === 'preVote') {
-        const inLease =
-          this.cfg.checkQuorum &&
-          (this.lead !== null || this.bootLease) &&
-          this.electionElapsed < this.cfg.electionTicks;
         // While we hear from a leader we ignore elections, unless the leader asked for one.
-        if (!m.transfer && inLease) return;
+        if (!m.transfer && this.inLease()) return;
       }
       if (m.type === 'preVote' || (m.type === 'preVoteResp' && !m.reject)) {
         // Pre-votes never change our term.
@@ -385,11 +400,13 @@ export class Raft {
       case 'append':
         this.electionElapsed = 0;
         this.lead = m.from;
+        this.leaderContactTick = this.ticks;
         this.handleAppend(m);
         return;
       case 'heartbeat':
         this.electionElapsed = 0;
         this.lead = m.from;
+        this.leaderContactTick = this.ticks;
         // The leader sends commit <= our match, so this never passes our log.
         this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
         this.send({ type: 'heartbeatResp', to: m.from, from: this.id, term: this.term, seq: m.seq });
@@ -397,6 +414,7 @@ export class Raft {
       case 'snapshot':
         this.electionElapsed = 0;
         this.lead = m.from;
+        this.leaderContactTick = this.ticks;
         this.handleSnapshot(m.snapshot);
         return;
       case 'timeoutNow':

@@ -1,0 +1,4 @@
+export { StorageClosedError, StorageCorruptError } from './errors.js';
+export { LevelStorage } from './level.js';
+export { MemoryDisk, MemoryStorage } from './memory.js';
+export type { PersistedState, RaftStorage, ReadyWrite } from './types.js';

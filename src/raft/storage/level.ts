@@ -1,0 +1,213 @@
+import type { AbstractSublevel } from 'abstract-level';
+import { Level } from 'level';
+import type { Entry, HardState, Index, Snapshot } from '../types.js';
+import { StorageClosedError, StorageCorruptError } from './errors.js';
+import {
+  decodeEntry,
+  decodeHardState,
+  decodeSnapshotRecord,
+  encodeEntry,
+  encodeHardState,
+  encodeSnapshotRecord,
+  indexKey,
+  keyIndex,
+  type SnapshotRecord,
+} from './records.js';
+import type { PersistedState, RaftStorage, ReadyWrite } from './types.js';
+
+type Bytes = Uint8Array;
+type Db = Level<Bytes, Bytes>;
+type Sub = AbstractSublevel<Db, string | Buffer | Uint8Array, Bytes, Bytes>;
+
+const CHUNK_BYTES = 1024 * 1024;
+const HARD_STATE_KEY = new TextEncoder().encode('hard');
+const EMPTY_HARD_STATE: HardState = { term: 0, vote: null, commit: 0 };
+const encoder = new TextEncoder();
+
+/**
+ * Raft's durable state in one LevelDB database, in sublevels: `log` (entries
+ * keyed by 8-byte big-endian index), `state` (hard state), `snap` (snapshot
+ * chunks of 1 MiB, keyed by index + chunk number), `snapmeta` (one record per
+ * complete snapshot, written in the same batch as its chunks, so a snapshot
+ * without its record was never acknowledged and is ignored) and `meta`.
+ */
+export class LevelStorage implements RaftStorage {
+  private readonly db: Db;
+  private readonly log: Sub;
+  private readonly state: Sub;
+  private readonly snap: Sub;
+  private readonly snapmeta: Sub;
+  private readonly meta: Sub;
+  private opened = false;
+  /** Stored log bounds (null when the log is empty), so writes never scan. */
+  private first: Index | null = null;
+  private last: Index | null = null;
+  /** The stored snapshot records, oldest first: older ones go once a newer one is written. */
+  private snapshots: SnapshotRecord[] = [];
+
+  constructor(readonly dir: string) {
+    this.db = new Level<Bytes, Bytes>(dir, { keyEncoding: 'view', valueEncoding: 'view' });
+    const sub = (name: string) =>
+      this.db.sublevel<Bytes, Bytes>(name, { keyEncoding: 'view', valueEncoding: 'view' });
+    this.log = sub('log');
+    this.state = sub('state');
+    this.snap = sub('snap');
+    this.snapmeta = sub('snapmeta');
+    this.meta = sub('meta');
+  }
+
+  async open(): Promise<void> {
+    await this.db.open();
+    this.opened = true;
+    const firstKeys = await this.log.keys({ limit: 1 }).all();
+    const lastKeys = await this.log.keys({ limit: 1, reverse: true }).all();
+    this.first = firstKeys[0] ? keyIndex(firstKeys[0]) : null;
+    this.last = lastKeys[0] ? keyIndex(lastKeys[0]) : null;
+    this.snapshots = [];
+    for await (const [, value] of this.snapmeta.iterator()) this.snapshots.push(decodeSnapshotRecord(value));
+  }
+
+  async load(): Promise<PersistedState> {
+    this.check();
+    const hsBytes = await this.state.get(HARD_STATE_KEY);
+    const hardState = hsBytes ? decodeHardState(hsBytes) : EMPTY_HARD_STATE;
+    const record = this.snapshots[this.snapshots.length - 1] ?? null;
+    const snapshot = record ? await this.readSnapshot(record) : null;
+    const after = snapshot ? snapshot.meta.index : 0;
+    const entries: Entry[] = [];
+    for await (const [key, value] of this.log.iterator({ gt: indexKey(after) })) {
+      const index = keyIndex(key);
+      const expected = (entries[entries.length - 1]?.index ?? after) + 1;
+      // The first entry after a snapshot may be anywhere <= snapshot+1 only if no snapshot exists.
+      if (entries.length > 0 || snapshot !== null) {
+        if (index !== expected)
+          throw new StorageCorruptError(`log gap: expected entry ${expected}, found ${index}`);
+      }
+      entries.push(decodeEntry(index, value));
+    }
+    if (snapshot === null && entries.length > 0 && entries[0]?.index !== 1) {
+      throw new StorageCorruptError(`log starts at ${entries[0]?.index} with no snapshot before it`);
+    }
+    return { hardState, snapshot, entries };
+  }
+
+  async save(write: ReadyWrite, sync: boolean): Promise<void> {
+    this.check();
+    const batch = this.db.batch();
+    let first = this.first;
+    let last = this.last;
+    let snapshots = this.snapshots;
+    if (write.snapshot) {
+      // An installed snapshot replaces the whole log.
+      if (first !== null && last !== null) {
+        for (let i = first; i <= last; i++) batch.del(indexKey(i), { sublevel: this.log });
+      }
+      first = null;
+      last = null;
+      snapshots = this.putSnapshot(batch, write.snapshot);
+    }
+    const entries = write.entries;
+    if (entries.length > 0) {
+      const from = (entries[0] as Entry).index;
+      const to = (entries[entries.length - 1] as Entry).index;
+      // Entries past the new tail belong to a suffix the leader overwrote.
+      if (last !== null) for (let i = to + 1; i <= last; i++) batch.del(indexKey(i), { sublevel: this.log });
+      for (const e of entries) batch.put(indexKey(e.index), encodeEntry(e), { sublevel: this.log });
+      if (first === null || from < first) first = from;
+      last = to;
+    }
+    if (write.hardState)
+      batch.put(HARD_STATE_KEY, encodeHardState(write.hardState), { sublevel: this.state });
+    await batch.write({ sync });
+    this.first = first;
+    this.last = last;
+    this.snapshots = snapshots;
+  }
+
+  async saveSnapshot(snapshot: Snapshot): Promise<void> {
+    this.check();
+    const newest = this.snapshots[this.snapshots.length - 1];
+    if (newest && newest.meta.index >= snapshot.meta.index) return;
+    const batch = this.db.batch();
+    const snapshots = this.putSnapshot(batch, snapshot);
+    await batch.write({ sync: true });
+    this.snapshots = snapshots;
+  }
+
+  async compact(before: Index): Promise<void> {
+    this.check();
+    if (this.first === null || before <= this.first) return;
+    const upTo = this.last === null ? before : Math.min(before, this.last + 1);
+    // Not synced: losing a compaction in a crash only leaves entries a snapshot already covers.
+    await this.log.clear({ lt: indexKey(upTo) });
+    this.first = this.last !== null && upTo > this.last ? null : upTo;
+    if (this.first === null) this.last = null;
+  }
+
+  async getMeta(key: string): Promise<Uint8Array | undefined> {
+    this.check();
+    return (await this.meta.get(encoder.encode(key))) ?? undefined;
+  }
+
+  async setMeta(key: string, value: Uint8Array): Promise<void> {
+    this.check();
+    await this.db.batch().put(encoder.encode(key), value, { sublevel: this.meta }).write({ sync: true });
+  }
+
+  async close(): Promise<void> {
+    if (!this.opened) return;
+    this.opened = false;
+    await this.db.close();
+  }
+
+  /** Adds a snapshot's chunks and record to `batch` and drops the older snapshots; returns the new list. */
+  private putSnapshot(batch: ReturnType<Db['batch']>, snapshot: Snapshot): SnapshotRecord[] {
+    const { data, meta } = snapshot;
+    const chunks = Math.max(1, Math.ceil(data.byteLength / CHUNK_BYTES));
+    for (let c = 0; c < chunks; c++) {
+      batch.put(chunkKey(meta.index, c), data.subarray(c * CHUNK_BYTES, (c + 1) * CHUNK_BYTES), {
+        sublevel: this.snap,
+      });
+    }
+    const record: SnapshotRecord = { meta, chunks, bytes: data.byteLength };
+    batch.put(indexKey(meta.index), encodeSnapshotRecord(record), { sublevel: this.snapmeta });
+    for (const old of this.snapshots) {
+      if (old.meta.index === meta.index) continue;
+      for (let c = 0; c < old.chunks; c++) batch.del(chunkKey(old.meta.index, c), { sublevel: this.snap });
+      batch.del(indexKey(old.meta.index), { sublevel: this.snapmeta });
+    }
+    return [record];
+  }
+
+  private async readSnapshot(record: SnapshotRecord): Promise<Snapshot> {
+    const data = new Uint8Array(record.bytes);
+    let offset = 0;
+    for (let c = 0; c < record.chunks; c++) {
+      const chunk = await this.snap.get(chunkKey(record.meta.index, c));
+      if (!chunk) throw new StorageCorruptError(`snapshot ${record.meta.index}: chunk ${c} is missing`);
+      if (offset + chunk.byteLength > record.bytes) {
+        throw new StorageCorruptError(`snapshot ${record.meta.index}: chunks exceed ${record.bytes} bytes`);
+      }
+      data.set(chunk, offset);
+      offset += chunk.byteLength;
+    }
+    if (offset !== record.bytes) {
+      throw new StorageCorruptError(
+        `snapshot ${record.meta.index}: ${offset} of ${record.bytes} bytes present`,
+      );
+    }
+    return { meta: record.meta, data };
+  }
+
+  private check(): void {
+    if (!this.opened) throw new StorageClosedError(`storage at ${this.dir} is not open`);
+  }
+}
+
+function chunkKey(index: Index, chunk: number): Uint8Array {
+  const k = new Uint8Array(12);
+  const view = new DataView(k.buffer);
+  view.setBigUint64(0, BigInt(index));
+  view.setUint32(8, chunk);
+  return k;
+}

@@ -18,6 +18,7 @@ export interface LocalClusterOptions {
   /** Each server gets `<baseDir>/<id>` as its data directory and `<id>.log` beside it. */
   readonly baseDir: string;
   readonly snapshotEvery?: number;
+  readonly trailingLogs?: number;
   readonly logLevel?: string;
 }
 
@@ -139,6 +140,7 @@ export class LocalCluster {
         opts.logLevel ?? 'info',
         ...(peers.length > 0 ? ['--peer', peers.join(',')] : []),
         ...(opts.snapshotEvery !== undefined ? ['--snapshot-every', String(opts.snapshotEvery)] : []),
+        ...(opts.trailingLogs !== undefined ? ['--trailing-logs', String(opts.trailingLogs)] : []),
       ];
       return new LocalServer(id, httpPort, raftPort, args, join(opts.baseDir, `${id}.log`));
     });

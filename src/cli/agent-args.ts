@@ -13,6 +13,8 @@ export interface AgentConfig {
   readonly peers: ReadonlyMap<string, string>;
   readonly bootstrap: readonly string[];
   readonly snapshotEvery: number | undefined;
+  /** Log entries kept behind a snapshot for followers that lag a little. */
+  readonly trailingLogs: number | undefined;
   readonly logLevel: LogLevel;
 }
 
@@ -24,7 +26,8 @@ const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
 export const AGENT_USAGE = `usage: cairn agent [--dev] [--node ID] [--data-dir DIR] [--bind IP]
                    [--raft-port N] [--http-port N] [--peer ID=HOST:PORT ...]
-                   [--bootstrap ID,ID,...] [--snapshot-every N] [--log-level LEVEL]`;
+                   [--bootstrap ID,ID,...] [--snapshot-every N] [--trailing-logs N]
+                   [--log-level LEVEL]`;
 
 export function parseAgentArgs(argv: readonly string[]): AgentConfig {
   let values: ReturnType<typeof parse>['values'];
@@ -75,6 +78,10 @@ export function parseAgentArgs(argv: readonly string[]): AgentConfig {
       values['snapshot-every'] === undefined
         ? undefined
         : positiveInt(values['snapshot-every'], '--snapshot-every'),
+    trailingLogs:
+      values['trailing-logs'] === undefined
+        ? undefined
+        : positiveInt(values['trailing-logs'], '--trailing-logs'),
     logLevel,
   };
 }
@@ -94,6 +101,7 @@ function parse(argv: readonly string[]) {
       peer: { type: 'string', multiple: true },
       bootstrap: { type: 'string' },
       'snapshot-every': { type: 'string' },
+      'trailing-logs': { type: 'string' },
       'log-level': { type: 'string' },
     },
   });

@@ -24,6 +24,7 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     bootstrap: config.bootstrap,
     logger,
     ...(config.snapshotEvery !== undefined ? { snapshotEvery: config.snapshotEvery } : {}),
+    ...(config.trailingLogs !== undefined ? { keepEntries: config.trailingLogs } : {}),
   });
   logger.info(
     { http: server.httpAddress, raft: server.raftAddress, dataDir, dev: config.dev },

@@ -36,6 +36,8 @@ describe('cairn agent arguments', () => {
       'a,b,c',
       '--snapshot-every',
       '500',
+      '--trailing-logs',
+      '100',
     ]);
     expect(c.node).toBe('a');
     expect(c.dataDir).toBe('/d');
@@ -47,6 +49,7 @@ describe('cairn agent arguments', () => {
     ]);
     expect(c.bootstrap).toEqual(['a', 'b', 'c']);
     expect(c.snapshotEvery).toBe(500);
+    expect(c.trailingLogs).toBe(100);
   });
 
   it('repeated --peer flags accumulate; no --bootstrap means join an existing cluster', () => {
@@ -79,6 +82,7 @@ describe('cairn agent arguments', () => {
     [['--dev', '--bootstrap', 'dev,x'], '--bootstrap'],
     [['--dev', '--snapshot-every', '0'], '--snapshot-every'],
     [['--dev', '--log-level', 'loud'], '--log-level'],
+    [['--dev', '--trailing-logs', '-1'], '--trailing-logs'],
     [['--dev', '--frobnicate'], '--frobnicate'],
     [['--dev', 'extra'], 'extra'],
   ])('rejects %j naming %s', (argv, field) => {

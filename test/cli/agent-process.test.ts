@@ -32,9 +32,14 @@ describe('cairn CLI as a process', () => {
       const s = (await (await fetch(`${url}/raft/status`)).json()) as { role: string };
       return s.role === 'leader' ? true : undefined;
     });
-    const put = await fetch(`${url}/raft/propose`, { method: 'PUT', body: JSON.stringify({ k: 'greeting', v: 'hi' }) });
+    const put = await fetch(`${url}/raft/propose`, {
+      method: 'PUT',
+      body: JSON.stringify({ k: 'greeting', v: 'hi' }),
+    });
     expect(put.status).toBe(200);
-    const got = (await (await fetch(`${url}/raft/state?linearizable&key=greeting`)).json()) as { value: string };
+    const got = (await (await fetch(`${url}/raft/state?linearizable&key=greeting`)).json()) as {
+      value: string;
+    };
     expect(got.value).toBe('hi');
     const empty = await fetch(`${url}/raft/propose`, { method: 'PUT' });
     expect(empty.status).toBe(400);

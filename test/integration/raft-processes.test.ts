@@ -97,7 +97,14 @@ describe('raft: membership changes across real processes', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cairn-raft-members-'));
-    cluster = await LocalCluster.create({ size: 3, spares: 1, baseDir: dir, snapshotEvery: 40 });
+    // Snapshots every 40 entries keeping 10 behind: a joiner 100 entries behind must get a snapshot.
+    cluster = await LocalCluster.create({
+      size: 3,
+      spares: 1,
+      baseDir: dir,
+      snapshotEvery: 40,
+      trailingLogs: 10,
+    });
     cluster.start();
   });
 
@@ -123,6 +130,9 @@ describe('raft: membership changes across real processes', () => {
       ])) as StateSummary[];
       return a && b && a.keys === 100 && a.digest === b.digest ? true : undefined;
     });
+    const joined = (await joiner.get('/raft/status')) as { firstIndex: number };
+    expect(joined.firstIndex, 'the learner log starts after an installed snapshot').toBeGreaterThan(1);
+    expect(readFileSync(joiner.logPath, 'utf8')).toContain('installed snapshot from leader');
     const bad = await leader.post('/raft/members/promote?id=s9');
     expect(bad.status).toBe(409);
 

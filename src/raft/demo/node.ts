@@ -19,6 +19,7 @@ export interface DemoNodeOptions {
   readonly bootstrap: readonly NodeId[];
   readonly logger: Logger;
   readonly snapshotEvery?: number;
+  readonly keepEntries?: number;
 }
 
 export interface DemoNode {
@@ -47,6 +48,7 @@ export async function startDemoNode(opts: DemoNodeOptions): Promise<DemoNode> {
     bootstrap: opts.bootstrap,
     logger: opts.logger,
     ...(opts.snapshotEvery !== undefined ? { snapshotEvery: opts.snapshotEvery } : {}),
+    ...(opts.keepEntries !== undefined ? { keepEntries: opts.keepEntries } : {}),
   });
   node.on('leaderChanged', (leader: NodeId | null) => opts.logger.info({ leader }, 'leader changed'));
   await node.start();

@@ -20,6 +20,8 @@ export interface LocalClusterOptions {
   readonly snapshotEvery?: number;
   readonly trailingLogs?: number;
   readonly logLevel?: string;
+  /** Extra flags for each server's node process (e.g. --cpu-prof). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** The JSON of GET /raft/status. */
@@ -43,6 +45,7 @@ export class LocalServer {
     readonly raftPort: number,
     private readonly args: readonly string[],
     readonly logPath: string,
+    private readonly nodeArgs: readonly string[] = [],
   ) {}
 
   get url(): string {
@@ -60,7 +63,7 @@ export class LocalServer {
   start(): void {
     if (this.running) throw new Error(`${this.id} is already running`);
     this.logFile = createWriteStream(this.logPath, { flags: 'a' });
-    const proc = spawn(process.execPath, [CLI, 'agent', ...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [...this.nodeArgs, CLI, 'agent', ...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout?.pipe(this.logFile, { end: false });
     proc.stderr?.pipe(this.logFile, { end: false });
     this.proc = proc;
@@ -142,7 +145,7 @@ export class LocalCluster {
         ...(opts.snapshotEvery !== undefined ? ['--snapshot-every', String(opts.snapshotEvery)] : []),
         ...(opts.trailingLogs !== undefined ? ['--trailing-logs', String(opts.trailingLogs)] : []),
       ];
-      return new LocalServer(id, httpPort, raftPort, args, join(opts.baseDir, `${id}.log`));
+      return new LocalServer(id, httpPort, raftPort, args, join(opts.baseDir, `${id}.log`), opts.nodeArgs);
     });
     return new LocalCluster(servers, opts.size);
   }

@@ -26,6 +26,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     concurrency: { type: 'string', default: '64' },
     size: { type: 'string', default: '256' },
+    /** Write a V8 CPU profile of every server into this directory. */
+    profile: { type: 'string' },
   },
 });
 const sizes = values.servers.split(',').map(Number);
@@ -46,7 +48,12 @@ if (
 
 for (const n of sizes) {
   const dir = mkdtempSync(join(tmpdir(), `cairn-bench-raft-${n}-`));
-  const cluster = await LocalCluster.create({ size: n, baseDir: dir, logLevel: 'warn' });
+  const cluster = await LocalCluster.create({
+    size: n,
+    baseDir: dir,
+    logLevel: 'warn',
+    ...(values.profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] } : {}),
+  });
   try {
     cluster.start();
     const leader = await cluster.waitForLeader(30_000);

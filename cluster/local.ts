@@ -63,7 +63,9 @@ export class LocalServer {
   start(): void {
     if (this.running) throw new Error(`${this.id} is already running`);
     this.logFile = createWriteStream(this.logPath, { flags: 'a' });
-    const proc = spawn(process.execPath, [...this.nodeArgs, CLI, 'agent', ...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [...this.nodeArgs, CLI, 'agent', ...this.args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     proc.stdout?.pipe(this.logFile, { end: false });
     proc.stderr?.pipe(this.logFile, { end: false });
     this.proc = proc;

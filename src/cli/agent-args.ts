@@ -134,7 +134,7 @@ function positiveInt(raw: string, flag: string): number {
 
 function isIPv4(s: string): boolean {
   const m = IPV4.exec(s);
-  return m !== null && m.slice(1).every((o) => Number(o) <= 255);
+  return m?.slice(1).every((o) => Number(o) <= 255) ?? false;
 }
 
 function isLogLevel(s: string): s is LogLevel {

@@ -9,7 +9,7 @@ import { ProposalTracker } from './proposals.js';
 import type { StateMachine } from './state-machine.js';
 import type { RaftStorage } from './storage/types.js';
 import type { PeerAddress, Transport } from './transport/types.js';
-import type { ConfChange, Entry, Index, NodeId, ReadState, Snapshot } from './types.js';
+import type { ConfChange, Entry, HardState, Index, NodeId, ReadState, Snapshot } from './types.js';
 
 export interface RaftNodeOptions<R> {
   readonly id: NodeId;
@@ -85,8 +85,19 @@ export class RaftNode<R> extends EventEmitter {
   private lastTickAt = 0;
   private leaderId: NodeId | null = null;
   private appliedIndex: Index = 0;
+  /** A commit-only hard state not yet written (see handleReady). */
+  private unsavedHardState: HardState | null = null;
   /** Counters for benchmarks and metrics. */
-  readonly stats = { readies: 0, syncedWrites: 0, entriesWritten: 0, applied: 0, lateTicks: 0 };
+  readonly stats = {
+    readies: 0,
+    syncedWrites: 0,
+    entriesWritten: 0,
+    applied: 0,
+    lateTicks: 0,
+    /** Milliseconds spent waiting for storage writes and applying entries. */
+    saveMs: 0,
+    applyMs: 0,
+  };
 
   constructor(private readonly opts: RaftNodeOptions<R>) {
     super();
@@ -372,17 +383,25 @@ export class RaftNode<R> extends EventEmitter {
       if (early && (m.type === 'append' || m.type === 'heartbeat')) this.transport.send(m);
       else late.push(m);
     }
-    if (rd.entries.length > 0 || rd.hardState || rd.snapshot) {
-      await this.storage.save(
-        { entries: rd.entries, hardState: rd.hardState, snapshot: rd.snapshot },
-        rd.mustSync,
-      );
+    const commitOnly = rd.entries.length === 0 && !rd.snapshot && !rd.mustSync && rd.hardState !== null;
+    if (commitOnly) {
+      // Only the commit index moved. It need not be durable (a restarted server learns it again
+      // from the leader), so it rides along with the next write instead of costing one of its own.
+      this.unsavedHardState = rd.hardState;
+    } else if (rd.entries.length > 0 || rd.hardState || rd.snapshot) {
+      const t0 = performance.now();
+      const hardState = rd.hardState ?? this.unsavedHardState;
+      this.unsavedHardState = null;
+      await this.storage.save({ entries: rd.entries, hardState, snapshot: rd.snapshot }, rd.mustSync);
+      this.stats.saveMs += performance.now() - t0;
       if (rd.mustSync) this.stats.syncedWrites++;
       this.stats.entriesWritten += rd.entries.length;
     }
     for (const m of late) this.transport.send(m);
     if (rd.snapshot) this.installSnapshot(rd.snapshot);
+    const t1 = performance.now();
     await this.applyEntries(rd.committedEntries);
+    this.stats.applyMs += performance.now() - t1;
     this.onReadStates(rd.readStates);
     this.raw.advance(rd);
     const log = this.raw.raft.log;

@@ -3,14 +3,16 @@ import { Level } from 'level';
 import type { Entry, HardState, Index, Snapshot } from '../types.js';
 import { StorageClosedError, StorageCorruptError } from './errors.js';
 import {
-  decodeEntry,
   decodeHardState,
+  decodeRun,
   decodeSnapshotRecord,
-  encodeEntry,
   encodeHardState,
+  encodeRun,
   encodeSnapshotRecord,
   indexKey,
-  keyIndex,
+  type RunBounds,
+  runBounds,
+  runKey,
   type SnapshotRecord,
 } from './records.js';
 import type { PersistedState, RaftStorage, ReadyWrite } from './types.js';
@@ -25,8 +27,9 @@ const EMPTY_HARD_STATE: HardState = { term: 0, vote: null, commit: 0 };
 const encoder = new TextEncoder();
 
 /**
- * Raft's durable state in one LevelDB database, in sublevels: `log` (entries
- * keyed by 8-byte big-endian index), `state` (hard state), `snap` (snapshot
+ * Raft's durable state in one LevelDB database, in sublevels: `log` (runs of
+ * consecutive entries, one record per write, keyed by their first and last
+ * index as 8-byte big-endian numbers), `state` (hard state), `snap` (snapshot
  * chunks of 1 MiB, keyed by index + chunk number), `snapmeta` (one record per
  * complete snapshot, written in the same batch as its chunks, so a snapshot
  * without its record was never acknowledged and is ignored) and `meta`.
@@ -39,9 +42,10 @@ export class LevelStorage implements RaftStorage {
   private readonly snapmeta: Sub;
   private readonly meta: Sub;
   private opened = false;
-  /** Stored log bounds (null when the log is empty), so writes never scan. */
-  private first: Index | null = null;
-  private last: Index | null = null;
+  /** Bounds of the stored runs in index order, so writes never scan the database. */
+  private runs: RunBounds[] = [];
+  /** Every run ending before this index has been deleted by a compaction. */
+  private compactedBefore: Index = 0;
   /** The stored snapshot records, oldest first: older ones go once a newer one is written. */
   private snapshots: SnapshotRecord[] = [];
 
@@ -59,10 +63,8 @@ export class LevelStorage implements RaftStorage {
   async open(): Promise<void> {
     await this.db.open();
     this.opened = true;
-    const firstKeys = await this.log.keys({ limit: 1 }).all();
-    const lastKeys = await this.log.keys({ limit: 1, reverse: true }).all();
-    this.first = firstKeys[0] ? keyIndex(firstKeys[0]) : null;
-    this.last = lastKeys[0] ? keyIndex(lastKeys[0]) : null;
+    this.runs = (await this.log.keys().all()).map(runBounds);
+    this.compactedBefore = 0;
     this.snapshots = [];
     for await (const [, value] of this.snapmeta.iterator()) this.snapshots.push(decodeSnapshotRecord(value));
   }
@@ -75,15 +77,17 @@ export class LevelStorage implements RaftStorage {
     const snapshot = record ? await this.readSnapshot(record) : null;
     const after = snapshot ? snapshot.meta.index : 0;
     const entries: Entry[] = [];
-    for await (const [key, value] of this.log.iterator({ gt: indexKey(after) })) {
-      const index = keyIndex(key);
-      const expected = (entries[entries.length - 1]?.index ?? after) + 1;
-      // The first entry after a snapshot may be anywhere <= snapshot+1 only if no snapshot exists.
-      if (entries.length > 0 || snapshot !== null) {
-        if (index !== expected)
-          throw new StorageCorruptError(`log gap: expected entry ${expected}, found ${index}`);
+    for await (const [key, value] of this.log.iterator()) {
+      const bounds = runBounds(key);
+      if (bounds.last <= after) continue; // compacted lazily: a snapshot covers it
+      for (const e of decodeRun(bounds, value)) {
+        if (e.index <= after) continue;
+        const expected = (entries[entries.length - 1]?.index ?? after) + 1;
+        if (e.index !== expected && (entries.length > 0 || snapshot !== null)) {
+          throw new StorageCorruptError(`log gap: expected entry ${expected}, found ${e.index}`);
+        }
+        entries.push(e);
       }
-      entries.push(decodeEntry(index, value));
     }
     if (snapshot === null && entries.length > 0 && entries[0]?.index !== 1) {
       throw new StorageCorruptError(`log starts at ${entries[0]?.index} with no snapshot before it`);
@@ -94,34 +98,43 @@ export class LevelStorage implements RaftStorage {
   async save(write: ReadyWrite, sync: boolean): Promise<void> {
     this.check();
     const batch = this.db.batch();
-    let first = this.first;
-    let last = this.last;
+    let runs = this.runs;
     let snapshots = this.snapshots;
     if (write.snapshot) {
       // An installed snapshot replaces the whole log.
-      if (first !== null && last !== null) {
-        for (let i = first; i <= last; i++) batch.del(indexKey(i), { sublevel: this.log });
-      }
-      first = null;
-      last = null;
+      for (const r of runs) batch.del(runKey(r), { sublevel: this.log });
+      runs = [];
       snapshots = this.putSnapshot(batch, write.snapshot);
     }
     const entries = write.entries;
     if (entries.length > 0) {
       const from = (entries[0] as Entry).index;
       const to = (entries[entries.length - 1] as Entry).index;
-      // Entries past the new tail belong to a suffix the leader overwrote.
-      if (last !== null) for (let i = to + 1; i <= last; i++) batch.del(indexKey(i), { sublevel: this.log });
-      for (const e of entries) batch.put(indexKey(e.index), encodeEntry(e), { sublevel: this.log });
-      if (first === null || from < first) first = from;
-      last = to;
+      runs = [...runs];
+      // Everything stored from `from` on is replaced: whole runs go, a straddling one is cut.
+      while (runs.length > 0 && (runs[runs.length - 1] as RunBounds).last >= from) {
+        const r = runs.pop() as RunBounds;
+        batch.del(runKey(r), { sublevel: this.log });
+        if (r.first < from) {
+          const stored = await this.log.get(runKey(r));
+          if (!stored) throw new StorageCorruptError(`log run ${r.first}..${r.last} vanished`);
+          const kept: RunBounds = { first: r.first, last: from - 1 };
+          batch.put(runKey(kept), encodeRun(decodeRun(r, stored).slice(0, from - r.first)), {
+            sublevel: this.log,
+          });
+          runs.push(kept);
+        }
+      }
+      const added: RunBounds = { first: from, last: to };
+      batch.put(runKey(added), encodeRun(entries), { sublevel: this.log });
+      runs.push(added);
     }
     if (write.hardState)
       batch.put(HARD_STATE_KEY, encodeHardState(write.hardState), { sublevel: this.state });
     await batch.write({ sync });
-    this.first = first;
-    this.last = last;
-    this.snapshots = snapshots;
+    // A compaction may have finished while this write was in flight (the driver runs them concurrently).
+    this.runs = runs.filter((r) => r.last >= this.compactedBefore);
+    if (write.snapshot) this.snapshots = snapshots;
   }
 
   async saveSnapshot(snapshot: Snapshot): Promise<void> {
@@ -136,12 +149,15 @@ export class LevelStorage implements RaftStorage {
 
   async compact(before: Index): Promise<void> {
     this.check();
-    if (this.first === null || before <= this.first) return;
-    const upTo = this.last === null ? before : Math.min(before, this.last + 1);
+    // Runs wholly before `before` go; one that straddles it stays until a later compaction.
+    const gone = this.runs.filter((r) => r.last < before);
+    if (gone.length === 0) return;
+    const batch = this.db.batch();
+    for (const r of gone) batch.del(runKey(r), { sublevel: this.log });
     // Not synced: losing a compaction in a crash only leaves entries a snapshot already covers.
-    await this.log.clear({ lt: indexKey(upTo) });
-    this.first = this.last !== null && upTo > this.last ? null : upTo;
-    if (this.first === null) this.last = null;
+    await batch.write();
+    this.compactedBefore = Math.max(this.compactedBefore, before);
+    this.runs = this.runs.filter((r) => r.last >= before);
   }
 
   async getMeta(key: string): Promise<Uint8Array | undefined> {

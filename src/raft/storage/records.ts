@@ -9,38 +9,94 @@ import { StorageCorruptError } from './errors.js';
 const ENTRY_VERSION = 1;
 const RECORD_VERSION = 1;
 const KINDS: readonly EntryKind[] = ['normal', 'conf', 'noop'];
-const HEADER = 1 + 1 + 8; // version, kind, term
+/** Per entry in a run: term (8), kind (1), data length (4). */
+const ENTRY_HEADER = 8 + 1 + 4;
 
-/** A log key: the index as 8 bytes big-endian, so key order is index order. */
+/** An 8-byte big-endian index, so that key order is index order. */
 export function indexKey(index: Index): Uint8Array {
   const k = new Uint8Array(8);
-  new DataView(k.buffer).setBigUint64(0, BigInt(index));
+  writeU64(new DataView(k.buffer), 0, index);
   return k;
 }
 
-export function keyIndex(key: Uint8Array): Index {
-  if (key.byteLength !== 8) throw new StorageCorruptError(`log key of ${key.byteLength} bytes, expected 8`);
-  return Number(new DataView(key.buffer, key.byteOffset, 8).getBigUint64(0));
+/** Where a run of consecutive entries sits in the log: its first and last index. */
+export interface RunBounds {
+  readonly first: Index;
+  readonly last: Index;
 }
 
-export function encodeEntry(e: Entry): Uint8Array {
-  const out = new Uint8Array(HEADER + e.data.byteLength);
+/** A run's key: first then last index, 8 bytes big-endian each. */
+export function runKey(r: RunBounds): Uint8Array {
+  const k = new Uint8Array(16);
+  const view = new DataView(k.buffer);
+  writeU64(view, 0, r.first);
+  writeU64(view, 8, r.last);
+  return k;
+}
+
+export function runBounds(key: Uint8Array): RunBounds {
+  if (key.byteLength !== 16) throw new StorageCorruptError(`log key of ${key.byteLength} bytes, expected 16`);
+  const view = new DataView(key.buffer, key.byteOffset, 16);
+  const first = readU64(view, 0);
+  const last = readU64(view, 8);
+  if (first < 1 || last < first) throw new StorageCorruptError(`log key with bounds ${first}..${last}`);
+  return { first, last };
+}
+
+/**
+ * The entries of one Ready as one record: version, then per entry its term,
+ * kind, data length and data. One record per write instead of one per entry
+ * keeps the per-entry cost to a copy.
+ */
+export function encodeRun(entries: readonly Entry[]): Uint8Array {
+  let size = 1;
+  for (const e of entries) size += ENTRY_HEADER + e.data.byteLength;
+  const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
   out[0] = ENTRY_VERSION;
-  out[1] = KINDS.indexOf(e.kind);
-  view.setBigUint64(2, BigInt(e.term));
-  out.set(e.data, HEADER);
+  let off = 1;
+  for (const e of entries) {
+    writeU64(view, off, e.term);
+    out[off + 8] = KINDS.indexOf(e.kind);
+    view.setUint32(off + 9, e.data.byteLength);
+    out.set(e.data, off + ENTRY_HEADER);
+    off += ENTRY_HEADER + e.data.byteLength;
+  }
   return out;
 }
 
-export function decodeEntry(index: Index, b: Uint8Array): Entry {
-  if (b.byteLength < HEADER || b[0] !== ENTRY_VERSION) {
-    throw new StorageCorruptError(`log entry ${index}: unreadable record (${b.byteLength} bytes)`);
+export function decodeRun(bounds: RunBounds, b: Uint8Array): Entry[] {
+  const where = `log run ${bounds.first}..${bounds.last}`;
+  if (b.byteLength < 1 || b[0] !== ENTRY_VERSION)
+    throw new StorageCorruptError(`${where}: unknown record version`);
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const out: Entry[] = [];
+  let off = 1;
+  for (let index = bounds.first; index <= bounds.last; index++) {
+    if (off + ENTRY_HEADER > b.byteLength)
+      throw new StorageCorruptError(`${where}: truncated at entry ${index}`);
+    const term = readU64(view, off);
+    const kind = KINDS[b[off + 8] as number];
+    if (kind === undefined)
+      throw new StorageCorruptError(`${where}: entry ${index} has unknown kind ${b[off + 8]}`);
+    const len = view.getUint32(off + 9);
+    const start = off + ENTRY_HEADER;
+    if (start + len > b.byteLength) throw new StorageCorruptError(`${where}: truncated at entry ${index}`);
+    out.push({ index, term, kind, data: b.subarray(start, start + len) });
+    off = start + len;
   }
-  const kind = KINDS[b[1] as number];
-  if (kind === undefined) throw new StorageCorruptError(`log entry ${index}: unknown kind ${b[1]}`);
-  const term = Number(new DataView(b.buffer, b.byteOffset, b.byteLength).getBigUint64(2));
-  return { index, term, kind, data: b.subarray(HEADER) };
+  if (off !== b.byteLength)
+    throw new StorageCorruptError(`${where}: ${b.byteLength - off} bytes past the last entry`);
+  return out;
+}
+
+function writeU64(view: DataView, off: number, n: number): void {
+  view.setUint32(off, Math.floor(n / 2 ** 32));
+  view.setUint32(off + 4, n >>> 0);
+}
+
+function readU64(view: DataView, off: number): number {
+  return view.getUint32(off) * 2 ** 32 + view.getUint32(off + 4);
 }
 
 /** What is stored for a snapshot besides its chunks. */

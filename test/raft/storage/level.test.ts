@@ -31,9 +31,12 @@ async function tamper(
   await db.close();
 }
 
-const key8 = (n: number) => {
-  const k = new Uint8Array(8);
-  new DataView(k.buffer).setBigUint64(0, BigInt(n));
+/** A log run's key: first and last index, 8 bytes big-endian each. */
+const runKey = (first: number, last: number) => {
+  const k = new Uint8Array(16);
+  const view = new DataView(k.buffer);
+  view.setBigUint64(0, BigInt(first));
+  view.setBigUint64(8, BigInt(last));
   return k;
 };
 
@@ -50,21 +53,18 @@ describe('LevelStorage on damaged or unusual data', () => {
   async function seed(dir: string) {
     const s = new LevelStorage(dir);
     await s.open();
-    await s.save(
-      {
-        entries: [1, 2, 3, 4].map((i) => entry(i, 1)),
-        hardState: { term: 1, vote: 'a', commit: 2 },
-        snapshot: null,
-      },
-      true,
-    );
+    // Three writes, three runs: 1..2, 3..3, 4..4.
+    const hardState = { term: 1, vote: 'a', commit: 2 };
+    await s.save({ entries: [entry(1, 1), entry(2, 1)], hardState, snapshot: null }, true);
+    await s.save({ entries: [entry(3, 1)], hardState: null, snapshot: null }, true);
+    await s.save({ entries: [entry(4, 1)], hardState: null, snapshot: null }, true);
     await s.close();
   }
 
   it('a garbled entry is reported as StorageCorruptError', () =>
     withDir(async (dir) => {
       await seed(dir);
-      await tamper(dir, 'log', key8(3), new Uint8Array([99, 1, 2]));
+      await tamper(dir, 'log', runKey(1, 2), new Uint8Array([1, 0, 0]));
       const s = new LevelStorage(dir);
       await s.open();
       await expect(s.load()).rejects.toBeInstanceOf(StorageCorruptError);
@@ -74,10 +74,10 @@ describe('LevelStorage on damaged or unusual data', () => {
   it('a hole in the log is reported, naming the missing index', () =>
     withDir(async (dir) => {
       await seed(dir);
-      await tamper(dir, 'log', key8(2), null);
+      await tamper(dir, 'log', runKey(3, 3), null);
       const s = new LevelStorage(dir);
       await s.open();
-      await expect(s.load()).rejects.toThrow(/expected entry 2, found 3|starts at/);
+      await expect(s.load()).rejects.toThrow(/expected entry 3, found 4/);
       await s.close();
     }));
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalCluster } from '../../cluster/index.js';
+import type { LoadResult } from '../../src/raft/demo/load.js';
 
 /**
  * Raft throughput and latency: 1, 3 and 5 servers as separate processes on
@@ -10,15 +11,6 @@ import { LocalCluster } from '../../cluster/index.js';
  * the leader's process (POST /raft/load) so the figures are consensus
  * (batching, fsync, replication), not an HTTP stack. One JSON line per size.
  */
-interface LoadResult {
-  readonly ops: number;
-  readonly opsPerSec: number;
-  readonly errors: Record<string, number>;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  readonly maxMs: number;
-  readonly entriesPerFsync: number;
-}
 
 const { values } = parseArgs({
   options: {

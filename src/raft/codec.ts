@@ -88,13 +88,7 @@ function encodeAppend(m: AppendMsg): Uint8Array {
     uintSize(m.commit) +
     arrayHeaderSize(m.entries.length * 4);
   for (const e of m.entries) size += uintSize(e.index) + uintSize(e.term) + 1 + binSize(e.data.byteLength);
-  const w = new MsgpackWriter(Buffer.allocUnsafe(size));
-  w.uint(WIRE_VERSION);
-  w.arrayHeader(WIRE_LENGTH[APPEND]!);
-  w.uint(APPEND);
-  w.str(m.from, fromLen);
-  w.str(m.to, toLen);
-  w.uint(m.term);
+  const w = envelope(size, APPEND, m, fromLen, toLen);
   w.uint(m.index);
   w.uint(m.logTerm);
   w.uint(m.commit);
@@ -128,13 +122,7 @@ function encodeSnapshot(m: SnapshotMsg): Uint8Array {
     binSize(data.byteLength);
   for (const n of voters) size += strSize(n);
   for (const n of learners) size += strSize(n);
-  const w = new MsgpackWriter(Buffer.allocUnsafe(size));
-  w.uint(WIRE_VERSION);
-  w.arrayHeader(WIRE_LENGTH[SNAPSHOT]!);
-  w.uint(SNAPSHOT);
-  w.str(m.from, fromLen);
-  w.str(m.to, toLen);
-  w.uint(m.term);
+  const w = envelope(size, SNAPSHOT, m, fromLen, toLen);
   w.uint(meta.index);
   w.uint(meta.term);
   w.arrayHeader(voters.length);
@@ -143,6 +131,24 @@ function encodeSnapshot(m: SnapshotMsg): Uint8Array {
   for (let i = 0; i < learners.length; i++) w.str(meta.conf.learners[i]!, learners[i]!);
   w.bin(data);
   return w.buf;
+}
+
+/** A writer of exactly `size` bytes with the version byte and the envelope fields written. */
+function envelope(
+  size: number,
+  code: number,
+  m: { from: string; to: string; term: number },
+  fromLen: number,
+  toLen: number,
+): MsgpackWriter {
+  const w = new MsgpackWriter(Buffer.allocUnsafe(size));
+  w.uint(WIRE_VERSION);
+  w.arrayHeader(WIRE_LENGTH[code]!);
+  w.uint(code);
+  w.str(m.from, fromLen);
+  w.str(m.to, toLen);
+  w.uint(m.term);
+  return w;
 }
 
 /** The positional array of a message without byte fields, for msgpackr. */

@@ -100,6 +100,7 @@ describe('LevelStorage survives SIGKILL in the middle of synced writes', () => {
           lastTerm = inFlight.term;
         }
         expect(st.hardState.term, `seed ${seed} round ${round}: term went back`).toBe(lastTerm);
+        expect(st.hardState.vote, `seed ${seed} round ${round}: vote lost`).toBe(`v${lastTerm}`);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

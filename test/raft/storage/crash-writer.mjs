@@ -36,7 +36,10 @@ for (;;) {
     entries.push({ index: i, term, kind: 'normal', data: encoder.encode(`${i}@${term}`) });
   }
   process.stdout.write(`will ${from} ${to} ${term}\n`);
-  await storage.save({ entries, hardState: { term, vote: `v${term}`, commit: from - 1 }, snapshot: null }, true);
+  await storage.save(
+    { entries, hardState: { term, vote: `v${term}`, commit: from - 1 }, snapshot: null },
+    true,
+  );
   process.stdout.write(`ack ${from} ${to} ${term}\n`);
   last = to;
 }

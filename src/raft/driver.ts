@@ -84,6 +84,7 @@ export class RaftNode<R> extends EventEmitter {
   private readSeq = 0;
   private lastTickAt = 0;
   private leaderId: NodeId | null = null;
+  private lastLeaderContact = 0;
   private appliedIndex: Index = 0;
   /** A commit-only hard state not yet written (see handleReady). */
   private unsavedHardState: HardState | null = null;
@@ -208,6 +209,7 @@ export class RaftNode<R> extends EventEmitter {
   private onMessage(m: Message): void {
     if (this.stopped) return;
     this.raw.step(m);
+    if (m.from === this.raw.raft.lead) this.lastLeaderContact = performance.now();
     this.schedule();
   }
 
@@ -283,6 +285,40 @@ export class RaftNode<R> extends EventEmitter {
   }
 
   // ---- membership -------------------------------------------------------------
+
+  /**
+   * Founds a new cluster with `voters` if this server has no history yet
+   * (bootstrap-expect decides this late, after start). False when the server
+   * already has a log or has heard from a cluster: then it needs no bootstrap.
+   */
+  bootstrapIfEmpty(voters: readonly NodeId[]): boolean {
+    if (this.stopped) return false;
+    const log = this.raw.raft.log;
+    if (log.lastIndex() !== 0 || this.raw.raft.term !== 0) return false;
+    this.raw.bootstrap(voters);
+    this.schedule();
+    return true;
+  }
+
+  /** Whether this server has any Raft history (a log, a snapshot or a term). */
+  get hasHistory(): boolean {
+    return this.raw.raft.log.lastIndex() !== 0 || this.raw.raft.term !== 0;
+  }
+
+  /** Records where a server listens (learned from the replicated member table or a join). */
+  async setPeerAddress(id: NodeId, address: PeerAddress): Promise<void> {
+    if (id === this.id || this.peers.get(id) === address) return;
+    this.peers.set(id, address);
+    this.transport.setPeer(id, address);
+    await this.persistPeers();
+  }
+
+  /** Milliseconds since a message from the leader arrived; 0 on the leader. */
+  lastContactMs(): number {
+    if (this.isLeader()) return 0;
+    if (this.lastLeaderContact === 0) return -1;
+    return Math.round(performance.now() - this.lastLeaderContact);
+  }
 
   /** Adds a non-voting member at `address`; resolves once the change is applied. */
   async addLearner(id: NodeId, address: PeerAddress): Promise<Index> {

@@ -1,0 +1,152 @@
+import type { Check, HealthStatus, StatusUpdate } from '../state/index.js';
+import { scopedKey } from '../state/index.js';
+
+export interface TtlTrackerOptions {
+  /**
+   * Self-preservation: when more than this share of the live TTL checks are
+   * expiring or expired within the last TTL, stop expiring (a network
+   * problem, not a mass death, is the likelier cause). 0 < share <= 1.
+   */
+  readonly selfPreservationShare: number;
+  /** Below this many TTL checks self-preservation never engages. */
+  readonly selfPreservationMinChecks: number;
+}
+
+interface Tracked {
+  readonly node: string;
+  readonly checkId: string;
+  ttlMs: number;
+  deadline: number;
+  /** Leader clock when this tracker expired it; 0 while live. */
+  expiredAt: number;
+  /** The status the replicated state holds, as this tracker last saw it. */
+  status: HealthStatus;
+  output: string;
+}
+
+export type HeartbeatVerdict =
+  | { readonly kind: 'unknown' }
+  | { readonly kind: 'notTtl' }
+  /** Deadline moved; `change` is the status update to propose, if the status or output differs. */
+  | { readonly kind: 'ok'; readonly change: StatusUpdate | null };
+
+export interface ExpiryRound {
+  readonly expire: readonly StatusUpdate[];
+  readonly selfPreservation: boolean;
+  /** Checks past their deadline that were not expired because of self-preservation. */
+  readonly held: number;
+}
+
+/**
+ * The leader's in-memory TTL deadlines (DESIGN.md, principle 4). Pure: the
+ * clock comes in as arguments. A heartbeat moves a deadline; only a change
+ * of status becomes a command.
+ */
+export class TtlTracker {
+  private readonly tracked = new Map<string, Tracked>();
+  private selfPreserving = false;
+
+  constructor(private readonly opts: TtlTrackerOptions) {}
+
+  /**
+   * Brings the tracked set in line with the replicated TTL checks. Checks new
+   * to the tracker get a full TTL from `now`: that is the grace a new leader
+   * gives every check, and the first TTL of a new registration.
+   */
+  sync(checks: readonly Check[], now: number): void {
+    const seen = new Set<string>();
+    for (const c of checks) {
+      if (c.ttlMs <= 0) continue;
+      const key = scopedKey(c.node, c.id);
+      seen.add(key);
+      const t = this.tracked.get(key);
+      if (!t) {
+        this.tracked.set(key, {
+          node: c.node,
+          checkId: c.id,
+          ttlMs: c.ttlMs,
+          deadline: now + c.ttlMs,
+          expiredAt: 0,
+          status: c.status,
+          output: c.output,
+        });
+        continue;
+      }
+      if (t.ttlMs !== c.ttlMs) {
+        t.ttlMs = c.ttlMs;
+        t.deadline = Math.min(t.deadline, now + c.ttlMs);
+      }
+      if (t.status !== c.status || t.output !== c.output) {
+        t.status = c.status;
+        t.output = c.output;
+        // Made live again by someone (a re-registration, a catalog write): it gets a full TTL.
+        if (c.status !== 'critical' && t.expiredAt > 0) {
+          t.expiredAt = 0;
+          t.deadline = now + t.ttlMs;
+        }
+      }
+    }
+    for (const key of this.tracked.keys()) if (!seen.has(key)) this.tracked.delete(key);
+  }
+
+  /** Forgets everything (this server stopped leading). */
+  clear(): void {
+    this.tracked.clear();
+    this.selfPreserving = false;
+  }
+
+  heartbeat(node: string, checkId: string, status: HealthStatus, output: string, now: number): HeartbeatVerdict {
+    const t = this.tracked.get(scopedKey(node, checkId));
+    if (!t) return { kind: 'unknown' };
+    t.deadline = now + t.ttlMs;
+    t.expiredAt = 0;
+    if (t.status === status && t.output === output) return { kind: 'ok', change: null };
+    // Output alone changing is not worth a replicated write (as Consul defers output-only syncs).
+    if (t.status === status) return { kind: 'ok', change: null };
+    t.status = status;
+    t.output = output;
+    return { kind: 'ok', change: { node, checkId, status, output } };
+  }
+
+  isTracked(node: string, checkId: string): boolean {
+    return this.tracked.has(scopedKey(node, checkId));
+  }
+
+  /** The checks whose deadline passed, unless self-preservation holds them. */
+  expire(now: number): ExpiryRound {
+    let live = 0;
+    let recent = 0;
+    const due: Tracked[] = [];
+    for (const t of this.tracked.values()) {
+      if (t.expiredAt > 0) {
+        if (t.expiredAt + t.ttlMs > now) recent++;
+        continue;
+      }
+      if (t.status === 'critical') continue;
+      live++;
+      if (t.deadline <= now) due.push(t);
+    }
+    const population = live + recent;
+    this.selfPreserving =
+      population >= this.opts.selfPreservationMinChecks &&
+      recent + due.length > this.opts.selfPreservationShare * population;
+    if (this.selfPreserving) return { expire: [], selfPreservation: true, held: due.length };
+    const expire: StatusUpdate[] = [];
+    for (const t of due) {
+      t.expiredAt = now;
+      const output = t.output === '' ? 'TTL expired' : `TTL expired (last output before timeout follows): ${t.output}`;
+      t.status = 'critical';
+      t.output = output;
+      expire.push({ node: t.node, checkId: t.checkId, status: 'critical', output });
+    }
+    return { expire, selfPreservation: false, held: 0 };
+  }
+
+  get selfPreservationActive(): boolean {
+    return this.selfPreserving;
+  }
+
+  get size(): number {
+    return this.tracked.size;
+  }
+}

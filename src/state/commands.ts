@@ -1,0 +1,107 @@
+/**
+ * Every change of replicated state is one of these commands, applied in log
+ * order on every server. The list is append-only: a command's `type` never
+ * changes meaning once released, so old logs and snapshots stay readable.
+ * Time inside a command (`at`) is the proposer's clock, so applying is
+ * deterministic everywhere.
+ */
+import { Packr } from 'msgpackr';
+import type { HealthStatus, Weights } from './types.js';
+
+export interface NodeSpec {
+  readonly name: string;
+  readonly id: string;
+  readonly address: string;
+  readonly datacenter: string;
+  readonly taggedAddresses: Readonly<Record<string, string>>;
+  readonly meta: Readonly<Record<string, string>>;
+}
+
+export interface ServiceSpec {
+  readonly id: string;
+  readonly name: string;
+  readonly tags: readonly string[];
+  readonly address: string;
+  readonly port: number;
+  readonly meta: Readonly<Record<string, string>>;
+  readonly weights: Weights;
+  readonly enableTagOverride: boolean;
+  readonly taggedAddresses: Readonly<Record<string, { readonly address: string; readonly port: number }>>;
+}
+
+export interface CheckSpec {
+  readonly id: string;
+  readonly name: string;
+  /** null: keep the status of an existing check with this id, or start critical (Consul's default). */
+  readonly status: HealthStatus | null;
+  readonly notes: string;
+  readonly output: string;
+  /** "" for a node check. */
+  readonly serviceId: string;
+  readonly type: string;
+  readonly ttlMs: number;
+  readonly deregisterCriticalAfterMs: number;
+}
+
+export interface StatusUpdate {
+  readonly node: string;
+  readonly checkId: string;
+  readonly status: HealthStatus;
+  readonly output: string;
+}
+
+export interface LoadReport {
+  readonly node: string;
+  readonly serviceId: string;
+  readonly load: number;
+}
+
+export type Command =
+  /** A server joins (or re-announces itself with new addresses). */
+  | {
+      readonly type: 'memberUpsert';
+      readonly name: string;
+      readonly serverAddress: string;
+      readonly httpAddress: string;
+      readonly datacenter: string;
+    }
+  | { readonly type: 'memberLeft'; readonly name: string }
+  /**
+   * Register (or replace) a node and optionally one service with its checks:
+   * the agent and catalog register calls both become this.
+   */
+  | {
+      readonly type: 'register';
+      readonly at: number;
+      readonly node: NodeSpec;
+      /** Catalog registrations may leave the node as it is. */
+      readonly skipNodeUpdate: boolean;
+      readonly service: ServiceSpec | null;
+      readonly checks: readonly CheckSpec[];
+      /** Drop checks of this service that `checks` does not name. */
+      readonly replaceExistingChecks: boolean;
+    }
+  | { readonly type: 'deregisterService'; readonly node: string; readonly serviceId: string }
+  | { readonly type: 'deregisterCheck'; readonly node: string; readonly checkId: string }
+  | { readonly type: 'deregisterNode'; readonly node: string }
+  /** Status changes, batched: heartbeats that flip a status, and TTL expiries. */
+  | { readonly type: 'checkStatus'; readonly at: number; readonly updates: readonly StatusUpdate[] }
+  /** Services the reaper removes because they stayed critical too long. */
+  | {
+      readonly type: 'reap';
+      readonly services: readonly { readonly node: string; readonly serviceId: string }[];
+    }
+  /** Loads reported with heartbeats, batched by the leader (cairn extension). */
+  | { readonly type: 'loads'; readonly reports: readonly LoadReport[] };
+
+export type CommandType = Command['type'];
+
+const packr = new Packr({ useRecords: false, moreTypes: false });
+
+export function encodeCommand(c: Command): Uint8Array {
+  return packr.pack(c);
+}
+
+export function decodeCommand(bytes: Uint8Array): Command {
+  return packr.unpack(bytes) as Command;
+}

@@ -1,0 +1,21 @@
+/**
+ * What a blocking query or watch can wait on. Applying a command touches the
+ * topics of everything it changed; the watch hub wakes whoever waits on them.
+ */
+export const Topic = {
+  nodes: 'nodes',
+  services: 'services',
+  checks: 'checks',
+  members: 'members',
+  service: (name: string) => `svc:${name}`,
+  node: (name: string) => `node:${name}`,
+} as const;
+
+/** Collects the topics one apply touches, so the hub is told once per entry. */
+export class Touched {
+  readonly topics = new Set<string>();
+
+  add(topic: string): void {
+    this.topics.add(topic);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The registry's replicated data, as stored. Field names follow the domain;
+ * the Consul JSON shapes are built from these in src/http.
+ */
+import type { Index } from '../raft/index.js';
+
+export type HealthStatus = 'passing' | 'warning' | 'critical';
+export const HEALTH_STATUSES: readonly HealthStatus[] = ['passing', 'warning', 'critical'];
+
+/** Consul's weights: how much traffic an instance takes when passing and when warning. */
+export interface Weights {
+  readonly passing: number;
+  readonly warning: number;
+}
+
+export interface CatalogNode {
+  readonly id: string;
+  readonly name: string;
+  readonly address: string;
+  readonly datacenter: string;
+  readonly taggedAddresses: Readonly<Record<string, string>>;
+  readonly meta: Readonly<Record<string, string>>;
+  readonly createIndex: Index;
+  readonly modifyIndex: Index;
+}
+
+export interface Instance {
+  readonly node: string;
+  readonly id: string;
+  readonly name: string;
+  readonly tags: readonly string[];
+  /** "" means: use the node's address. */
+  readonly address: string;
+  readonly port: number;
+  readonly meta: Readonly<Record<string, string>>;
+  readonly weights: Weights;
+  readonly enableTagOverride: boolean;
+  readonly taggedAddresses: Readonly<Record<string, { readonly address: string; readonly port: number }>>;
+  /** Last load the instance reported with its heartbeats (cairn extension); null if never. */
+  readonly load: number | null;
+  readonly createIndex: Index;
+  readonly modifyIndex: Index;
+}
+
+export interface Check {
+  readonly node: string;
+  readonly id: string;
+  readonly name: string;
+  readonly status: HealthStatus;
+  readonly notes: string;
+  readonly output: string;
+  /** "" for a node-level check. */
+  readonly serviceId: string;
+  readonly serviceName: string;
+  readonly serviceTags: readonly string[];
+  /** "ttl" for TTL checks, "" for checks registered through the catalog. */
+  readonly type: string;
+  /** TTL in milliseconds; 0 when the check has none. */
+  readonly ttlMs: number;
+  /** Deregister the service after this long critical; 0 = never. */
+  readonly deregisterCriticalAfterMs: number;
+  /** Leader clock (ms since epoch) when the status last changed: the reaper measures from it. */
+  readonly statusSince: number;
+  readonly createIndex: Index;
+  readonly modifyIndex: Index;
+}
+
+/** A cairn server as every server knows it: how to reach it for Raft and for HTTP. */
+export interface Member {
+  readonly name: string;
+  readonly serverAddress: string;
+  readonly httpAddress: string;
+  readonly datacenter: string;
+  readonly status: 'alive' | 'left';
+  readonly createIndex: Index;
+  readonly modifyIndex: Index;
+}
+
+/** The key of a service or check: unique per node, as in Consul. */
+export function scopedKey(node: string, id: string): string {
+  return `${node}\u0000${id}`;
+}

@@ -1,0 +1,10 @@
+/** One cairn server: Raft, the registry state, forwarding, leader health and membership. */
+export { type ServerErrorKind, ServerError } from './errors.js';
+export type { Heartbeat, ServerInfo } from './rpc.js';
+export {
+  type ApplyOutcome,
+  CairnServer,
+  type Consistency,
+  type ServerOptions,
+  toServerError,
+} from './server.js';

@@ -1,0 +1,173 @@
+import type { Logger } from 'pino';
+import { servicesToReap, TtlTracker } from '../health/index.js';
+import type { Command, LoadReport, RegistryState, StatusUpdate } from '../state/index.js';
+import { scopedKey } from '../state/index.js';
+import type { Failure, Heartbeat } from './rpc.js';
+
+export interface LeaderHealthOptions {
+  readonly selfPreservationShare: number;
+  readonly selfPreservationMinChecks: number;
+  /** How often the leader looks for expired TTLs (ms). */
+  readonly expiryIntervalMs: number;
+  readonly reapIntervalMs: number;
+}
+
+export interface HealthCounters {
+  heartbeats: number;
+  expiries: number;
+  statusChanges: number;
+  reaped: number;
+}
+
+/**
+ * What only the leader does for health: keep TTL deadlines in memory, turn
+ * status changes and expiries into commands, reap long-critical services,
+ * and replicate reported loads once a second. Started when this server
+ * becomes leader, stopped when it stops leading.
+ */
+export class LeaderHealth {
+  private readonly tracker: TtlTracker;
+  private timers: NodeJS.Timeout[] = [];
+  private active = false;
+  private expiring = false;
+  private reaping = false;
+  private readonly loads = new Map<string, LoadReport>();
+  readonly counters: HealthCounters = { heartbeats: 0, expiries: 0, statusChanges: 0, reaped: 0 };
+
+  constructor(
+    private readonly state: RegistryState,
+    private readonly apply: (cmd: Command) => Promise<unknown>,
+    private readonly now: () => number,
+    private readonly log: Logger,
+    private readonly opts: LeaderHealthOptions,
+  ) {
+    this.tracker = new TtlTracker(opts);
+  }
+
+  get selfPreservation(): boolean {
+    return this.active && this.tracker.selfPreservationActive;
+  }
+
+  get trackedChecks(): number {
+    return this.tracker.size;
+  }
+
+  /** This server leads now: every TTL check gets a full TTL of grace from this moment. */
+  start(): void {
+    if (this.active) return;
+    this.active = true;
+    this.tracker.clear();
+    this.tracker.sync(this.state.catalog.ttlChecks(), this.now());
+    this.timers = [
+      setInterval(() => this.expireRound(), this.opts.expiryIntervalMs),
+      setInterval(() => this.tracker.sync(this.state.catalog.ttlChecks(), this.now()), 1000),
+      setInterval(() => this.reapRound(), this.opts.reapIntervalMs),
+      setInterval(() => this.flushLoads(), 1000),
+    ];
+    this.log.info({ ttlChecks: this.tracker.size }, 'leader health started: TTL checks granted a full TTL');
+  }
+
+  stop(): void {
+    if (!this.active) return;
+    this.active = false;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.tracker.clear();
+    this.loads.clear();
+  }
+
+  /** Moves deadlines; proposes the status changes among `beats`. One result per beat. */
+  async heartbeats(beats: readonly Heartbeat[]): Promise<(Failure | null)[]> {
+    const now = this.now();
+    const changes: StatusUpdate[] = [];
+    const results: (Failure | null)[] = beats.map((b) => {
+      let v = this.tracker.heartbeat(b.node, b.checkId, b.status, b.output, now);
+      if (v.kind === 'unknown') {
+        const c = this.state.catalog.check(b.node, b.checkId);
+        if (!c) return { ok: false, kind: 'notFound', message: `Unknown check ID "${b.checkId}"` };
+        if (c.ttlMs <= 0) {
+          return {
+            ok: false,
+            kind: 'notTtl',
+            message: `CheckID "${b.checkId}" does not have associated TTL`,
+          };
+        }
+        // Registered since the last sync: start tracking it now.
+        this.tracker.track(c, now);
+        v = this.tracker.heartbeat(b.node, b.checkId, b.status, b.output, now);
+        if (v.kind !== 'ok')
+          return { ok: false, kind: 'notFound', message: `Unknown check ID "${b.checkId}"` };
+      }
+      if (v.kind === 'notTtl') {
+        return { ok: false, kind: 'notTtl', message: `CheckID "${b.checkId}" does not have associated TTL` };
+      }
+      if (v.kind === 'ok' && v.change) changes.push(v.change);
+      if (b.load !== null) {
+        const c = this.state.catalog.check(b.node, b.checkId);
+        if (c && c.serviceId !== '') {
+          this.loads.set(scopedKey(c.node, c.serviceId), {
+            node: c.node,
+            serviceId: c.serviceId,
+            load: b.load,
+          });
+        }
+      }
+      return null;
+    });
+    this.counters.heartbeats += beats.length;
+    if (changes.length > 0) {
+      this.counters.statusChanges += changes.length;
+      await this.apply({ type: 'checkStatus', at: now, updates: changes });
+    }
+    return results;
+  }
+
+  private expireRound(): void {
+    if (!this.active || this.expiring) return;
+    const wasPreserving = this.tracker.selfPreservationActive;
+    const round = this.tracker.expire(this.now());
+    if (round.selfPreservation !== wasPreserving) {
+      if (round.selfPreservation) {
+        this.log.warn(
+          { held: round.held, tracked: this.tracker.size },
+          'self-preservation engaged: too many TTL checks expiring at once; expiry paused',
+        );
+      } else this.log.warn('self-preservation released: heartbeats recovered; expiry resumed');
+    }
+    if (round.expire.length === 0) return;
+    this.expiring = true;
+    this.counters.expiries += round.expire.length;
+    this.log.info({ checks: round.expire.length }, 'TTL checks expired');
+    this.apply({ type: 'checkStatus', at: this.now(), updates: round.expire })
+      .catch((err: unknown) => this.log.warn({ err }, 'proposing TTL expiries failed'))
+      .finally(() => {
+        this.expiring = false;
+      });
+  }
+
+  private reapRound(): void {
+    if (!this.active || this.reaping) return;
+    const services = servicesToReap(this.state.catalog.everyCheck(), this.now());
+    if (services.length === 0) return;
+    this.reaping = true;
+    this.counters.reaped += services.length;
+    this.log.info(
+      { services },
+      'deregistering services critical for longer than DeregisterCriticalServiceAfter',
+    );
+    this.apply({ type: 'reap', services })
+      .catch((err: unknown) => this.log.warn({ err }, 'reaping failed'))
+      .finally(() => {
+        this.reaping = false;
+      });
+  }
+
+  private flushLoads(): void {
+    if (!this.active || this.loads.size === 0) return;
+    const reports = [...this.loads.values()];
+    this.loads.clear();
+    this.apply({ type: 'loads', reports }).catch((err: unknown) =>
+      this.log.warn({ err }, 'replicating loads failed'),
+    );
+  }
+}

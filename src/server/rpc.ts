@@ -1,0 +1,55 @@
+/**
+ * Requests one cairn server sends another over the cluster transport
+ * (besides Raft's own messages): forwarding writes, reads and heartbeats to
+ * the leader, and the join / discovery handshake.
+ */
+import { Packr } from 'msgpackr';
+import type { ApplyResult, HealthStatus } from '../state/index.js';
+import type { ServerErrorKind } from './errors.js';
+
+export interface Heartbeat {
+  readonly node: string;
+  readonly checkId: string;
+  readonly status: HealthStatus;
+  readonly output: string;
+  /** Load reported with the heartbeat (cairn extension), if any. */
+  readonly load: number | null;
+}
+
+/** Who a server is, as it tells others. */
+export interface ServerInfo {
+  readonly name: string;
+  readonly serverAddress: string;
+  readonly httpAddress: string;
+  readonly datacenter: string;
+}
+
+export type Request =
+  | { readonly t: 'apply'; readonly cmd: Uint8Array }
+  | { readonly t: 'read'; readonly lease: boolean }
+  | { readonly t: 'heartbeats'; readonly beats: readonly Heartbeat[] }
+  | { readonly t: 'join'; readonly server: ServerInfo }
+  | { readonly t: 'hello'; readonly server: ServerInfo; readonly hasHistory: boolean };
+
+export type Failure = { readonly ok: false; readonly kind: ServerErrorKind; readonly message: string };
+
+export type Response =
+  | { readonly ok: true; readonly t: 'apply'; readonly index: number; readonly result: ApplyResult }
+  | { readonly ok: true; readonly t: 'read'; readonly index: number }
+  | { readonly ok: true; readonly t: 'heartbeats'; readonly results: readonly (Failure | null)[] }
+  | { readonly ok: true; readonly t: 'join'; readonly peers: readonly (readonly [string, string])[] }
+  | {
+      readonly ok: true;
+      readonly t: 'hello';
+      readonly server: ServerInfo;
+      readonly hasHistory: boolean;
+      /** Servers this one has heard of, so discovery spreads beyond the --join list. */
+      readonly known: readonly ServerInfo[];
+    }
+  | Failure;
+
+const packr = new Packr({ useRecords: false, moreTypes: false });
+
+export const encodeRpc = (m: Request | Response): Uint8Array => packr.pack(m);
+export const decodeRequest = (b: Uint8Array): Request => packr.unpack(b) as Request;
+export const decodeResponse = (b: Uint8Array): Response => packr.unpack(b) as Response;

@@ -1,0 +1,442 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import {
+  LevelStorage,
+  type NodeId,
+  RaftError,
+  RaftNode,
+  type Status,
+  TcpTransport,
+  TransportError,
+} from '../raft/index.js';
+import { type ApplyResult, type Command, encodeCommand, RegistryState } from '../state/index.js';
+import { noLeader, ServerError } from './errors.js';
+import { HeartbeatBatcher } from './heartbeat-batcher.js';
+import { LeaderHealth } from './leader-health.js';
+import { Membership } from './membership.js';
+import {
+  decodeRequest,
+  decodeResponse,
+  encodeRpc,
+  type Heartbeat,
+  type Request,
+  type Response,
+} from './rpc.js';
+
+export type Consistency = 'stale' | 'default' | 'consistent';
+
+export interface ServerOptions {
+  readonly node: string;
+  readonly datacenter: string;
+  readonly dataDir: string;
+  /** Interface and port for Raft and forwarding. */
+  readonly bind: string;
+  readonly serverPort: number;
+  /** host:port where this server's HTTP API listens, told to the other servers. */
+  readonly httpAddress: string;
+  /** Found a single-server cluster if the data directory is empty. */
+  readonly dev: boolean;
+  readonly bootstrapExpect: number | null;
+  /** Server addresses (host:port of their server port) to join or discover. */
+  readonly join: readonly string[];
+  readonly logger: Logger;
+  readonly snapshotEvery?: number;
+  readonly trailingLogs?: number;
+  /** Voters autopilot promotes learners up to (default 5). */
+  readonly maxVoters?: number;
+  readonly selfPreservationShare?: number;
+  readonly selfPreservationMinChecks?: number;
+  /** The clock for TTL and reaping decisions (ms since epoch); injectable for tests. */
+  readonly now?: () => number;
+  readonly tickMs?: number;
+}
+
+export interface ApplyOutcome {
+  readonly index: number;
+  readonly result: ApplyResult;
+}
+
+const FORWARD_TIMEOUT_MS = 7_000;
+const WRITE_DEADLINE_MS = 10_000;
+
+/**
+ * One cairn server: Raft + the registry state + forwarding to the leader +
+ * the leader's health duties + membership. The HTTP and DNS layers talk to
+ * this and nothing below it.
+ *
+ * Events: `leaderChanged` (leader name | null).
+ */
+export class CairnServer extends EventEmitter {
+  readonly state = new RegistryState();
+  readonly raft: RaftNode<ApplyResult>;
+  readonly health: LeaderHealth;
+  readonly membership: Membership;
+  readonly now: () => number;
+  private readonly transport: TcpTransport;
+  private readonly log: Logger;
+  private readonly batcher: HeartbeatBatcher;
+  private readonly appliedWaiters: { index: number; resolve: () => void }[] = [];
+  private stopped = false;
+
+  constructor(readonly opts: ServerOptions) {
+    super();
+    this.setMaxListeners(0);
+    this.log = opts.logger;
+    this.now = opts.now ?? Date.now;
+    this.transport = new TcpTransport({ id: opts.node, host: opts.bind, port: opts.serverPort });
+    this.raft = new RaftNode<ApplyResult>({
+      id: opts.node,
+      storage: new LevelStorage(opts.dataDir),
+      transport: this.transport,
+      stateMachine: this.state,
+      logger: opts.logger,
+      ...(opts.tickMs !== undefined ? { tickMs: opts.tickMs } : {}),
+      ...(opts.snapshotEvery !== undefined ? { snapshotEvery: opts.snapshotEvery } : {}),
+      ...(opts.trailingLogs !== undefined ? { keepEntries: opts.trailingLogs } : {}),
+    });
+    this.health = new LeaderHealth(this.state, (cmd) => this.apply(cmd), this.now, opts.logger, {
+      selfPreservationShare: opts.selfPreservationShare ?? 0.5,
+      selfPreservationMinChecks: opts.selfPreservationMinChecks ?? 10,
+      expiryIntervalMs: 200,
+      reapIntervalMs: 1000,
+    });
+    this.membership = new Membership(this, this.transport, opts);
+    this.batcher = new HeartbeatBatcher((beats) => this.sendHeartbeats(beats));
+    this.raft.on('leaderChanged', (lead: NodeId | null) => this.onLeaderChanged(lead));
+    this.raft.on('applied', (index: number) => this.releaseApplied(index));
+    this.raft.on('fatal', (err: unknown) => this.emit('fatal', err));
+    this.transport.onRequest((from, payload) => this.onRequest(from, payload));
+  }
+
+  get name(): string {
+    return this.opts.node;
+  }
+
+  /** host:port of this server's Raft and forwarding listener. */
+  get serverAddress(): string {
+    return this.transport.address;
+  }
+
+  async start(): Promise<void> {
+    await this.raft.start();
+    if (this.opts.dev) this.raft.bootstrapIfEmpty([this.opts.node]);
+    this.membership.start();
+  }
+
+  /** Stops serving. A leader first hands leadership to the most caught-up voter. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.membership.stop();
+    if (this.raft.isLeader()) await this.transferLeadership(3000);
+    this.health.stop();
+    this.batcher.close();
+    await this.raft.stop();
+    for (const w of this.appliedWaiters.splice(0)) w.resolve();
+  }
+
+  // ---- leadership -------------------------------------------------------------------
+
+  leader(): { name: string; serverAddress: string | null } | null {
+    const l = this.raft.leader();
+    return l ? { name: l.id, serverAddress: l.address } : null;
+  }
+
+  isLeader(): boolean {
+    return this.raft.isLeader();
+  }
+
+  status(): Status {
+    return this.raft.status();
+  }
+
+  /** Milliseconds since the leader was last heard from (0 on the leader, -1 if never). */
+  lastContactMs(): number {
+    return this.raft.lastContactMs();
+  }
+
+  private onLeaderChanged(lead: NodeId | null): void {
+    if (lead === this.opts.node) this.health.start();
+    else this.health.stop();
+    this.emit('leaderChanged', lead);
+  }
+
+  private async transferLeadership(timeoutMs: number): Promise<void> {
+    const s = this.raft.status();
+    let best: { id: string; match: number } | null = null;
+    for (const [id, p] of s.progress) {
+      if (id === this.opts.node || !s.conf.voters.includes(id)) continue;
+      if (!best || p.match > best.match) best = { id, match: p.match };
+    }
+    if (!best) return;
+    this.log.info({ to: best.id }, 'stopping: handing leadership over first');
+    if (!this.raft.transferLeadership(best.id)) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.raft.off('leaderChanged', onChange);
+        resolve();
+      }
+      function onChange(lead: NodeId | null) {
+        if (lead !== null && lead !== self.opts.node) done();
+      }
+      this.raft.on('leaderChanged', onChange);
+    });
+  }
+
+  /** Resolves once a leader is known, or rejects with "No cluster leader" at the deadline. */
+  private waitForLeader(deadline: number): Promise<void> {
+    if (this.raft.leader()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => {
+          this.off('leaderChanged', onChange);
+          reject(noLeader());
+        },
+        Math.max(0, deadline - performance.now()),
+      );
+      const onChange = (lead: NodeId | null) => {
+        if (lead === null) return;
+        clearTimeout(timer);
+        this.off('leaderChanged', onChange);
+        resolve();
+      };
+      this.on('leaderChanged', onChange);
+    });
+  }
+
+  // ---- writes -----------------------------------------------------------------------
+
+  /**
+   * Applies a command through Raft: proposed here on the leader, forwarded to
+   * it from a follower. Retries while the outcome is known not to have
+   * happened (no leader yet, leader changed); reports unknownOutcome when it
+   * may have happened.
+   */
+  async apply(cmd: Command): Promise<ApplyOutcome> {
+    return this.applyBytes(encodeCommand(cmd));
+  }
+
+  private async applyBytes(bytes: Uint8Array): Promise<ApplyOutcome> {
+    const deadline = performance.now() + WRITE_DEADLINE_MS;
+    for (let attempt = 0; ; attempt++) {
+      if (this.stopped) throw new ServerError('unavailable', 'server is stopping');
+      if (attempt > 0) await pause(Math.min(50 * attempt, 500));
+      if (performance.now() > deadline) throw noLeader();
+      await this.waitForLeader(deadline);
+      if (this.raft.isLeader()) {
+        try {
+          return await this.raft.propose(bytes);
+        } catch (e) {
+          if (e instanceof RaftError && (e.code === 'RAFT_NOT_LEADER' || e.code === 'RAFT_DROPPED')) continue;
+          throw toServerError(e);
+        }
+      }
+      const lead = this.raft.leader();
+      if (!lead) continue;
+      let res: Response;
+      try {
+        res = await this.request(lead.id, { t: 'apply', cmd: bytes }, FORWARD_TIMEOUT_MS);
+      } catch (e) {
+        if (e instanceof TransportError && notSent(e)) continue;
+        throw new ServerError('unknownOutcome', `forwarding to the leader failed: ${(e as Error).message}`);
+      }
+      if (res.ok && res.t === 'apply') {
+        // Reads that follow on this server must see the write.
+        await this.waitApplied(res.index, FORWARD_TIMEOUT_MS);
+        return { index: res.index, result: res.result };
+      }
+      if (!res.ok && res.kind === 'noLeader') continue;
+      if (!res.ok) throw new ServerError(res.kind, res.message);
+      throw new ServerError('unknownOutcome', 'unexpected answer from the leader');
+    }
+  }
+
+  // ---- reads ------------------------------------------------------------------------
+
+  /**
+   * Makes the local state fresh enough for `mode`: stale reads go ahead at
+   * once; default reads ride the leader's lease (a follower asks the leader
+   * for its commit index and waits to apply it); consistent reads confirm
+   * leadership with a quorum first.
+   */
+  async readBarrier(mode: Consistency): Promise<void> {
+    if (mode === 'stale') return;
+    const lease = mode === 'default';
+    const deadline = performance.now() + FORWARD_TIMEOUT_MS;
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) await pause(Math.min(50 * attempt, 500));
+      if (performance.now() > deadline) throw noLeader();
+      await this.waitForLeader(deadline);
+      if (this.raft.isLeader()) {
+        try {
+          await this.raft.readBarrier(lease);
+          return;
+        } catch (e) {
+          if (e instanceof RaftError && e.code === 'RAFT_NOT_LEADER') continue;
+          throw toServerError(e);
+        }
+      }
+      const lead = this.raft.leader();
+      if (!lead) continue;
+      let res: Response;
+      try {
+        res = await this.request(lead.id, { t: 'read', lease }, FORWARD_TIMEOUT_MS);
+      } catch (e) {
+        if (e instanceof TransportError) continue;
+        throw e;
+      }
+      if (res.ok && res.t === 'read') {
+        await this.waitApplied(res.index, Math.max(0, deadline - performance.now()));
+        return;
+      }
+      if (!res.ok && res.kind === 'noLeader') continue;
+      if (!res.ok) throw new ServerError(res.kind, res.message);
+    }
+  }
+
+  /** Resolves once this server has applied `index` (or at the timeout, or when stopping). */
+  waitApplied(index: number, timeoutMs: number): Promise<void> {
+    if (this.raft.applied >= index || this.stopped) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const i = this.appliedWaiters.indexOf(w);
+        if (i >= 0) this.appliedWaiters.splice(i, 1);
+        reject(new ServerError('unavailable', 'this server is behind the leader; try again'));
+      }, timeoutMs);
+      const w = {
+        index,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      this.appliedWaiters.push(w);
+    });
+  }
+
+  private releaseApplied(index: number): void {
+    if (this.appliedWaiters.length === 0) return;
+    const keep: typeof this.appliedWaiters = [];
+    for (const w of this.appliedWaiters) {
+      if (w.index <= index) w.resolve();
+      else keep.push(w);
+    }
+    this.appliedWaiters.length = 0;
+    this.appliedWaiters.push(...keep);
+  }
+
+  // ---- heartbeats -------------------------------------------------------------------
+
+  /** A TTL heartbeat: handled by the leader; from a follower, coalesced with others into one request. */
+  async heartbeat(beat: Heartbeat): Promise<void> {
+    const [result] = this.raft.isLeader()
+      ? await this.health.heartbeats([beat])
+      : await this.batcher.add(beat).then((r) => [r]);
+    if (result) throw new ServerError(result.kind, result.message);
+  }
+
+  private async sendHeartbeats(beats: readonly Heartbeat[]): Promise<readonly (Response | null)[]> {
+    const deadline = performance.now() + FORWARD_TIMEOUT_MS;
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) await pause(Math.min(50 * attempt, 500));
+      if (performance.now() > deadline) throw noLeader();
+      await this.waitForLeader(deadline);
+      if (this.raft.isLeader()) return this.health.heartbeats(beats);
+      const lead = this.raft.leader();
+      if (!lead) continue;
+      let res: Response;
+      try {
+        res = await this.request(lead.id, { t: 'heartbeats', beats }, FORWARD_TIMEOUT_MS);
+      } catch (e) {
+        if (e instanceof TransportError) continue;
+        throw e;
+      }
+      if (res.ok && res.t === 'heartbeats') return res.results;
+      if (!res.ok && res.kind === 'noLeader') continue;
+      if (!res.ok) throw new ServerError(res.kind, res.message);
+    }
+  }
+
+  // ---- the cluster transport's requests ------------------------------------------------
+
+  async request(to: NodeId, req: Request, timeoutMs: number): Promise<Response> {
+    return decodeResponse(await this.transport.request(to, encodeRpc(req), timeoutMs));
+  }
+
+  private async onRequest(_from: NodeId, payload: Uint8Array): Promise<Uint8Array> {
+    let req: Request;
+    try {
+      req = decodeRequest(payload);
+    } catch {
+      return encodeRpc({ ok: false, kind: 'invalid', message: 'undecodable request' });
+    }
+    try {
+      return encodeRpc(await this.serve(req));
+    } catch (e) {
+      const err = toServerError(e);
+      return encodeRpc({ ok: false, kind: err.kind, message: err.message });
+    }
+  }
+
+  private async serve(req: Request): Promise<Response> {
+    switch (req.t) {
+      case 'apply': {
+        if (!this.raft.isLeader()) return { ok: false, kind: 'noLeader', message: 'not the leader' };
+        try {
+          const out = await this.raft.propose(req.cmd);
+          return { ok: true, t: 'apply', index: out.index, result: out.result };
+        } catch (e) {
+          if (e instanceof RaftError && (e.code === 'RAFT_NOT_LEADER' || e.code === 'RAFT_DROPPED')) {
+            return { ok: false, kind: 'noLeader', message: e.message };
+          }
+          throw e;
+        }
+      }
+      case 'read': {
+        if (!this.raft.isLeader()) return { ok: false, kind: 'noLeader', message: 'not the leader' };
+        const index = await this.raft.readBarrier(req.lease);
+        return { ok: true, t: 'read', index };
+      }
+      case 'heartbeats': {
+        if (!this.raft.isLeader()) return { ok: false, kind: 'noLeader', message: 'not the leader' };
+        return { ok: true, t: 'heartbeats', results: await this.health.heartbeats(req.beats) };
+      }
+      case 'join':
+        return this.membership.onJoin(req.server);
+      case 'hello':
+        return this.membership.onHello(req.server, req.hasHistory);
+    }
+  }
+}
+
+function notSent(e: TransportError): boolean {
+  return (
+    e.code === 'unknownPeer' || e.code === 'unreachable' || e.code === 'closed' || e.code === 'overloaded'
+  );
+}
+
+export function toServerError(e: unknown): ServerError {
+  if (e instanceof ServerError) return e;
+  if (e instanceof RaftError) {
+    switch (e.code) {
+      case 'RAFT_NOT_LEADER':
+        return noLeader();
+      case 'RAFT_READ_TIMEOUT':
+        return new ServerError('noLeader', 'No cluster leader (leadership could not be confirmed)');
+      case 'RAFT_UNKNOWN_OUTCOME':
+        return new ServerError('unknownOutcome', e.message);
+      case 'RAFT_BAD_MEMBERSHIP':
+        return new ServerError('invalid', e.message);
+      default:
+        return new ServerError('unavailable', e.message);
+    }
+  }
+  return new ServerError('unavailable', e instanceof Error ? e.message : String(e));
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

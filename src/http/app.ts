@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { BalancerState } from '../balance/index.js';
+import { Metrics } from '../metrics/index.js';
+import type { CairnServer } from '../server/index.js';
+import type { NodeSpec } from '../state/index.js';
+import { Reads } from './blocking.js';
+import type { HttpContext } from './context.js';
+import { HttpError, toHttpError } from './errors.js';
+import { agentRoutes } from './routes/agent.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { statusRoutes } from './routes/status.js';
+
+export interface HttpOptions {
+  readonly server: CairnServer;
+  readonly datacenter: string;
+  /** The address this server's own node is registered with (agent registrations live on it). */
+  readonly nodeAddress: string;
+  readonly logger: Logger;
+  readonly bodyLimit?: number;
+  readonly protectionThreshold?: number;
+}
+
+/** A stable UUID-shaped node ID derived from the node name. */
+function nodeId(name: string): string {
+  const h = createHash('sha256').update(`cairn-node:${name}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Builds the Consul-compatible HTTP API of one server (not yet listening). */
+export function buildHttpApp(opts: HttpOptions): { app: FastifyInstance; ctx: HttpContext } {
+  const bodyLimit = opts.bodyLimit ?? 1024 * 1024;
+  const app: FastifyInstance = Fastify({
+    // pino's Logger and fastify's logger type differ only in generics.
+    loggerInstance: opts.logger.child({ module: 'http' }) as unknown as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit,
+    // KV keys and join addresses may contain anything; Consul decodes the path itself.
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048 },
+  });
+  const self: NodeSpec = {
+    name: opts.server.name,
+    id: nodeId(opts.server.name),
+    address: opts.nodeAddress,
+    datacenter: opts.datacenter,
+    taggedAddresses: { lan: opts.nodeAddress, lan_ipv4: opts.nodeAddress },
+    meta: { 'cairn-server': 'true' },
+  };
+  const ctx: HttpContext = {
+    server: opts.server,
+    reads: new Reads(opts.server),
+    balancer: new BalancerState(),
+    metrics: new Metrics(opts.server),
+    datacenter: opts.datacenter,
+    self,
+    bodyLimit,
+    protectionThreshold: opts.protectionThreshold ?? 0,
+  };
+
+  // Consul decodes bodies whatever their content type, and some are raw bytes (KV): take all as a Buffer.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unknown';
+    ctx.metrics.httpRequests.inc({ route, method: req.method, status: String(reply.statusCode) });
+    ctx.metrics.httpDuration.observe({ route, method: req.method }, reply.elapsedTime / 1000);
+  });
+
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (
+      req.query &&
+      (req.query as Record<string, unknown>).pretty !== undefined &&
+      typeof payload === 'string'
+    ) {
+      const type = String(reply.getHeader('content-type') ?? '');
+      if (type.startsWith('application/json')) return `${JSON.stringify(JSON.parse(payload), null, 4)}\n`;
+    }
+    return payload;
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const known = toHttpError(err);
+    if (known) {
+      reply.code(known.status).type('text/plain; charset=utf-8').send(known.message);
+      return;
+    }
+    const e = err as { statusCode?: number; code?: string; message: string };
+    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      reply
+        .code(413)
+        .type('text/plain; charset=utf-8')
+        .send(`Request body too large: more than ${bodyLimit} bytes`);
+      return;
+    }
+    if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+      reply.code(e.statusCode).type('text/plain; charset=utf-8').send(e.message);
+      return;
+    }
+    req.log.error({ err }, 'request failed');
+    reply.code(500).type('text/plain; charset=utf-8').send(`Internal error: ${e.message}`);
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    reply
+      .code(404)
+      .type('text/plain; charset=utf-8')
+      .send(
+        req.url.startsWith('/v1/')
+          ? 'Invalid URL path: not a recognized HTTP API endpoint'
+          : `Not found: ${req.method} ${req.url.split('?')[0]}`,
+      );
+  });
+
+  agentRoutes(app, ctx);
+  catalogRoutes(app, ctx);
+  healthRoutes(app, ctx);
+  statusRoutes(app, ctx);
+  metricsRoutes(app, ctx);
+  app.get('/v1/', async () => {
+    throw new HttpError(404, 'Invalid URL path: not a recognized HTTP API endpoint');
+  });
+  return { app, ctx };
+}

@@ -1,0 +1,111 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CairnServer } from '../server/index.js';
+import { blocking, consistency, type Query, query } from './params.js';
+
+/** What a read endpoint computes from the local state. */
+export interface ReadAnswer {
+  /** The index of the last change that could affect this answer. */
+  readonly index: number;
+  readonly body: unknown;
+  readonly status?: number;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface ReadSpec {
+  /** What to wait on (see state/topics.ts). */
+  readonly topics: readonly string[];
+  readonly compute: () => ReadAnswer;
+  /**
+   * Whether waiters on the same query at the same state may share one
+   * answer. Not for answers that differ per call (a rotating balancer).
+   */
+  readonly shared: boolean;
+}
+
+/**
+ * The one path every read endpoint takes: consistency barrier, then an
+ * answer computed from local state, held (for `?index=N`) until the answer's
+ * index passes N or the wait ends, with Consul's query headers. Answers are
+ * shared among waiters of the same query at the same applied index, so a
+ * change that wakes ten thousand waiters computes each distinct answer once.
+ */
+export class Reads {
+  private cache = new Map<string, ReadAnswer>();
+  private cacheAt = -1;
+
+  constructor(private readonly server: CairnServer) {}
+
+  async answer(req: FastifyRequest, reply: FastifyReply, spec: ReadSpec): Promise<void> {
+    const q = query(req);
+    const mode = consistency(q);
+    const { minIndex, waitMs } = blocking(q);
+    await this.server.readBarrier(mode);
+    const key = spec.shared ? cacheKey(req.url, q) : null;
+    let a = this.compute(key, spec);
+    if (minIndex > 0 && a.index <= minIndex) {
+      // Consul adds up to wait/16 so that clients woken together do not all come back together.
+      const deadline = performance.now() + waitMs + Math.random() * (waitMs / 16);
+      let closed = false;
+      reply.raw.once('close', () => {
+        closed = true;
+      });
+      while (a.index <= minIndex && !closed) {
+        const left = deadline - performance.now();
+        if (left <= 0) break;
+        await this.waitFor(spec.topics, left, reply);
+        a = this.compute(key, spec);
+      }
+    }
+    this.headers(reply, a.index, mode);
+    if (a.headers) for (const [k, v] of Object.entries(a.headers)) reply.header(k, v);
+    reply.code(a.status ?? 200).send(a.body);
+  }
+
+  /** Sets Consul's query headers (also used by reads that do not go through `answer`). */
+  headers(reply: FastifyReply, index: number, mode: string): void {
+    const lastContact = this.server.lastContactMs();
+    reply.header('X-Consul-Index', String(Math.max(1, index)));
+    reply.header('X-Consul-KnownLeader', String(this.server.leader() !== null));
+    reply.header('X-Consul-LastContact', String(Math.max(0, lastContact)));
+    reply.header('X-Consul-Effective-Consistency', mode === 'default' ? 'leader' : mode);
+  }
+
+  private compute(key: string | null, spec: ReadSpec): ReadAnswer {
+    if (key === null) return spec.compute();
+    const applied = this.server.state.applied;
+    if (applied !== this.cacheAt) {
+      this.cache = new Map();
+      this.cacheAt = applied;
+    }
+    let a = this.cache.get(key);
+    if (!a) {
+      a = spec.compute();
+      // Bounded: the cache holds answers for one applied index only, and at most this many.
+      if (this.cache.size < 10_000) this.cache.set(key, a);
+    }
+    return a;
+  }
+
+  private waitFor(topics: readonly string[], ms: number, reply: FastifyReply): Promise<void> {
+    return new Promise((resolve) => {
+      let cancel = () => {};
+      const finish = () => {
+        clearTimeout(timer);
+        cancel();
+        reply.raw.off('close', finish);
+        resolve();
+      };
+      const timer = setTimeout(finish, ms);
+      cancel = this.server.state.hub.wait(topics, finish);
+      reply.raw.once('close', finish);
+    });
+  }
+}
+
+function cacheKey(url: string, q: Query): string {
+  const path = url.split('?')[0] ?? url;
+  const rest = Object.entries(q)
+    .filter(([k]) => k !== 'index' && k !== 'wait')
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  return `${path}?${JSON.stringify(rest)}`;
+}

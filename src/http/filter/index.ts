@@ -1,0 +1,16 @@
+/**
+ * Consul's `?filter=` language (HashiCorp go-bexpr), compiled once per request into a
+ * predicate over the JSON items an endpoint is about to return.
+ */
+import { compileNode, type Filter } from './evaluate.js';
+import { parseFilter } from './parser.js';
+
+export type { MatchNode, MatchOperator, Node, Selector, Value } from './ast.js';
+export { FilterError } from './errors.js';
+export type { Filter } from './evaluate.js';
+export { MAX_EXPRESSION_LENGTH, MAX_NESTING, parseFilter } from './parser.js';
+
+/** Compiles `expression`; throws FilterError if it is malformed or holds a refused regex. */
+export function compileFilter(expression: string): Filter {
+  return compileNode(parseFilter(expression));
+}

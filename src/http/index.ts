@@ -1,0 +1,3 @@
+/** The Consul-compatible HTTP API. */
+export { buildHttpApp, type HttpOptions } from './app.js';
+export { HttpError } from './errors.js';

@@ -1,0 +1,124 @@
+import { type Candidate, isStrategyName, orderCandidates, type StrategyName } from '../balance/index.js';
+import type { Catalog, Check, HealthStatus, Instance } from '../state/index.js';
+import type { HttpContext } from './context.js';
+import { badRequest } from './errors.js';
+import type { Filter } from './filter/index.js';
+import { aggregateStatus, checkJson, nodeJson, nodeServiceJson } from './shapes.js';
+
+export interface LookupOptions {
+  readonly passingOnly: boolean;
+  readonly tags: readonly string[];
+  readonly nodeMeta: readonly [string, string][];
+  readonly filter: Filter | null;
+  readonly strategy: StrategyName | null;
+  readonly key: string | undefined;
+  readonly limit: number;
+}
+
+export interface Lookup {
+  readonly entries: unknown[];
+  /** Fewer than the protection threshold were healthy, so every instance is returned. */
+  readonly protection: boolean;
+}
+
+interface Entry {
+  readonly instance: Instance;
+  readonly checks: Check[];
+  readonly status: HealthStatus;
+}
+
+export function strategyParam(raw: string | undefined): StrategyName | null {
+  if (raw === undefined || raw === '') return null;
+  if (!isStrategyName(raw)) {
+    throw badRequest('lb', `"${raw}" is not one of round_robin, weighted, least_load, hash, priority`);
+  }
+  return raw;
+}
+
+/**
+ * Healthy instances of a service, as /v1/health/service answers them:
+ * filtered by tags, node meta, health and `?filter`, then ordered by the
+ * chosen balancing strategy, with the protection threshold applied.
+ */
+export function lookup(ctx: HttpContext, name: string, opts: LookupOptions): Lookup {
+  const catalog = ctx.server.state.catalog;
+  const all: Entry[] = [];
+  for (const i of catalog.instancesOf(name)) {
+    if (!opts.tags.every((t) => i.tags.includes(t))) continue;
+    if (opts.nodeMeta.length > 0) {
+      const meta = catalog.node(i.node)?.meta ?? {};
+      if (!opts.nodeMeta.every(([k, v]) => meta[k] === v)) continue;
+    }
+    const checks = catalog.checksOfInstance(i);
+    all.push({ instance: i, checks, status: aggregateStatus(checks) });
+  }
+  let chosen = all;
+  let protection = false;
+  if (opts.passingOnly) {
+    const healthy = all.filter((e) => e.status === 'passing');
+    const threshold = protectionThreshold(ctx, all);
+    if (all.length > 0 && threshold > 0 && healthy.length / all.length < threshold) protection = true;
+    else chosen = healthy;
+  }
+  let json = chosen.map((e) => ({ entry: e, json: entryJson(catalog, e, ctx.datacenter) }));
+  if (opts.filter) {
+    const f = opts.filter;
+    json = json.filter((x) => f(x.json));
+  }
+  if (opts.strategy) {
+    const byId = new Map(json.map((x) => [candidateId(x.entry.instance), x]));
+    const candidates = json.map((x) => candidate(x.entry));
+    const group = `${name}|${opts.tags.join(',')}`;
+    const ordered = orderCandidates(ctx.balancer, opts.strategy, group, candidates, {
+      ...(opts.key !== undefined ? { key: opts.key } : {}),
+      random: Math.random,
+    });
+    json = ordered.map((c) => byId.get(c.id)!);
+  }
+  if (opts.limit > 0) json = json.slice(0, opts.limit);
+  return { entries: json.map((x) => x.json), protection };
+}
+
+function entryJson(catalog: Catalog, e: Entry, datacenter: string) {
+  const node = catalog.node(e.instance.node);
+  return {
+    Node: node
+      ? nodeJson(node)
+      : {
+          ID: '',
+          Node: e.instance.node,
+          Address: '',
+          Datacenter: datacenter,
+          TaggedAddresses: null,
+          Meta: {},
+        },
+    Service: nodeServiceJson(e.instance),
+    Checks: e.checks.map(checkJson),
+  };
+}
+
+function candidateId(i: Instance): string {
+  return `${i.node}/${i.id}`;
+}
+
+function candidate(e: Entry): Candidate {
+  const i = e.instance;
+  const priority = Number(i.meta.priority ?? 0);
+  return {
+    id: candidateId(i),
+    weight: e.status === 'warning' ? i.weights.warning : i.weights.passing,
+    load: i.load,
+    priority: Number.isFinite(priority) ? priority : 0,
+  };
+}
+
+/** Per service from `Meta.protection_threshold` of any instance (0..1), else the server default. */
+function protectionThreshold(ctx: HttpContext, entries: readonly Entry[]): number {
+  for (const e of entries) {
+    const raw = e.instance.meta.protection_threshold;
+    if (raw === undefined) continue;
+    const v = Number(raw);
+    if (Number.isFinite(v) && v >= 0 && v <= 1) return v;
+  }
+  return ctx.protectionThreshold;
+}

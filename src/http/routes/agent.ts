@@ -1,0 +1,334 @@
+import type { FastifyInstance } from 'fastify';
+import type { Check, HealthStatus, Instance } from '../../state/index.js';
+import { HttpError, notFound } from '../errors.js';
+import { Fields, jsonBody } from '../fields.js';
+import { queryFilter } from '../query-filter.js';
+import { boolParam, type Query, param, query, rest } from '../params.js';
+import { agentServiceJson, checkJson, memberJson } from '../shapes.js';
+import { checkSpec, serviceChecks, serviceSpec, status as parseStatus } from '../specs.js';
+import { type HttpContext, write } from '../context.js';
+
+/** Consul sends these as PUT since 1.0; old clients still send GET, so both are taken. */
+const MUTATE = ['PUT', 'GET'] as const;
+
+export function agentRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  const { server } = ctx;
+  const self = ctx.self.name;
+
+  app.put('/v1/agent/service/register', async (req) => {
+    const f = new Fields(jsonBody(req.body), '');
+    const svc = serviceSpec(f);
+    const checks = serviceChecks(f, svc);
+    await write(ctx, {
+      type: 'register',
+      at: server.now(),
+      node: ctx.self,
+      skipNodeUpdate: true,
+      service: svc,
+      checks,
+      replaceExistingChecks: boolParam(query(req), 'replace-existing-checks'),
+    });
+    return '';
+  });
+
+  app.route({
+    method: [...MUTATE],
+    url: '/v1/agent/service/deregister/*',
+    handler: async (req) => {
+      const inst = await findInstance(ctx, rest(req, 'service ID'));
+      await write(ctx, { type: 'deregisterService', node: inst.node, serviceId: inst.id });
+      return '';
+    },
+  });
+
+  app.get('/v1/agent/services', async (req) => {
+    const filter = queryFilter(query(req));
+    const out: Record<string, unknown> = {};
+    for (const i of server.state.catalog.instancesOnNode(self)) {
+      const json = agentServiceJson(i, ctx.datacenter);
+      if (!filter || filter(json)) out[i.id] = json;
+    }
+    return out;
+  });
+
+  app.get('/v1/agent/service/*', async (req, reply) => {
+    const inst = await findInstance(ctx, rest(req, 'service ID'));
+    const json = agentServiceJson(inst, ctx.datacenter);
+    reply.header('X-Consul-ContentHash', String(inst.modifyIndex));
+    return { ...json, ContentHash: String(inst.modifyIndex) };
+  });
+
+  app.route({
+    method: [...MUTATE],
+    url: '/v1/agent/service/maintenance/*',
+    handler: async (req) => {
+      const q = query(req);
+      if (param(q, 'enable') === undefined) throw new HttpError(400, 'Missing value for enable');
+      const enable = boolParam(q, 'enable');
+      const inst = await findInstance(ctx, rest(req, 'service ID'));
+      const checkId = `_service_maintenance:${inst.id}`;
+      if (enable) {
+        await write(ctx, {
+          type: 'register',
+          at: server.now(),
+          node: nodeOf(ctx, inst.node),
+          skipNodeUpdate: true,
+          service: null,
+          checks: [
+            {
+              id: checkId,
+              name: 'Service Maintenance Mode',
+              status: 'critical',
+              notes: param(q, 'reason') || 'Maintenance mode is enabled for this service',
+              output: '',
+              serviceId: inst.id,
+              type: 'maintenance',
+              ttlMs: 0,
+              deregisterCriticalAfterMs: 0,
+            },
+          ],
+          replaceExistingChecks: false,
+        });
+      } else if (server.state.catalog.check(inst.node, checkId)) {
+        await write(ctx, { type: 'deregisterCheck', node: inst.node, checkId });
+      }
+      return '';
+    },
+  });
+
+  app.route({
+    method: [...MUTATE],
+    url: '/v1/agent/maintenance',
+    handler: async (req) => {
+      const q = query(req);
+      if (param(q, 'enable') === undefined) throw new HttpError(400, 'Missing value for enable');
+      const checkId = '_node_maintenance';
+      if (boolParam(q, 'enable')) {
+        await write(ctx, {
+          type: 'register',
+          at: server.now(),
+          node: ctx.self,
+          skipNodeUpdate: true,
+          service: null,
+          checks: [
+            {
+              id: checkId,
+              name: 'Node Maintenance Mode',
+              status: 'critical',
+              notes: param(q, 'reason') || 'Maintenance mode is enabled for this node',
+              output: '',
+              serviceId: '',
+              type: 'maintenance',
+              ttlMs: 0,
+              deregisterCriticalAfterMs: 0,
+            },
+          ],
+          replaceExistingChecks: false,
+        });
+      } else if (server.state.catalog.check(self, checkId)) {
+        await write(ctx, { type: 'deregisterCheck', node: self, checkId });
+      }
+      return '';
+    },
+  });
+
+  app.get('/v1/agent/checks', async (req) => {
+    const filter = queryFilter(query(req));
+    const out: Record<string, unknown> = {};
+    for (const c of server.state.catalog.checksOnNode(self)) {
+      const json = checkJson(c);
+      if (!filter || filter(json)) out[c.id] = json;
+    }
+    return out;
+  });
+
+  app.put('/v1/agent/check/register', async (req) => {
+    const f = new Fields(jsonBody(req.body), '');
+    const spec = checkSpec(f, { id: '', name: '', serviceId: '' }, false);
+    let node = self;
+    if (spec.serviceId !== '') node = (await findInstance(ctx, spec.serviceId)).node;
+    await write(ctx, {
+      type: 'register',
+      at: server.now(),
+      node: nodeOf(ctx, node),
+      skipNodeUpdate: true,
+      service: null,
+      checks: [{ ...spec, id: f.str('CheckID') || f.str('ID') || spec.name }],
+      replaceExistingChecks: false,
+    });
+    return '';
+  });
+
+  app.route({
+    method: [...MUTATE],
+    url: '/v1/agent/check/deregister/*',
+    handler: async (req) => {
+      const c = await findCheck(ctx, rest(req, 'check ID'));
+      await write(ctx, { type: 'deregisterCheck', node: c.node, checkId: c.id });
+      return '';
+    },
+  });
+
+  for (const [verb, st] of [
+    ['pass', 'passing'],
+    ['warn', 'warning'],
+    ['fail', 'critical'],
+  ] as const) {
+    app.route({
+      method: [...MUTATE],
+      url: `/v1/agent/check/${verb}/*`,
+      handler: async (req) => {
+        const q = query(req);
+        await heartbeat(ctx, rest(req, 'check ID'), st, param(q, 'note') ?? '', loadParam(q));
+        return '';
+      },
+    });
+  }
+
+  app.put('/v1/agent/check/update/*', async (req) => {
+    const f = new Fields(jsonBody(req.body, {}), '');
+    const st = parseStatus(f.str('Status'), 'Status');
+    const output = f.str('Output');
+    if (output.length > 4096) throw new HttpError(400, 'Output: longer than 4096 bytes');
+    const load = f.num('Load');
+    await heartbeat(ctx, rest(req, 'check ID'), st, output, load ?? loadParam(query(req)));
+    return '';
+  });
+
+  app.get('/v1/agent/self', async () => {
+    const me = server.state.members.get(self);
+    return {
+      Config: {
+        Datacenter: ctx.datacenter,
+        PrimaryDatacenter: ctx.datacenter,
+        NodeName: self,
+        NodeID: ctx.self.id,
+        Revision: 'cairn',
+        Server: true,
+        Version: '1.17.0',
+        BuildDate: '2026-11-25T00:00:00Z',
+      },
+      DebugConfig: {},
+      Coord: null,
+      Member: me
+        ? memberJson(me)
+        : memberJson({
+            name: self,
+            serverAddress: server.serverAddress,
+            httpAddress: '',
+            datacenter: ctx.datacenter,
+            status: 'alive',
+            createIndex: 0,
+            modifyIndex: 0,
+          }),
+      Stats: {
+        raft: { ...raftStats(ctx) },
+        health: {
+          self_preservation: String(server.health.selfPreservation),
+          tracked_ttl_checks: String(server.health.trackedChecks),
+        },
+      },
+      Meta: {},
+    };
+  });
+
+  app.get('/v1/agent/members', async () => server.state.members.all().map(memberJson));
+
+  app.route({
+    method: [...MUTATE],
+    url: '/v1/agent/join/*',
+    handler: async (req) => {
+      const address = rest(req, 'address');
+      if (!/^[^:\s]+:\d{1,5}$/.test(address)) {
+        throw new HttpError(400, `address: "${address}" is not host:port of a server port`);
+      }
+      await server.membership.joinVia(address);
+      return '';
+    },
+  });
+
+  app.route({
+    method: [...MUTATE],
+    url: '/v1/agent/force-leave/*',
+    handler: async (req) => {
+      await server.membership.remove(rest(req, 'node name'));
+      return '';
+    },
+  });
+}
+
+function raftStats(ctx: HttpContext): Record<string, string> {
+  const s = ctx.server.status();
+  return {
+    state: s.role,
+    term: String(s.term),
+    commit_index: String(s.commit),
+    applied_index: String(s.applied),
+    last_log_index: String(s.lastIndex),
+    num_peers: String(Math.max(0, s.conf.voters.length - 1)),
+  };
+}
+
+function loadParam(q: Query): number | null {
+  const v = param(q, 'load');
+  if (v === undefined) return null;
+  const n = Number(v);
+  if (v === '' || !Number.isFinite(n) || n < 0)
+    throw new HttpError(400, `load: "${v}" is not a non-negative number`);
+  return n;
+}
+
+function nodeOf(ctx: HttpContext, node: string) {
+  if (node === ctx.self.name) return ctx.self;
+  const n = ctx.server.state.catalog.node(node);
+  if (!n) return ctx.self;
+  return {
+    name: n.name,
+    id: n.id,
+    address: n.address,
+    datacenter: n.datacenter,
+    taggedAddresses: n.taggedAddresses,
+    meta: n.meta,
+  };
+}
+
+/**
+ * An instance by id: on this server's node first, then on any node (cairn
+ * clients may reach any server). If this server has not seen it yet, it
+ * catches up with the leader once before answering 404.
+ */
+async function findInstance(ctx: HttpContext, id: string): Promise<Instance> {
+  const find = () => ctx.server.state.catalog.instancesWithId(id, ctx.self.name)[0];
+  let inst = find();
+  if (!inst) {
+    await ctx.server.readBarrier('default');
+    inst = find();
+  }
+  if (!inst)
+    throw notFound(`Unknown service ID "${id}". Ensure that the service ID is passed, not the service name.`);
+  return inst;
+}
+
+async function findCheck(ctx: HttpContext, id: string): Promise<Check> {
+  const find = () => ctx.server.state.catalog.checksWithId(id, ctx.self.name)[0];
+  let c = find();
+  if (!c) {
+    await ctx.server.readBarrier('default');
+    c = find();
+  }
+  if (!c) throw notFound(`Unknown check ID "${id}". Ensure that the check ID is passed, not the check name.`);
+  return c;
+}
+
+async function heartbeat(
+  ctx: HttpContext,
+  checkId: string,
+  st: HealthStatus,
+  output: string,
+  load: number | null,
+): Promise<void> {
+  const c = await findCheck(ctx, checkId);
+  if (c.ttlMs <= 0) throw new HttpError(500, `CheckID "${checkId}" does not have associated TTL`);
+  ctx.metrics.heartbeats.inc();
+  await ctx.server.heartbeat({ node: c.node, checkId: c.id, status: st, output, load });
+}

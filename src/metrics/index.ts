@@ -1,0 +1,107 @@
+/** The prom-client registry and every metric cairn reports. */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { CairnServer } from '../server/index.js';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpRequests: Counter<'route' | 'method' | 'status'>;
+  readonly httpDuration: Histogram<'route' | 'method'>;
+  readonly heartbeats: Counter;
+  readonly writeLatency: Histogram;
+
+  constructor(server: CairnServer) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'cairn_process_' });
+    this.httpRequests = new Counter({
+      name: 'cairn_http_requests_total',
+      help: 'HTTP requests by route, method and status',
+      labelNames: ['route', 'method', 'status'],
+      registers,
+    });
+    this.httpDuration = new Histogram({
+      name: 'cairn_http_request_duration_seconds',
+      help: 'HTTP request latency by route (blocking queries include their wait)',
+      labelNames: ['route', 'method'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 60, 600],
+      registers,
+    });
+    this.heartbeats = new Counter({
+      name: 'cairn_heartbeats_received_total',
+      help: 'TTL heartbeats received by this server (before forwarding to the leader)',
+      registers,
+    });
+    this.writeLatency = new Histogram({
+      name: 'cairn_raft_commit_seconds',
+      help: 'Time from proposing a command (or forwarding it) to its apply here',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+      registers,
+    });
+    let leaderChanges = 0;
+    server.on('leaderChanged', () => leaderChanges++);
+    const gauge = (name: string, help: string, value: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(value());
+        },
+      });
+    gauge('cairn_raft_term', 'Current Raft term', () => server.status().term);
+    gauge('cairn_raft_commit_index', 'Raft commit index', () => server.status().commit);
+    gauge('cairn_raft_applied_index', 'Raft index applied to the state machine', () => server.state.applied);
+    gauge('cairn_raft_leader', '1 if this server is the leader', () => (server.isLeader() ? 1 : 0));
+    gauge('cairn_raft_leader_changes', 'Leader changes seen by this server since start', () => leaderChanges);
+    gauge('cairn_raft_last_contact_ms', 'Milliseconds since the leader was last heard from', () =>
+      Math.max(0, server.lastContactMs()),
+    );
+    gauge(
+      'cairn_heartbeats_handled',
+      'Heartbeats handled by this server as leader',
+      () => server.health.counters.heartbeats,
+    );
+    gauge(
+      'cairn_ttl_expiries',
+      'TTL checks this server expired as leader',
+      () => server.health.counters.expiries,
+    );
+    gauge(
+      'cairn_check_status_changes',
+      'Check status changes proposed by this server as leader',
+      () => server.health.counters.statusChanges,
+    );
+    gauge(
+      'cairn_services_reaped',
+      'Services deregistered by the critical-service reaper',
+      () => server.health.counters.reaped,
+    );
+    gauge('cairn_self_preservation', '1 while TTL expiry is paused by self-preservation', () =>
+      server.health.selfPreservation ? 1 : 0,
+    );
+    gauge(
+      'cairn_ttl_checks_tracked',
+      'TTL checks whose deadline the leader tracks',
+      () => server.health.trackedChecks,
+    );
+    gauge(
+      'cairn_blocking_queries_waiting',
+      'Blocking queries and watches waiting for a change',
+      () => server.state.hub.size,
+    );
+    gauge('cairn_state_nodes', 'Nodes in the catalog', () => server.state.catalog.counts.nodes);
+    gauge(
+      'cairn_state_service_instances',
+      'Service instances in the catalog',
+      () => server.state.catalog.counts.instances,
+    );
+    gauge('cairn_state_checks', 'Health checks in the catalog', () => server.state.catalog.counts.checks);
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

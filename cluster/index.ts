@@ -6,3 +6,4 @@ export {
   type NodeStatus,
   waitUntil,
 } from './local.js';
+export { AgentProcess, RegistryCluster, type RegistryClusterOptions } from './registry.js';

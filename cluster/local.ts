@@ -63,7 +63,7 @@ export class LocalServer {
   start(): void {
     if (this.running) throw new Error(`${this.id} is already running`);
     this.logFile = createWriteStream(this.logPath, { flags: 'a' });
-    const proc = spawn(process.execPath, [...this.nodeArgs, CLI, 'agent', ...this.args], {
+    const proc = spawn(process.execPath, [...this.nodeArgs, CLI, 'raft-demo', ...this.args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     proc.stdout?.pipe(this.logFile, { end: false });

@@ -2,27 +2,38 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { LocalCluster } from '../cluster/index.js';
+import { RegistryCluster } from '../cluster/index.js';
 
-/** `npm run cluster -- --size 3`: a local cluster in the foreground until Ctrl-C. */
-const { values } = parseArgs({
-  options: { size: { type: 'string', default: '3' }, dir: { type: 'string' } },
-});
+/** `npm run cluster -- --size 3`: a local cairn cluster in the foreground until Ctrl-C. */
+let values: { size?: string; dir?: string };
+try {
+  values = parseArgs({ options: { size: { type: 'string', default: '3' }, dir: { type: 'string' } } }).values;
+} catch (e) {
+  process.stderr.write(`cluster: ${(e as Error).message.split('\n')[0]}\n`);
+  process.exit(2);
+}
 const size = Number(values.size);
 if (!Number.isInteger(size) || size < 1 || size > 7) {
   process.stderr.write(`cluster: --size must be an integer from 1 to 7, got "${values.size}"\n`);
   process.exit(2);
 }
 const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'cairn-cluster-'));
-const cluster = await LocalCluster.create({ size, baseDir: dir });
+const cluster = await RegistryCluster.create({ size, baseDir: dir });
 cluster.start();
-const leader = await cluster.waitForLeader(30_000);
+let leaderName: string;
+try {
+  leaderName = (await cluster.waitForLeader(60_000)).name;
+} catch (e) {
+  process.stderr.write(`cluster: ${(e as Error).message}; logs in ${dir}\n`);
+  await cluster.stop('SIGTERM');
+  process.exit(1);
+}
 for (const s of cluster.servers) {
   process.stdout.write(
-    `${s.id}  http ${s.url}  raft 127.0.0.1:${s.raftPort}  pid ${s.pid}  log ${s.logPath}\n`,
+    `${s.name}  http ${s.url}  server ${s.serverAddress}  pid ${s.pid}  log ${s.logPath}\n`,
   );
 }
-process.stdout.write(`leader: ${leader.id}; data in ${dir}; Ctrl-C stops every server\n`);
+process.stdout.write(`leader: ${leaderName}; data in ${dir}; Ctrl-C stops every server\n`);
 await new Promise<void>((resolve) => {
   process.once('SIGINT', () => resolve());
   process.once('SIGTERM', () => resolve());

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
 
@@ -5,118 +7,195 @@ import { UsageError } from './errors.js';
 export interface AgentConfig {
   readonly dev: boolean;
   readonly node: string;
+  readonly datacenter: string;
   /** null in dev mode without --data-dir: a fresh temporary directory. */
   readonly dataDir: string | null;
+  /** Cluster traffic (Raft, forwarding) listens here. */
   readonly bind: string;
-  readonly raftPort: number;
+  /** HTTP and DNS listen here. */
+  readonly client: string;
   readonly httpPort: number;
-  readonly peers: ReadonlyMap<string, string>;
-  readonly bootstrap: readonly string[];
-  readonly snapshotEvery: number | undefined;
-  /** Log entries kept behind a snapshot for followers that lag a little. */
-  readonly trailingLogs: number | undefined;
+  readonly dnsPort: number;
+  readonly serverPort: number;
+  readonly bootstrapExpect: number | null;
+  readonly join: readonly string[];
   readonly logLevel: LogLevel;
+  readonly snapshotEvery: number | undefined;
+  readonly trailingLogs: number | undefined;
+  /** Share (0..1] of TTL checks expiring at once that pauses expiry. */
+  readonly selfPreservationShare: number;
+  readonly selfPreservationMinChecks: number;
+  /** Default protection threshold of health lookups (0 = off). */
+  readonly protectionThreshold: number;
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
 
-const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
-export const AGENT_USAGE = `usage: cairn agent [--dev] [--node ID] [--data-dir DIR] [--bind IP]
-                   [--raft-port N] [--http-port N] [--peer ID=HOST:PORT ...]
-                   [--bootstrap ID,ID,...] [--snapshot-every N] [--trailing-logs N]
-                   [--log-level LEVEL]`;
+export const AGENT_USAGE = `usage: cairn agent [--dev] [--node NAME] [--datacenter DC] [--data-dir DIR]
+                   [--bind IP] [--client IP] [--http-port N] [--dns-port N] [--server-port N]
+                   [--bootstrap-expect N] [--join HOST:PORT ...] [--log-level LEVEL]
+                   [--config-file FILE.json] [--snapshot-every N] [--trailing-logs N]
+                   [--self-preservation-share F] [--self-preservation-min-checks N]
+                   [--protection-threshold F]`;
 
-export function parseAgentArgs(argv: readonly string[]): AgentConfig {
-  let values: ReturnType<typeof parse>['values'];
+const OPTIONS = {
+  dev: { type: 'boolean' },
+  node: { type: 'string' },
+  datacenter: { type: 'string' },
+  'data-dir': { type: 'string' },
+  bind: { type: 'string' },
+  client: { type: 'string' },
+  'http-port': { type: 'string' },
+  'dns-port': { type: 'string' },
+  'server-port': { type: 'string' },
+  'bootstrap-expect': { type: 'string' },
+  join: { type: 'string', multiple: true },
+  'log-level': { type: 'string' },
+  'config-file': { type: 'string' },
+  'snapshot-every': { type: 'string' },
+  'trailing-logs': { type: 'string' },
+  'self-preservation-share': { type: 'string' },
+  'self-preservation-min-checks': { type: 'string' },
+  'protection-threshold': { type: 'string' },
+} as const;
+
+type Raw = {
+  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K] extends { multiple: true }
+    ? string[]
+    : (typeof OPTIONS)[K] extends { type: 'boolean' }
+      ? boolean
+      : string;
+};
+
+export function parseAgentArgs(
+  argv: readonly string[],
+  readFile = (p: string) => readFileSync(p, 'utf8'),
+): AgentConfig {
+  let flags: Raw;
   try {
-    values = parse(argv).values;
+    flags = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: OPTIONS })
+      .values as Raw;
   } catch (e) {
-    // parseArgs' own messages already name the option; keep only the first line.
     throw new UsageError(e instanceof Error ? (e.message.split('\n')[0] ?? e.message) : String(e));
   }
-  const dev = values.dev ?? false;
-  const node = values.node ?? (dev ? 'dev' : undefined);
-  if (node === undefined) throw new UsageError('--node: a server id is required (or use --dev)');
-  if (!NODE_ID.test(node)) {
-    throw new UsageError(`--node: "${node}" is not a valid id (letters, digits, '.', '_', '-'; at most 64)`);
+  // Flags win over the config file; the file uses the flags' names (with - or _).
+  const file = flags['config-file'] !== undefined ? readConfigFile(flags['config-file'], readFile) : {};
+  const v: Raw = { ...file, ...flags };
+  const dev = v.dev ?? false;
+  const node = v.node ?? (dev ? 'dev' : hostname().split('.')[0] || 'cairn');
+  if (!NODE_NAME.test(node)) {
+    throw new UsageError(
+      `--node: "${node}" is not a valid name (letters, digits, '.', '_', '-'; at most 64)`,
+    );
   }
-  const dataDir = values['data-dir'] ?? null;
+  const datacenter = v.datacenter ?? 'dc1';
+  if (!/^[a-z0-9_-]{1,64}$/.test(datacenter)) {
+    throw new UsageError(`--datacenter: "${datacenter}" must be lowercase letters, digits, '_' or '-'`);
+  }
+  const dataDir = v['data-dir'] ?? null;
   if (dataDir === null && !dev)
     throw new UsageError('--data-dir: a data directory is required (or use --dev)');
   if (dataDir === '') throw new UsageError('--data-dir: must not be empty');
-  const bind = values.bind ?? '127.0.0.1';
-  if (!isIPv4(bind)) throw new UsageError(`--bind: "${bind}" is not an IPv4 address`);
-  const peers = new Map<string, string>();
-  for (const spec of (values.peer ?? []).flatMap((p) => p.split(','))) {
-    const [id, address] = parsePeer(spec);
-    if (id === node) throw new UsageError(`--peer: "${spec}" names this server itself`);
-    if (peers.has(id)) throw new UsageError(`--peer: "${id}" is given twice`);
-    peers.set(id, address);
+  const bind = ipv4(v.bind ?? '127.0.0.1', '--bind');
+  const client = ipv4(v.client ?? '127.0.0.1', '--client');
+  const bootstrapExpect =
+    v['bootstrap-expect'] === undefined ? null : positiveInt(v['bootstrap-expect'], '--bootstrap-expect');
+  if (bootstrapExpect !== null && dev) throw new UsageError('--bootstrap-expect: not allowed with --dev');
+  const join = (v.join ?? []).flatMap((j) => j.split(',')).filter((j) => j !== '');
+  for (const j of join) {
+    const m = /^([^:\s]+):(\d+)$/.exec(j);
+    if (!m) throw new UsageError(`--join: "${j}" is not HOST:PORT (a server's --server-port)`);
+    port(m[2] as string, '--join');
   }
-  const bootstrap = values.bootstrap?.split(',').filter((s) => s !== '') ?? (dev ? [node] : []);
-  for (const id of bootstrap) {
-    if (id !== node && !peers.has(id)) {
-      throw new UsageError(`--bootstrap: "${id}" is neither this server nor one of the --peer entries`);
-    }
+  if (bootstrapExpect !== null && bootstrapExpect > 1 && join.length === 0) {
+    throw new UsageError('--bootstrap-expect: needs --join addresses of the other servers');
   }
-  if (new Set(bootstrap).size !== bootstrap.length) throw new UsageError('--bootstrap: an id is given twice');
-  const logLevel = values['log-level'] ?? 'info';
+  const logLevel = v['log-level'] ?? 'info';
   if (!isLogLevel(logLevel)) throw new UsageError(`--log-level: must be one of ${LOG_LEVELS.join(', ')}`);
+  const httpPort = port(v['http-port'], '--http-port', 8500);
+  const dnsPort = port(v['dns-port'], '--dns-port', 8600);
+  const serverPort = port(v['server-port'], '--server-port', 8300);
+  if (httpPort === serverPort && bind === client) {
+    throw new UsageError(`--server-port: ${serverPort} is also the HTTP port`);
+  }
   return {
     dev,
     node,
+    datacenter,
     dataDir,
     bind,
-    raftPort: port(values['raft-port'], '--raft-port', 8300),
-    httpPort: port(values['http-port'], '--http-port', 8500),
-    peers,
-    bootstrap,
-    snapshotEvery:
-      values['snapshot-every'] === undefined
-        ? undefined
-        : positiveInt(values['snapshot-every'], '--snapshot-every'),
-    trailingLogs:
-      values['trailing-logs'] === undefined
-        ? undefined
-        : positiveInt(values['trailing-logs'], '--trailing-logs'),
+    client,
+    httpPort,
+    dnsPort,
+    serverPort,
+    bootstrapExpect,
+    join,
     logLevel,
+    snapshotEvery:
+      v['snapshot-every'] === undefined ? undefined : positiveInt(v['snapshot-every'], '--snapshot-every'),
+    trailingLogs:
+      v['trailing-logs'] === undefined ? undefined : positiveInt(v['trailing-logs'], '--trailing-logs'),
+    selfPreservationShare: share(v['self-preservation-share'], '--self-preservation-share', 0.5, false),
+    selfPreservationMinChecks:
+      v['self-preservation-min-checks'] === undefined
+        ? 10
+        : positiveInt(v['self-preservation-min-checks'], '--self-preservation-min-checks'),
+    protectionThreshold: share(v['protection-threshold'], '--protection-threshold', 0, true),
   };
 }
 
-function parse(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    strict: true,
-    allowPositionals: false,
-    options: {
-      dev: { type: 'boolean' },
-      node: { type: 'string' },
-      'data-dir': { type: 'string' },
-      bind: { type: 'string' },
-      'raft-port': { type: 'string' },
-      'http-port': { type: 'string' },
-      peer: { type: 'string', multiple: true },
-      bootstrap: { type: 'string' },
-      'snapshot-every': { type: 'string' },
-      'trailing-logs': { type: 'string' },
-      'log-level': { type: 'string' },
-    },
-  });
+function readConfigFile(path: string, readFile: (p: string) => string): Raw {
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (e) {
+    throw new UsageError(`--config-file: cannot read "${path}": ${(e as Error).message.split('\n')[0]}`);
+  }
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`--config-file: "${path}" is not JSON: ${(e as Error).message}`);
+  }
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+    throw new UsageError(`--config-file: "${path}" must hold a JSON object`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, raw] of Object.entries(obj)) {
+    const name = k.replace(/_/g, '-');
+    if (!(name in OPTIONS) || name === 'config-file')
+      throw new UsageError(`--config-file: unknown setting "${k}"`);
+    const spec = OPTIONS[name as keyof typeof OPTIONS];
+    if (spec.type === 'boolean') {
+      if (typeof raw !== 'boolean') throw new UsageError(`--config-file: "${k}" must be true or false`);
+      out[name] = raw;
+    } else if ('multiple' in spec) {
+      const list = Array.isArray(raw) ? raw : [raw];
+      if (!list.every((x) => typeof x === 'string'))
+        throw new UsageError(`--config-file: "${k}" must be a list of strings`);
+      out[name] = list;
+    } else {
+      if (typeof raw !== 'string' && typeof raw !== 'number') {
+        throw new UsageError(`--config-file: "${k}" must be a string or a number`);
+      }
+      out[name] = String(raw);
+    }
+  }
+  return out as Raw;
 }
 
-function parsePeer(spec: string): [string, string] {
-  const m = /^([^=]+)=([^:]+):(\d+)$/.exec(spec);
-  if (!m) throw new UsageError(`--peer: "${spec}" is not ID=HOST:PORT`);
-  const [, id, host, p] = m as unknown as [string, string, string, string];
-  if (!NODE_ID.test(id)) throw new UsageError(`--peer: "${id}" is not a valid server id`);
-  if (!isIPv4(host) && host !== 'localhost') throw new UsageError(`--peer: "${host}" is not an IPv4 address`);
-  return [id, `${host}:${port(p, '--peer', 0)}`];
+function ipv4(s: string, flag: string): string {
+  const m = IPV4.exec(s);
+  if (!m?.slice(1).every((o) => Number(o) <= 255))
+    throw new UsageError(`${flag}: "${s}" is not an IPv4 address`);
+  return s;
 }
 
-function port(raw: string | undefined, flag: string, fallback: number): number {
+function port(raw: string | undefined, flag: string, fallback = 0): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n < 1 || n > 65535)
@@ -132,9 +211,13 @@ function positiveInt(raw: string, flag: string): number {
   return n;
 }
 
-function isIPv4(s: string): boolean {
-  const m = IPV4.exec(s);
-  return m?.slice(1).every((o) => Number(o) <= 255) ?? false;
+function share(raw: string | undefined, flag: string, fallback: number, zeroOk: boolean): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n > 1 || n < 0 || (!zeroOk && n === 0)) {
+    throw new UsageError(`${flag}: "${raw}" is not a fraction between ${zeroOk ? 0 : 'above 0'} and 1`);
+  }
+  return n;
 }
 
 function isLogLevel(s: string): s is LogLevel {

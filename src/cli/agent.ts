@@ -2,47 +2,74 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { startDemoNode } from '../raft/demo/node.js';
+import { buildHttpApp } from '../http/index.js';
+import { CairnServer } from '../server/index.js';
 import type { AgentConfig } from './agent-args.js';
 
-/**
- * Runs one server until SIGTERM or SIGINT. Until the registry server lands
- * this is a Raft node with the demo key/value machine and its control API
- * (/raft/*), nothing more.
- */
+/** Runs one cairn server (Raft, state, HTTP API) until SIGTERM or SIGINT. */
 export async function runAgent(config: AgentConfig): Promise<void> {
   const logger = pino({ level: config.logLevel, base: { node: config.node } });
   const temporary = config.dataDir === null;
   const dataDir = config.dataDir ?? mkdtempSync(join(tmpdir(), 'cairn-dev-'));
-  const server = await startDemoNode({
-    id: config.node,
+  const httpAddress = `${config.client}:${config.httpPort}`;
+  const server = new CairnServer({
+    node: config.node,
+    datacenter: config.datacenter,
     dataDir,
     bind: config.bind,
-    raftPort: config.raftPort,
-    httpPort: config.httpPort,
-    peers: config.peers,
-    bootstrap: config.bootstrap,
+    serverPort: config.serverPort,
+    httpAddress,
+    dev: config.dev,
+    bootstrapExpect: config.bootstrapExpect,
+    join: config.join,
     logger,
+    selfPreservationShare: config.selfPreservationShare,
+    selfPreservationMinChecks: config.selfPreservationMinChecks,
     ...(config.snapshotEvery !== undefined ? { snapshotEvery: config.snapshotEvery } : {}),
-    ...(config.trailingLogs !== undefined ? { keepEntries: config.trailingLogs } : {}),
+    ...(config.trailingLogs !== undefined ? { trailingLogs: config.trailingLogs } : {}),
   });
+  await server.start();
+  const { app } = buildHttpApp({
+    server,
+    datacenter: config.datacenter,
+    nodeAddress: config.bind,
+    logger,
+    protectionThreshold: config.protectionThreshold,
+  });
+  try {
+    await app.listen({ host: config.client, port: config.httpPort });
+  } catch (e) {
+    await server.stop();
+    if (temporary) rmSync(dataDir, { recursive: true, force: true });
+    throw e;
+  }
   logger.info(
-    { http: server.httpAddress, raft: server.raftAddress, dataDir, dev: config.dev },
-    'cairn agent ready (Raft demo node: the registry API is not built yet)',
+    {
+      http: httpAddress,
+      server: server.serverAddress,
+      dataDir,
+      dev: config.dev,
+      datacenter: config.datacenter,
+    },
+    'cairn agent ready',
   );
   await new Promise<void>((resolve) => {
     let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
+    const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'stopping');
-      server.stop().then(resolve, (e: unknown) => {
+      (async () => {
+        await server.stop();
+        await app.close();
+      })().then(resolve, (e: unknown) => {
         logger.error({ err: e }, 'error while stopping');
         resolve();
       });
     };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    server.once('fatal', () => stop('fatal'));
   });
   if (temporary) rmSync(dataDir, { recursive: true, force: true });
 }

@@ -2,19 +2,27 @@
 import { runAgent } from './agent.js';
 import { AGENT_USAGE, parseAgentArgs } from './agent-args.js';
 import { UsageError } from './errors.js';
+import { runRaftDemo } from './raft-demo.js';
+import { parseRaftDemoArgs, RAFT_DEMO_USAGE } from './raft-demo-args.js';
 
 const USAGE = `usage: cairn <command> [options]
 
 commands:
-  agent    run a server (--dev: a single node with a temporary data directory)
+  agent      run a server (--dev: a single server with a temporary data directory)
+  raft-demo  run one Raft node with a demo key/value machine (the consensus module alone)
 
-${AGENT_USAGE}`;
+${AGENT_USAGE}
+
+${RAFT_DEMO_USAGE}`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'agent':
       await runAgent(parseAgentArgs(rest));
+      return 0;
+    case 'raft-demo':
+      await runRaftDemo(parseRaftDemoArgs(rest));
       return 0;
     case undefined:
     case 'help':

@@ -1,3 +1,8 @@
 /** Leader-side health: TTL deadlines, expiry with self-preservation, and the critical-service reaper. */
 export { servicesToReap } from './reaper.js';
-export { type ExpiryRound, type HeartbeatVerdict, TtlTracker, type TtlTrackerOptions } from './ttl-tracker.js';
+export {
+  type ExpiryRound,
+  type HeartbeatVerdict,
+  TtlTracker,
+  type TtlTrackerOptions,
+} from './ttl-tracker.js';

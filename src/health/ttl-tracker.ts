@@ -57,8 +57,17 @@ export class TtlTracker {
     const seen = new Set<string>();
     for (const c of checks) {
       if (c.ttlMs <= 0) continue;
-      const key = scopedKey(c.node, c.id);
-      seen.add(key);
+      seen.add(scopedKey(c.node, c.id));
+      this.track(c, now);
+    }
+    for (const key of this.tracked.keys()) if (!seen.has(key)) this.tracked.delete(key);
+  }
+
+  /** Starts tracking one TTL check (or refreshes what is known of it), as `sync` does for all. */
+  track(c: Check, now: number): void {
+    if (c.ttlMs <= 0) return;
+    const key = scopedKey(c.node, c.id);
+    {
       const t = this.tracked.get(key);
       if (!t) {
         this.tracked.set(key, {
@@ -70,7 +79,7 @@ export class TtlTracker {
           status: c.status,
           output: c.output,
         });
-        continue;
+        return;
       }
       if (t.ttlMs !== c.ttlMs) {
         t.ttlMs = c.ttlMs;
@@ -86,7 +95,6 @@ export class TtlTracker {
         }
       }
     }
-    for (const key of this.tracked.keys()) if (!seen.has(key)) this.tracked.delete(key);
   }
 
   /** Forgets everything (this server stopped leading). */
@@ -95,7 +103,13 @@ export class TtlTracker {
     this.selfPreserving = false;
   }
 
-  heartbeat(node: string, checkId: string, status: HealthStatus, output: string, now: number): HeartbeatVerdict {
+  heartbeat(
+    node: string,
+    checkId: string,
+    status: HealthStatus,
+    output: string,
+    now: number,
+  ): HeartbeatVerdict {
     const t = this.tracked.get(scopedKey(node, checkId));
     if (!t) return { kind: 'unknown' };
     t.deadline = now + t.ttlMs;
@@ -134,7 +148,8 @@ export class TtlTracker {
     const expire: StatusUpdate[] = [];
     for (const t of due) {
       t.expiredAt = now;
-      const output = t.output === '' ? 'TTL expired' : `TTL expired (last output before timeout follows): ${t.output}`;
+      const output =
+        t.output === '' ? 'TTL expired' : `TTL expired (last output before timeout follows): ${t.output}`;
       t.status = 'critical';
       t.output = output;
       expire.push({ node: t.node, checkId: t.checkId, status: 'critical', output });

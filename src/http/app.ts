@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { BalancerState } from '../balance/index.js';
 import { Metrics } from '../metrics/index.js';
@@ -36,7 +36,8 @@ export function buildHttpApp(opts: HttpOptions): { app: FastifyInstance; ctx: Ht
   const app: FastifyInstance = Fastify({
     // pino's Logger and fastify's logger type differ only in generics.
     loggerInstance: opts.logger.child({ module: 'http' }) as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request log lines at thousands of lookups a second would drown everything else.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
     // KV keys and join addresses may contain anything; Consul decodes the path itself.
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048 },

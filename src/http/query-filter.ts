@@ -1,6 +1,6 @@
 import { HttpError } from './errors.js';
 import { compileFilter, type Filter, FilterError } from './filter/index.js';
-import { type Query, param } from './params.js';
+import { param, type Query } from './params.js';
 
 /** The `?filter=` of a request, compiled; null when absent. A bad expression is a 400. */
 export function queryFilter(q: Query): Filter | null {

@@ -213,8 +213,7 @@ export class Membership {
     const me = members.get(this.opts.node);
     const self = this.self();
     if (
-      !me ||
-      me.status !== 'alive' ||
+      me?.status !== 'alive' ||
       me.serverAddress !== self.serverAddress ||
       me.httpAddress !== self.httpAddress
     ) {

@@ -7,7 +7,16 @@ import { type CatalogNode, type Check, type HealthStatus, type Instance, scopedK
 
 type CatalogCommand = Extract<
   Command,
-  { type: 'register' | 'deregisterService' | 'deregisterCheck' | 'deregisterNode' | 'checkStatus' | 'reap' | 'loads' }
+  {
+    type:
+      | 'register'
+      | 'deregisterService'
+      | 'deregisterCheck'
+      | 'deregisterNode'
+      | 'checkStatus'
+      | 'reap'
+      | 'loads';
+  }
 >;
 
 /** The catalog's tables and indexes as a snapshot carries them. */
@@ -169,6 +178,11 @@ export class Catalog {
     return [...this.checks.values()].sort((a, b) => cmp(a.node, b.node) || cmp(a.id, b.id));
   }
 
+  /** Every check, unordered (cheaper than allChecks for background scans). */
+  everyCheck(): Check[] {
+    return [...this.checks.values()];
+  }
+
   /** Every TTL check, for the leader's tracker. */
   ttlChecks(): Check[] {
     const out: Check[] = [];
@@ -215,15 +229,15 @@ export class Catalog {
 
   // ---- writes -------------------------------------------------------------------------
 
-  private register(
-    cmd: Extract<Command, { type: 'register' }>,
-    index: Index,
-    touched: Touched,
-  ): ApplyResult {
+  private register(cmd: Extract<Command, { type: 'register' }>, index: Index, touched: Touched): ApplyResult {
     const existingNode = this.nodes.get(cmd.node.name);
     if (cmd.service) {
       for (const c of cmd.checks) {
-        if (c.serviceId !== '' && c.serviceId !== cmd.service.id && !this.instance(cmd.node.name, c.serviceId)) {
+        if (
+          c.serviceId !== '' &&
+          c.serviceId !== cmd.service.id &&
+          !this.instance(cmd.node.name, c.serviceId)
+        ) {
           return failure('notFound', `check ${c.id}: unknown service ID "${c.serviceId}"`);
         }
       }
@@ -306,7 +320,11 @@ export class Catalog {
     // Checks copy their service's name and tags.
     for (const c of this.checksOnNode(node)) {
       if (c.serviceId === spec.id && (c.serviceName !== spec.name || !sameList(c.serviceTags, spec.tags))) {
-        this.putCheck({ ...c, serviceName: spec.name, serviceTags: spec.tags, modifyIndex: index }, index, touched);
+        this.putCheck(
+          { ...c, serviceName: spec.name, serviceTags: spec.tags, modifyIndex: index },
+          index,
+          touched,
+        );
       }
     }
   }
@@ -365,7 +383,8 @@ export class Catalog {
   private deregisterService(node: string, serviceId: string, index: Index, touched: Touched): ApplyResult {
     const inst = this.instance(node, serviceId);
     if (!inst) return failure('notFound', `Unknown service ID "${serviceId}" on node "${node}"`);
-    for (const c of this.checksOnNode(node)) if (c.serviceId === serviceId) this.removeCheck(c, index, touched);
+    for (const c of this.checksOnNode(node))
+      if (c.serviceId === serviceId) this.removeCheck(c, index, touched);
     this.instances.delete(scopedKey(node, serviceId));
     this.unlink(inst);
     this.tableIndex.services = index;
@@ -392,7 +411,12 @@ export class Catalog {
     return OK;
   }
 
-  private updateStatuses(updates: readonly StatusUpdate[], at: number, index: Index, touched: Touched): ApplyResult {
+  private updateStatuses(
+    updates: readonly StatusUpdate[],
+    at: number,
+    index: Index,
+    touched: Touched,
+  ): ApplyResult {
     for (const u of updates) {
       const c = this.check(u.node, u.checkId);
       if (!c || (c.status === u.status && c.output === u.output)) continue;

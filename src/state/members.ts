@@ -15,7 +15,11 @@ export class Members {
   private table = new CowMap<string, Member>();
   private tableIndex: Index = 0;
 
-  apply(cmd: Extract<Command, { type: 'memberUpsert' | 'memberLeft' }>, index: Index, touched: Touched): ApplyResult {
+  apply(
+    cmd: Extract<Command, { type: 'memberUpsert' | 'memberLeft' }>,
+    index: Index,
+    touched: Touched,
+  ): ApplyResult {
     const old = this.table.get(cmd.name);
     if (cmd.type === 'memberLeft') {
       if (!old) return failure('notFound', `Unknown member "${cmd.name}"`);

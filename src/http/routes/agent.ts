@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Check, HealthStatus, Instance } from '../../state/index.js';
+import { type HttpContext, write } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
 import { Fields, jsonBody } from '../fields.js';
+import { boolParam, param, type Query, query, rest } from '../params.js';
 import { queryFilter } from '../query-filter.js';
-import { boolParam, type Query, param, query, rest } from '../params.js';
 import { agentServiceJson, checkJson, memberJson } from '../shapes.js';
-import { checkSpec, serviceChecks, serviceSpec, status as parseStatus } from '../specs.js';
-import { type HttpContext, write } from '../context.js';
+import { checkSpec, status as parseStatus, serviceChecks, serviceSpec } from '../specs.js';
 
 /** Consul sends these as PUT since 1.0; old clients still send GET, so both are taken. */
 const MUTATE = ['PUT', 'GET'] as const;

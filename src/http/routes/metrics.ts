@@ -19,7 +19,11 @@ export function metricsRoutes(app: FastifyInstance, ctx: HttpContext): void {
     const gauges: { Name: string; Value: number; Labels: Record<string, string> }[] = [];
     for (const m of metrics) {
       for (const v of m.values) {
-        gauges.push({ Name: (v as { metricName?: string }).metricName ?? m.name, Value: v.value, Labels: stringLabels(v.labels) });
+        gauges.push({
+          Name: (v as { metricName?: string }).metricName ?? m.name,
+          Value: v.value,
+          Labels: stringLabels(v.labels),
+        });
       }
     }
     return { Timestamp: new Date().toISOString(), Gauges: gauges, Points: [], Counters: [], Samples: [] };

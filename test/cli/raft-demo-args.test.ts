@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseAgentArgs } from '../../src/cli/agent-args.js';
+import { parseRaftDemoArgs } from '../../src/cli/raft-demo-args.js';
 import { UsageError } from '../../src/cli/errors.js';
 
 function usageError(argv: string[]): string {
   try {
-    parseAgentArgs(argv);
+    parseRaftDemoArgs(argv);
   } catch (e) {
     expect(e).toBeInstanceOf(UsageError);
     return (e as Error).message;
@@ -12,16 +12,16 @@ function usageError(argv: string[]): string {
   throw new Error(`expected a usage error for ${argv.join(' ')}`);
 }
 
-describe('cairn agent arguments', () => {
+describe('cairn raft-demo arguments', () => {
   it('--dev is a single self-bootstrapping node on the default ports with a temporary directory', () => {
-    const c = parseAgentArgs(['--dev']);
+    const c = parseRaftDemoArgs(['--dev']);
     expect(c).toMatchObject({ dev: true, node: 'dev', dataDir: null, bind: '127.0.0.1', httpPort: 8500 });
     expect(c.bootstrap).toEqual(['dev']);
     expect(c.peers.size).toBe(0);
   });
 
   it('parses a cluster member', () => {
-    const c = parseAgentArgs([
+    const c = parseRaftDemoArgs([
       '--node',
       'a',
       '--data-dir',
@@ -53,7 +53,7 @@ describe('cairn agent arguments', () => {
   });
 
   it('repeated --peer flags accumulate; no --bootstrap means join an existing cluster', () => {
-    const c = parseAgentArgs([
+    const c = parseRaftDemoArgs([
       '--node',
       'a',
       '--data-dir',

@@ -8,7 +8,10 @@ import { param, query } from '../params.js';
 export function statusRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const { server } = ctx;
 
-  app.get('/v1/status/leader', async () => server.leader()?.serverAddress ?? '');
+  // A JSON string, not text: clients parse it (`"10.0.0.1:8300"`, `""` without a leader).
+  app.get('/v1/status/leader', async (_req, reply) =>
+    reply.type('application/json; charset=utf-8').send(JSON.stringify(server.leader()?.serverAddress ?? '')),
+  );
 
   app.get('/v1/status/peers', async () => {
     const s = server.status();

@@ -58,7 +58,10 @@ export class Reads {
     }
     this.headers(reply, a.index, mode);
     if (a.headers) for (const [k, v] of Object.entries(a.headers)) reply.header(k, v);
-    reply.code(a.status ?? 200).send(a.body);
+    reply.code(a.status ?? 200);
+    // fastify sends an empty body for null; Consul sends the JSON literal (an unknown catalog node).
+    if (a.body === null) reply.type('application/json; charset=utf-8').send('null');
+    else reply.send(a.body);
   }
 
   /** Sets Consul's query headers (also used by reads that do not go through `answer`). */

@@ -52,6 +52,20 @@ export class Membership {
       this.every(JOIN_EVERY_MS, 'join', () => this.joinRound());
     }
     this.every(RECONCILE_EVERY_MS, 'reconcile', () => this.reconcile());
+    // Announce ourselves as soon as there is a leader, not a second later.
+    this.server.on('leaderChanged', (lead: string | null) => {
+      if (lead !== null) this.kick('reconcile', () => this.reconcile());
+    });
+  }
+
+  private kick(what: keyof Membership['busy'], f: () => Promise<void>): void {
+    if (this.stopped || this.busy[what]) return;
+    this.busy[what] = true;
+    f()
+      .catch((err: unknown) => this.log.debug({ err, what }, 'membership round failed'))
+      .finally(() => {
+        this.busy[what] = false;
+      });
   }
 
   stop(): void {
@@ -61,15 +75,7 @@ export class Membership {
   }
 
   private every(ms: number, what: keyof Membership['busy'], f: () => Promise<void>): void {
-    const run = () => {
-      if (this.stopped || this.busy[what]) return;
-      this.busy[what] = true;
-      f()
-        .catch((err: unknown) => this.log.debug({ err, what }, 'membership round failed'))
-        .finally(() => {
-          this.busy[what] = false;
-        });
-    };
+    const run = () => this.kick(what, f);
     this.timers.set(what, setInterval(run, ms));
     setImmediate(run);
   }

@@ -1,0 +1,142 @@
+import Consul from 'consul';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DevAgent } from '../support/agent.js';
+import { http } from '../support/http.js';
+
+interface HealthResult {
+  Node: { Node: string };
+  Service: { ID: string; Service: string; Port: number; Tags: string[] };
+  Checks: { CheckID: string; Status: string }[];
+}
+
+/** The npm `consul` client, unchanged, against a cairn dev agent. */
+describe('the npm consul client against cairn', () => {
+  let agent: DevAgent;
+  let consul: Consul;
+
+  beforeAll(async () => {
+    agent = await DevAgent.start();
+    consul = new Consul({ host: '127.0.0.1', port: agent.httpPort });
+  });
+
+  afterAll(async () => {
+    consul?.destroy();
+    await agent?.stop();
+  });
+
+  it('status: leader and peers', async () => {
+    expect(await consul.status.leader()).toBe(`127.0.0.1:${agent.serverPort}`);
+    expect(await consul.status.peers()).toEqual([`127.0.0.1:${agent.serverPort}`]);
+  });
+
+  it('agent: register with a TTL check, pass it, list, deregister', async () => {
+    await consul.agent.service.register({
+      name: 'billing',
+      id: 'billing-1',
+      address: '10.1.0.1',
+      port: 9000,
+      tags: ['v2', 'eu'],
+      meta: { env: 'prod' },
+      check: { name: 'alive', ttl: '30s', timeout: '1s' },
+    });
+    const services = (await consul.agent.service.list()) as Record<string, { Service: string; Port: number }>;
+    expect(services['billing-1']?.Service).toBe('billing');
+    expect(services['billing-1']?.Port).toBe(9000);
+
+    let healthy = (await consul.health.service({ service: 'billing', passing: true })) as HealthResult[];
+    expect(healthy).toEqual([]);
+    await consul.agent.check.pass({ id: 'service:billing-1', note: 'ok' });
+    healthy = (await consul.health.service({ service: 'billing', passing: true })) as HealthResult[];
+    expect(healthy.map((h) => h.Service.ID)).toEqual(['billing-1']);
+    expect(healthy[0]?.Checks.map((c) => c.Status)).toEqual(['passing']);
+
+    const checks = (await consul.agent.check.list()) as Record<string, { Status: string; ServiceID: string }>;
+    expect(checks['service:billing-1']?.ServiceID).toBe('billing-1');
+
+    await consul.agent.check.fail({ id: 'service:billing-1' });
+    const critical = (await consul.health.state('critical')) as { CheckID: string }[];
+    expect(critical.map((c) => c.CheckID)).toContain('service:billing-1');
+
+    await consul.agent.service.deregister('billing-1');
+    expect(await consul.health.service('billing')).toEqual([]);
+  });
+
+  it('catalog: register a node and service, list, read a node, deregister', async () => {
+    await consul.catalog.register({
+      node: 'ext-db',
+      address: '10.2.0.9',
+      service: { service: 'postgres', id: 'pg-1', port: 5432, tags: ['primary'] },
+    });
+    const list = (await consul.catalog.service.list()) as Record<string, string[]>;
+    expect(list.postgres).toEqual(['primary']);
+    const nodes = (await consul.catalog.service.nodes('postgres')) as { Node: string; ServicePort: number; Address: string }[];
+    expect(nodes).toHaveLength(1);
+    expect(nodes[0]).toMatchObject({ Node: 'ext-db', ServicePort: 5432, Address: '10.2.0.9' });
+    const node = (await consul.catalog.node.services('ext-db')) as { Node: { Address: string }; Services: Record<string, unknown> };
+    expect(node.Node.Address).toBe('10.2.0.9');
+    expect(Object.keys(node.Services)).toEqual(['pg-1']);
+    const allNodes = (await consul.catalog.node.list()) as { Node: string }[];
+    expect(allNodes.map((n) => n.Node)).toContain('ext-db');
+    expect(await consul.catalog.datacenters()).toEqual(['dc1']);
+    await consul.catalog.deregister({ node: 'ext-db' });
+    expect(await consul.catalog.service.nodes('postgres')).toEqual([]);
+    expect(await consul.catalog.node.services('ext-db')).toBeFalsy();
+    // On the wire it is the JSON literal null, with the query headers, as Consul sends it.
+    const raw = await http('GET', `${agent.url}/v1/catalog/node/ext-db`);
+    expect(raw.status).toBe(200);
+    expect(raw.text).toBe('null');
+    expect(Number(raw.headers.get('x-consul-index'))).toBeGreaterThan(1);
+  });
+
+  it('agent: self and members', async () => {
+    const self = (await consul.agent.self()) as { Config: { Datacenter: string; NodeName: string } };
+    expect(self.Config).toMatchObject({ Datacenter: 'dc1', NodeName: 'dev' });
+    const members = (await consul.agent.members()) as { Name: string; Status: number }[];
+    expect(members).toEqual([expect.objectContaining({ Name: 'dev', Status: 1 })]);
+  });
+
+  it('a blocking watch on health.service sees a new instance, in order, without polling', async () => {
+    const watch = consul.watch({
+      method: consul.health.service,
+      options: { service: 'search', wait: '20s' },
+      backoffFactor: 50,
+    });
+    const seen: string[][] = [];
+    const changes = new Promise<void>((resolve, reject) => {
+      watch.on('change', (data: HealthResult[]) => {
+        seen.push(data.map((d) => d.Service.ID).sort());
+        if (seen.length === 3) resolve();
+      });
+      watch.on('error', reject);
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    await consul.agent.service.register({ name: 'search', id: 'search-1', port: 1, check: { name: 'alive', ttl: '30s', timeout: '1s' } });
+    await new Promise((r) => setTimeout(r, 300));
+    await consul.agent.service.register({ name: 'search', id: 'search-2', port: 2, check: { name: 'alive', ttl: '30s', timeout: '1s' } });
+    await changes;
+    watch.end();
+    expect(seen).toEqual([[], ['search-1'], ['search-1', 'search-2']]);
+  });
+
+  it('blocking query headers: X-Consul-Index never 0, a query above the index waits for a change', async () => {
+    const first = await http('GET', `${agent.url}/v1/health/service/nothing-here`);
+    expect(Number(first.headers.get('x-consul-index'))).toBeGreaterThanOrEqual(1);
+    expect(first.headers.get('x-consul-knownleader')).toBe('true');
+    expect(first.headers.get('x-consul-lastcontact')).toMatch(/^\d+$/);
+    const index = Number(first.headers.get('x-consul-index'));
+    const started = Date.now();
+    const waited = http('GET', `${agent.url}/v1/health/service/nothing-here?index=${index}&wait=10s`);
+    await new Promise((r) => setTimeout(r, 500));
+    await consul.agent.service.register({ name: 'nothing-here', id: 'nh-1', port: 3, check: { name: 'alive', ttl: '30s', timeout: '1s' } });
+    const r = await waited;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+    expect(Number(r.headers.get('x-consul-index'))).toBeGreaterThan(index);
+    expect((r.json as HealthResult[]).map((h) => h.Service.ID)).toEqual(['nh-1']);
+    const timedOut = await http('GET', `${agent.url}/v1/health/service/nothing-here?index=${r.headers.get('x-consul-index')}&wait=300ms`);
+    expect(timedOut.status).toBe(200);
+    expect(timedOut.headers.get('x-consul-index')).toBe(r.headers.get('x-consul-index'));
+    const conflicting = await http('GET', `${agent.url}/v1/catalog/services?stale&consistent`);
+    expect(conflicting.status).toBe(400);
+    expect(conflicting.text).toBe('Cannot specify ?stale with ?consistent, conflicting semantics.');
+  });
+});

@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePorts, waitUntil } from '../../cluster/index.js';
+import { http } from './http.js';
+import { Child, distScript } from './processes.js';
+
+/** One `cairn agent --dev` process on free loopback ports, for tests. */
+export class DevAgent {
+  private constructor(
+    readonly child: Child,
+    readonly httpPort: number,
+    readonly serverPort: number,
+    private readonly dir: string,
+  ) {}
+
+  static async start(extra: readonly string[] = []): Promise<DevAgent> {
+    const [httpPort, serverPort, dnsPort] = (await freePorts(3)) as [number, number, number];
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-dev-test-'));
+    const child = new Child(distScript('src/cli/main.js'), [
+      'agent',
+      '--dev',
+      '--data-dir',
+      dir,
+      '--http-port',
+      String(httpPort),
+      '--server-port',
+      String(serverPort),
+      '--dns-port',
+      String(dnsPort),
+      '--log-level',
+      'warn',
+      ...extra,
+    ]);
+    const agent = new DevAgent(child, httpPort, serverPort, dir);
+    await waitUntil('the dev agent to lead', async () => {
+      const r = await http<string>('GET', `${agent.url}/v1/status/leader`);
+      return r.json === `127.0.0.1:${serverPort}` ? true : undefined;
+    });
+    return agent;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.httpPort}`;
+  }
+
+  async stop(): Promise<void> {
+    await this.child.kill('SIGKILL');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

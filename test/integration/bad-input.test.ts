@@ -1,0 +1,113 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DevAgent } from '../support/agent.js';
+import { http } from '../support/http.js';
+
+const WRITES = [
+  'PUT /v1/agent/service/register',
+  'PUT /v1/agent/service/register?replace-existing-checks=maybe',
+  'PUT /v1/agent/service/deregister/',
+  'PUT /v1/agent/service/maintenance/',
+  'PUT /v1/agent/maintenance',
+  'PUT /v1/agent/check/register',
+  'PUT /v1/agent/check/deregister/',
+  'PUT /v1/agent/check/pass/',
+  'PUT /v1/agent/check/warn/',
+  'PUT /v1/agent/check/fail/',
+  'PUT /v1/agent/check/update/',
+  'PUT /v1/catalog/register',
+  'PUT /v1/catalog/deregister',
+  'PUT /v1/agent/force-leave/',
+  'DELETE /v1/operator/raft/peer',
+  'GET /v1/health/service/',
+  'GET /v1/catalog/service/',
+  'GET /v1/health/state/',
+  'GET /v1/catalog/nodes',
+] as const;
+
+/** JSON that looks like a registration, with every field possibly wrong. */
+const registrationish = fc.record(
+  {
+    Name: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
+    ID: fc.oneof(fc.string(), fc.constant(['x'])),
+    Port: fc.oneof(fc.integer({ min: -10, max: 70_000 }), fc.string(), fc.double()),
+    Tags: fc.oneof(fc.array(fc.string()), fc.string(), fc.array(fc.integer())),
+    Meta: fc.oneof(fc.dictionary(fc.string(), fc.string()), fc.array(fc.string()), fc.dictionary(fc.string(), fc.integer())),
+    Weights: fc.oneof(fc.record({ Passing: fc.integer(), Warning: fc.oneof(fc.integer(), fc.string()) }), fc.string()),
+    Check: fc.oneof(
+      fc.record({ TTL: fc.oneof(fc.string(), fc.integer(), fc.constant('10s')), Status: fc.string(), HTTP: fc.string() }, { requiredKeys: [] }),
+      fc.string(),
+    ),
+    Checks: fc.oneof(fc.array(fc.record({ TTL: fc.string(), CheckID: fc.string() }, { requiredKeys: [] })), fc.integer()),
+    Node: fc.oneof(fc.string(), fc.integer()),
+    Address: fc.oneof(fc.string(), fc.boolean()),
+    Service: fc.oneof(fc.record({ Service: fc.string(), Port: fc.integer() }, { requiredKeys: [] }), fc.string()),
+    Status: fc.string(),
+    Output: fc.oneof(fc.string(), fc.integer()),
+  },
+  { requiredKeys: [] },
+);
+
+const body = fc.oneof(
+  fc.constant(''),
+  fc.string(),
+  fc.json(),
+  registrationish.map((o) => JSON.stringify(o)),
+  fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b).toString('latin1')),
+);
+
+const segment = fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('web', 'service:web-1', '%', '..', 'a/b', 'x%20y'));
+const queryString = fc
+  .array(
+    fc.tuple(
+      fc.constantFrom('index', 'wait', 'filter', 'passing', 'lb', 'key', 'limit', 'stale', 'consistent', 'tag', 'node-meta', 'enable', 'note', 'id', 'address', 'load'),
+      fc.string({ maxLength: 20 }),
+    ),
+    { maxLength: 4 },
+  )
+  .map((kv) => kv.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&'));
+
+/**
+ * Random and malformed bodies, paths and query strings on the API: every
+ * answer is 2xx or 4xx (a 500 only where Consul's text is the contract), and
+ * the server keeps working.
+ */
+describe('bad input never crashes a server or earns a 5xx', () => {
+  let agent: DevAgent;
+
+  beforeAll(async () => {
+    agent = await DevAgent.start();
+    await http('PUT', `${agent.url}/v1/agent/service/register`, { Name: 'web', ID: 'web-1', Port: 80, Check: { TTL: '30s' } });
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+  });
+
+  it('answers random requests with 2xx/4xx only', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...WRITES), segment, queryString, body, async (route, seg, q, b) => {
+        const [method, path] = route.split(' ') as [string, string];
+        const url = `${agent.url}${path}${path.endsWith('/') ? encodeURIComponent(seg) : ''}${q ? `?${q}` : ''}`;
+        const r = await http(method, url.replace(/\?$/, ''), method === 'GET' || method === 'DELETE' ? undefined : b, 10_000);
+        const allowed500 = r.status === 500 && r.text.includes('does not have associated TTL');
+        expect(r.status < 500 || allowed500, `${method} ${url} with ${JSON.stringify(b).slice(0, 200)} → ${r.status} ${r.text}`).toBe(true);
+        if (r.status === 400) expect(r.text.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 400 },
+    );
+    // Still serving: a fresh registration works end to end (the random calls may have removed web-1).
+    const reg = await http('PUT', `${agent.url}/v1/agent/service/register`, { Name: 'after', ID: 'after-1', Port: 1, Check: { TTL: '30s' } });
+    expect(reg.status, reg.text).toBe(200);
+    const alive = await http('PUT', `${agent.url}/v1/agent/check/pass/service:after-1`);
+    expect(alive.status).toBe(200);
+    const healthy = await http<unknown[]>('GET', `${agent.url}/v1/health/service/after?passing`);
+    expect(healthy.json).toHaveLength(1);
+  }, 120_000);
+
+  it('a body over the limit is a 413', async () => {
+    const big = JSON.stringify({ Name: 'x', Meta: { k: 'v'.repeat(2 * 1024 * 1024) } });
+    const r = await http('PUT', `${agent.url}/v1/agent/service/register`, big);
+    expect(r.status).toBe(413);
+  });
+});

@@ -14,6 +14,7 @@ import { noLeader, ServerError } from './errors.js';
 import { HeartbeatBatcher } from './heartbeat-batcher.js';
 import { LeaderHealth } from './leader-health.js';
 import { Membership } from './membership.js';
+import { ReadBatcher } from './read-batcher.js';
 import {
   decodeRequest,
   decodeResponse,
@@ -76,6 +77,8 @@ export class CairnServer extends EventEmitter {
   private readonly log: Logger;
   private readonly batcher: HeartbeatBatcher;
   private readonly appliedWaiters: { index: number; resolve: () => void }[] = [];
+  private readonly leaseReads = new ReadBatcher(() => this.leaderReadIndex(true));
+  private readonly quorumReads = new ReadBatcher(() => this.leaderReadIndex(false));
   private stopped = false;
 
   constructor(readonly opts: ServerOptions) {
@@ -265,6 +268,21 @@ export class CairnServer extends EventEmitter {
   async readBarrier(mode: Consistency): Promise<void> {
     if (mode === 'stale') return;
     const lease = mode === 'default';
+    if (this.raft.isLeader()) {
+      try {
+        await this.raft.readBarrier(lease);
+        return;
+      } catch (e) {
+        if (!(e instanceof RaftError && e.code === 'RAFT_NOT_LEADER')) throw toServerError(e);
+      }
+    }
+    const started = performance.now();
+    const index = await (lease ? this.leaseReads : this.quorumReads).index();
+    await this.waitApplied(index, Math.max(0, FORWARD_TIMEOUT_MS - (performance.now() - started)));
+  }
+
+  /** The leader's confirmed read index, asked from wherever the leader is (this server included). */
+  private async leaderReadIndex(lease: boolean): Promise<number> {
     const deadline = performance.now() + FORWARD_TIMEOUT_MS;
     for (let attempt = 0; ; attempt++) {
       if (attempt > 0) await pause(Math.min(50 * attempt, 500));
@@ -272,8 +290,7 @@ export class CairnServer extends EventEmitter {
       await this.waitForLeader(deadline);
       if (this.raft.isLeader()) {
         try {
-          await this.raft.readBarrier(lease);
-          return;
+          return await this.raft.readBarrier(lease);
         } catch (e) {
           if (e instanceof RaftError && e.code === 'RAFT_NOT_LEADER') continue;
           throw toServerError(e);
@@ -288,10 +305,7 @@ export class CairnServer extends EventEmitter {
         if (e instanceof TransportError) continue;
         throw e;
       }
-      if (res.ok && res.t === 'read') {
-        await this.waitApplied(res.index, Math.max(0, deadline - performance.now()));
-        return;
-      }
+      if (res.ok && res.t === 'read') return res.index;
       if (!res.ok && res.kind === 'noLeader') continue;
       if (!res.ok) throw new ServerError(res.kind, res.message);
     }

@@ -47,6 +47,13 @@ export class Catalog {
   private byName = new Map<string, Set<string>>();
   private servicesOfNode = new Map<string, Set<string>>();
   private checksOfNode = new Map<string, Set<string>>();
+  /** Node-level checks only (they decide the health of every service on the node). */
+  private nodeLevelChecks = new Map<string, Set<string>>();
+  /** scopedKey(node, serviceId) → the ids of that instance's own checks. */
+  private checksOfInstanceKey = new Map<string, Set<string>>();
+  /** id → the nodes that have a check / service with that id, for lookups by id alone. */
+  private nodesByCheckId = new Map<string, Set<string>>();
+  private nodesByServiceId = new Map<string, Set<string>>();
 
   apply(cmd: CatalogCommand, index: Index, touched: Touched): ApplyResult {
     switch (cmd.type) {
@@ -100,7 +107,10 @@ export class Catalog {
     const own = this.instance(preferNode, serviceId);
     if (own) return [own];
     const found: Instance[] = [];
-    for (const i of this.instances.values()) if (i.id === serviceId) found.push(i);
+    for (const node of this.nodesByServiceId.get(serviceId) ?? []) {
+      const i = this.instance(node, serviceId);
+      if (i) found.push(i);
+    }
     return found;
   }
 
@@ -146,7 +156,10 @@ export class Catalog {
     const own = this.check(preferNode, checkId);
     if (own) return [own];
     const found: Check[] = [];
-    for (const c of this.checks.values()) if (c.id === checkId) found.push(c);
+    for (const node of this.nodesByCheckId.get(checkId) ?? []) {
+      const c = this.check(node, checkId);
+      if (c) found.push(c);
+    }
     return found;
   }
 
@@ -161,17 +174,30 @@ export class Catalog {
     return out.sort((a, b) => cmp(a.id, b.id));
   }
 
-  /** The checks that decide an instance's health: its own and its node's. */
+  /** The checks that decide an instance's health: its node's and its own. */
   checksOfInstance(i: Instance): Check[] {
-    return this.checksOnNode(i.node).filter((c) => c.serviceId === '' || c.serviceId === i.id);
+    return [...this.pick(i.node, this.nodeLevelChecks.get(i.node)), ...this.ownChecks(i.node, i.id)];
+  }
+
+  /** The instance's own checks (not its node's). */
+  ownChecks(node: string, serviceId: string): Check[] {
+    return this.pick(node, this.checksOfInstanceKey.get(scopedKey(node, serviceId)));
   }
 
   checksOfService(name: string): Check[] {
     const out: Check[] = [];
-    for (const i of this.instancesOf(name)) {
-      for (const c of this.checksOnNode(i.node)) if (c.serviceId === i.id) out.push(c);
-    }
+    for (const i of this.instancesOf(name)) out.push(...this.ownChecks(i.node, i.id));
     return out;
+  }
+
+  private pick(node: string, ids: Set<string> | undefined): Check[] {
+    if (!ids) return [];
+    const out: Check[] = [];
+    for (const id of ids) {
+      const c = this.checks.get(scopedKey(node, id));
+      if (c) out.push(c);
+    }
+    return out.sort((a, b) => cmp(a.id, b.id));
   }
 
   allChecks(): Check[] {
@@ -223,8 +249,12 @@ export class Catalog {
     this.byName = new Map();
     this.servicesOfNode = new Map();
     this.checksOfNode = new Map();
+    this.nodeLevelChecks = new Map();
+    this.checksOfInstanceKey = new Map();
+    this.nodesByCheckId = new Map();
+    this.nodesByServiceId = new Map();
     for (const i of img.instances) this.link(i);
-    for (const c of img.checks) addTo(this.checksOfNode, c.node, c.id);
+    for (const c of img.checks) this.linkCheck(c);
   }
 
   // ---- writes -------------------------------------------------------------------------
@@ -253,8 +283,8 @@ export class Catalog {
     for (const c of cmd.checks) this.upsertCheck(cmd.node.name, c, cmd.at, index, touched);
     if (cmd.service && cmd.replaceExistingChecks) {
       const keep = new Set(cmd.checks.map((c) => c.id));
-      for (const c of this.checksOnNode(cmd.node.name)) {
-        if (c.serviceId === cmd.service.id && !keep.has(c.id)) this.removeCheck(c, index, touched);
+      for (const c of this.ownChecks(cmd.node.name, cmd.service.id)) {
+        if (!keep.has(c.id)) this.removeCheck(c, index, touched);
       }
     }
     return OK;
@@ -283,9 +313,10 @@ export class Catalog {
       modifyIndex: index,
     });
     this.tableIndex.nodes = index;
+    touched.add(Topic.nodes);
     this.touchNode(spec.name, index, touched);
     // A node's address is part of every answer about its services.
-    for (const i of this.instancesOnNode(spec.name)) this.touchService(i.name, index, touched);
+    this.touchServicesOnNode(spec.name, index, touched);
   }
 
   private upsertInstance(node: string, spec: ServiceSpec, index: Index, touched: Touched): void {
@@ -318,8 +349,8 @@ export class Catalog {
     this.touchService(spec.name, index, touched);
     this.touchNode(node, index, touched);
     // Checks copy their service's name and tags.
-    for (const c of this.checksOnNode(node)) {
-      if (c.serviceId === spec.id && (c.serviceName !== spec.name || !sameList(c.serviceTags, spec.tags))) {
+    for (const c of this.ownChecks(node, spec.id)) {
+      if (c.serviceName !== spec.name || !sameList(c.serviceTags, spec.tags)) {
         this.putCheck(
           { ...c, serviceName: spec.name, serviceTags: spec.tags, modifyIndex: index },
           index,
@@ -351,18 +382,22 @@ export class Catalog {
       modifyIndex: index,
     };
     if (old && sameCheck(old, next)) return;
+    // Moved to another service (or between node and service level): the old owner's answers change too.
+    if (old && old.serviceId !== next.serviceId) this.touchCheck(old, index, touched);
     this.putCheck(next, index, touched);
   }
 
   private putCheck(c: Check, index: Index, touched: Touched): void {
+    const old = this.checks.get(scopedKey(c.node, c.id));
+    if (old && old.serviceId !== c.serviceId) this.unlinkCheck(old);
     this.checks.set(scopedKey(c.node, c.id), c);
-    addTo(this.checksOfNode, c.node, c.id);
+    this.linkCheck(c);
     this.touchCheck(c, index, touched);
   }
 
   private removeCheck(c: Check, index: Index, touched: Touched): void {
     this.checks.delete(scopedKey(c.node, c.id));
-    removeFrom(this.checksOfNode, c.node, c.id);
+    this.unlinkCheck(c);
     this.touchCheck(c, index, touched);
   }
 
@@ -376,15 +411,14 @@ export class Catalog {
       else if (c.serviceName !== '') this.touchService(c.serviceName, index, touched);
     } else {
       // A node check decides the health of every service on the node.
-      for (const i of this.instancesOnNode(c.node)) this.touchService(i.name, index, touched);
+      this.touchServicesOnNode(c.node, index, touched);
     }
   }
 
   private deregisterService(node: string, serviceId: string, index: Index, touched: Touched): ApplyResult {
     const inst = this.instance(node, serviceId);
     if (!inst) return failure('notFound', `Unknown service ID "${serviceId}" on node "${node}"`);
-    for (const c of this.checksOnNode(node))
-      if (c.serviceId === serviceId) this.removeCheck(c, index, touched);
+    for (const c of this.ownChecks(node, serviceId)) this.removeCheck(c, index, touched);
     this.instances.delete(scopedKey(node, serviceId));
     this.unlink(inst);
     this.tableIndex.services = index;
@@ -407,6 +441,7 @@ export class Catalog {
     for (const c of this.checksOnNode(node)) this.removeCheck(c, index, touched);
     this.nodes.delete(node);
     this.tableIndex.nodes = index;
+    touched.add(Topic.nodes);
     this.touchNode(node, index, touched);
     return OK;
   }
@@ -450,6 +485,15 @@ export class Catalog {
     touched.add(Topic.service(name));
   }
 
+  private touchServicesOnNode(node: string, index: Index, touched: Touched): void {
+    const names = new Set<string>();
+    for (const id of this.servicesOfNode.get(node) ?? []) {
+      const i = this.instances.get(scopedKey(node, id));
+      if (i) names.add(i.name);
+    }
+    for (const n of names) this.touchService(n, index, touched);
+  }
+
   private touchNode(name: string, index: Index, touched: Touched): void {
     this.nodeIndex.set(name, index);
     touched.add(Topic.node(name));
@@ -458,11 +502,27 @@ export class Catalog {
   private link(i: Instance): void {
     addTo(this.byName, i.name, scopedKey(i.node, i.id));
     addTo(this.servicesOfNode, i.node, i.id);
+    addTo(this.nodesByServiceId, i.id, i.node);
   }
 
   private unlink(i: Instance): void {
     removeFrom(this.byName, i.name, scopedKey(i.node, i.id));
     removeFrom(this.servicesOfNode, i.node, i.id);
+    removeFrom(this.nodesByServiceId, i.id, i.node);
+  }
+
+  private linkCheck(c: Check): void {
+    addTo(this.checksOfNode, c.node, c.id);
+    addTo(this.nodesByCheckId, c.id, c.node);
+    if (c.serviceId === '') addTo(this.nodeLevelChecks, c.node, c.id);
+    else addTo(this.checksOfInstanceKey, scopedKey(c.node, c.serviceId), c.id);
+  }
+
+  private unlinkCheck(c: Check): void {
+    removeFrom(this.checksOfNode, c.node, c.id);
+    removeFrom(this.nodesByCheckId, c.id, c.node);
+    if (c.serviceId === '') removeFrom(this.nodeLevelChecks, c.node, c.id);
+    else removeFrom(this.checksOfInstanceKey, scopedKey(c.node, c.serviceId), c.id);
   }
 }
 

@@ -89,12 +89,12 @@ export function parseAgentArgs(
   const node = v.node ?? (dev ? 'dev' : hostname().split('.')[0] || 'cairn');
   if (!NODE_NAME.test(node)) {
     throw new UsageError(
-      `--node: "${node}" is not a valid name (letters, digits, '.', '_', '-'; at most 64)`,
+      `--node: ${q(node)} is not a valid name (letters, digits, '.', '_', '-'; at most 64)`,
     );
   }
   const datacenter = v.datacenter ?? 'dc1';
   if (!/^[a-z0-9_-]{1,64}$/.test(datacenter)) {
-    throw new UsageError(`--datacenter: "${datacenter}" must be lowercase letters, digits, '_' or '-'`);
+    throw new UsageError(`--datacenter: ${q(datacenter)} must be lowercase letters, digits, '_' or '-'`);
   }
   const dataDir = v['data-dir'] ?? null;
   if (dataDir === null && !dev)
@@ -108,7 +108,7 @@ export function parseAgentArgs(
   const join = (v.join ?? []).flatMap((j) => j.split(',')).filter((j) => j !== '');
   for (const j of join) {
     const m = /^([^:\s]+):(\d+)$/.exec(j);
-    if (!m) throw new UsageError(`--join: "${j}" is not HOST:PORT (a server's --server-port)`);
+    if (!m) throw new UsageError(`--join: ${q(j)} is not HOST:PORT (a server's --server-port)`);
     port(m[2] as string, '--join');
   }
   if (bootstrapExpect !== null && bootstrapExpect > 1 && join.length === 0) {
@@ -153,34 +153,37 @@ function readConfigFile(path: string, readFile: (p: string) => string): Raw {
   try {
     text = readFile(path);
   } catch (e) {
-    throw new UsageError(`--config-file: cannot read "${path}": ${(e as Error).message.split('\n')[0]}`);
+    throw new UsageError(`--config-file: cannot read ${q(path)}: ${(e as Error).message.split('\n')[0]}`);
   }
   let obj: unknown;
   try {
     obj = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`--config-file: "${path}" is not JSON: ${(e as Error).message}`);
+    // V8 quotes the offending text, line breaks included: keep the message on one line.
+    throw new UsageError(
+      `--config-file: ${q(path)} is not JSON: ${(e as Error).message.replace(/\s+/g, ' ')}`,
+    );
   }
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
-    throw new UsageError(`--config-file: "${path}" must hold a JSON object`);
+    throw new UsageError(`--config-file: ${q(path)} must hold a JSON object`);
   }
   const out: Record<string, unknown> = {};
   for (const [k, raw] of Object.entries(obj)) {
     const name = k.replace(/_/g, '-');
-    if (!(name in OPTIONS) || name === 'config-file')
-      throw new UsageError(`--config-file: unknown setting "${k}"`);
+    if (!Object.hasOwn(OPTIONS, name) || name === 'config-file')
+      throw new UsageError(`--config-file: unknown setting ${q(k)}`);
     const spec = OPTIONS[name as keyof typeof OPTIONS];
     if (spec.type === 'boolean') {
-      if (typeof raw !== 'boolean') throw new UsageError(`--config-file: "${k}" must be true or false`);
+      if (typeof raw !== 'boolean') throw new UsageError(`--config-file: ${q(k)} must be true or false`);
       out[name] = raw;
     } else if ('multiple' in spec) {
       const list = Array.isArray(raw) ? raw : [raw];
       if (!list.every((x) => typeof x === 'string'))
-        throw new UsageError(`--config-file: "${k}" must be a list of strings`);
+        throw new UsageError(`--config-file: ${q(k)} must be a list of strings`);
       out[name] = list;
     } else {
       if (typeof raw !== 'string' && typeof raw !== 'number') {
-        throw new UsageError(`--config-file: "${k}" must be a string or a number`);
+        throw new UsageError(`--config-file: ${q(k)} must be a string or a number`);
       }
       out[name] = String(raw);
     }
@@ -191,7 +194,7 @@ function readConfigFile(path: string, readFile: (p: string) => string): Raw {
 function ipv4(s: string, flag: string): string {
   const m = IPV4.exec(s);
   if (!m?.slice(1).every((o) => Number(o) <= 255))
-    throw new UsageError(`${flag}: "${s}" is not an IPv4 address`);
+    throw new UsageError(`${flag}: ${q(s)} is not an IPv4 address`);
   return s;
 }
 
@@ -199,14 +202,14 @@ function port(raw: string | undefined, flag: string, fallback = 0): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n < 1 || n > 65535)
-    throw new UsageError(`${flag}: "${raw}" is not a port (1-65535)`);
+    throw new UsageError(`${flag}: ${q(raw)} is not a port (1-65535)`);
   return n;
 }
 
 function positiveInt(raw: string, flag: string): number {
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n < 1 || !Number.isSafeInteger(n)) {
-    throw new UsageError(`${flag}: "${raw}" is not a positive integer`);
+    throw new UsageError(`${flag}: ${q(raw)} is not a positive integer`);
   }
   return n;
 }
@@ -215,9 +218,14 @@ function share(raw: string | undefined, flag: string, fallback: number, zeroOk: 
   if (raw === undefined) return fallback;
   const n = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(n) || n > 1 || n < 0 || (!zeroOk && n === 0)) {
-    throw new UsageError(`${flag}: "${raw}" is not a fraction between ${zeroOk ? 0 : 'above 0'} and 1`);
+    throw new UsageError(`${flag}: ${q(raw)} is not a fraction between ${zeroOk ? 0 : 'above 0'} and 1`);
   }
   return n;
+}
+
+/** A value quoted for a message: JSON escapes keep it on one line. */
+function q(s: string): string {
+  return JSON.stringify(s);
 }
 
 function isLogLevel(s: string): s is LogLevel {

@@ -22,7 +22,9 @@ export interface HttpContext {
 
 /** Applies a write through Raft; a refusal by the state machine becomes its 4xx. */
 export async function write(ctx: HttpContext, cmd: Command): Promise<number> {
+  const done = ctx.metrics.writeLatency.startTimer();
   const out = await ctx.server.apply(cmd);
+  done();
   if (!out.result.ok) throw fromApplyFailure(out.result);
   return out.index;
 }

@@ -92,6 +92,7 @@ export class Fields {
     const entries = Object.entries(v);
     if (entries.length > 64) throw badRequest(this.name(field), 'more than 64 keys');
     for (const [k, x] of entries) {
+      if (k === '__proto__') throw badRequest(`${this.name(field)}.${k}`, 'is not an allowed key');
       if (typeof x !== 'string') throw badRequest(`${this.name(field)}.${k}`, 'expected a string');
       if (k.length > 128 || x.length > 512)
         throw badRequest(`${this.name(field)}.${k}`, 'key or value too long');

@@ -36,20 +36,20 @@ export function boolParam(q: Query, name: string): boolean {
 }
 
 export function consistency(q: Query): Consistency {
-  const stale = flag(q, 'stale');
+  let stale = flag(q, 'stale');
   const consistent = flag(q, 'consistent');
+  // As Consul: an empty max_stale is ignored, and a positive one asks for a stale read.
+  const maxStale = param(q, 'max_stale');
+  if (maxStale !== undefined && maxStale !== '') {
+    const ms = parseDuration(maxStale);
+    if (ms === null) throw badRequest('max_stale', `"${maxStale}" is not a duration`);
+    if (ms > 0) stale = true;
+  }
   if (stale && consistent) {
     throw new HttpError(400, 'Cannot specify ?stale with ?consistent, conflicting semantics.');
   }
   if (consistent) return 'consistent';
-  if (stale) return 'stale';
-  const maxStale = param(q, 'max_stale');
-  if (maxStale !== undefined) {
-    const ms = parseDuration(maxStale);
-    if (ms === null) throw badRequest('max_stale', `"${maxStale}" is not a duration`);
-    if (ms > 0) return 'stale';
-  }
-  return 'default';
+  return stale ? 'stale' : 'default';
 }
 
 const DEFAULT_WAIT_MS = 5 * 60_000;
@@ -75,7 +75,8 @@ export function blocking(q: Query): Blocking {
   if (rawWait !== undefined && rawWait !== '') {
     const ms = parseDuration(rawWait);
     if (ms === null || ms < 0) throw new HttpError(400, 'Invalid wait time');
-    waitMs = Math.min(ms, MAX_WAIT_MS);
+    // As Consul: a zero wait means the default wait, not "answer at once".
+    if (ms > 0) waitMs = Math.min(ms, MAX_WAIT_MS);
   }
   return { minIndex, waitMs };
 }

@@ -37,6 +37,7 @@ export function serviceSpec(f: Fields): ServiceSpec {
   if (ta) {
     for (const k of ta.keys()) {
       const entry = ta.obj(k);
+      if (k === '__proto__') continue;
       if (entry) tagged[k] = { address: entry.str('Address'), port: entry.int('Port', 0, 0, 65535) };
     }
   }
@@ -66,6 +67,7 @@ export interface CheckDefaults {
  * given, as Consul's catalog does.
  */
 export function checkSpec(f: Fields, defaults: CheckDefaults, catalog: boolean): CheckSpec {
+  const at = (field: string) => (f.path ? `${f.path}.${field}` : field);
   for (const runner of [
     'HTTP',
     'TCP',
@@ -78,22 +80,23 @@ export function checkSpec(f: Fields, defaults: CheckDefaults, catalog: boolean):
     'OSService',
   ]) {
     if (f.has(runner) && !catalog) {
-      throw badRequest(`${f.path}.${runner}`, 'cairn does not run probes; use a TTL check and heartbeat it');
+      throw badRequest(at(runner), 'cairn does not run probes; use a TTL check and heartbeat it');
     }
   }
   const ttlMs = f.duration('TTL');
-  const id = f.str('CheckID') || f.str('ID') || defaults.id;
   const checkName = f.str('Name') || defaults.name;
-  if (id === '') throw badRequest(`${f.path}.CheckID`, 'is required');
-  if (checkName === '') throw badRequest(`${f.path}.Name`, 'is required');
-  if (!catalog && ttlMs <= 0) throw badRequest(`${f.path}.TTL`, 'is required (cairn runs TTL checks)');
-  if (ttlMs > 0 && ttlMs < 100) throw badRequest(`${f.path}.TTL`, 'must be at least 100ms');
+  // As Consul: a check without an id is known by its name.
+  const id = f.str('CheckID') || f.str('ID') || defaults.id || checkName;
+  if (checkName === '') throw badRequest(at('Name'), 'is required');
+  if (id === '') throw badRequest(at('CheckID'), 'is required');
+  if (!catalog && ttlMs <= 0) throw badRequest(at('TTL'), 'is required (cairn runs TTL checks)');
+  if (ttlMs > 0 && ttlMs < 100) throw badRequest(at('TTL'), 'must be at least 100ms');
   const rawStatus = f.str('Status');
   const deregister = f.duration('DeregisterCriticalServiceAfter');
   return {
     id,
     name: checkName,
-    status: rawStatus === '' ? (catalog ? 'critical' : null) : status(rawStatus, `${f.path}.Status`),
+    status: rawStatus === '' ? (catalog ? 'critical' : null) : status(rawStatus, at('Status')),
     notes: f.str('Notes'),
     output: f.str('Output'),
     serviceId: f.str('ServiceID') || defaults.serviceId,

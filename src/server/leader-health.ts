@@ -30,6 +30,8 @@ export class LeaderHealth {
   private timers: NodeJS.Timeout[] = [];
   private active = false;
   private expiring = false;
+  private syncedIndex = -1;
+  private syncedAt = 0;
   private reaping = false;
   private readonly loads = new Map<string, LoadReport>();
   readonly counters: HealthCounters = { heartbeats: 0, expiries: 0, statusChanges: 0, reaped: 0 };
@@ -58,9 +60,10 @@ export class LeaderHealth {
     this.active = true;
     this.tracker.clear();
     this.tracker.sync(this.state.catalog.ttlChecks(), this.now());
+    this.syncedIndex = this.state.catalog.indexes.checks;
+    this.syncedAt = this.now();
     this.timers = [
       setInterval(() => this.expireRound(), this.opts.expiryIntervalMs),
-      setInterval(() => this.tracker.sync(this.state.catalog.ttlChecks(), this.now()), 1000),
       setInterval(() => this.reapRound(), this.opts.reapIntervalMs),
       setInterval(() => this.flushLoads(), 1000),
     ];
@@ -122,8 +125,22 @@ export class LeaderHealth {
     return results;
   }
 
+  /**
+   * Re-reads the TTL checks when the checks table changed (new registrations, removals, status
+   * set from outside), at most once a second: a full pass is O(checks).
+   */
+  private syncIfChanged(): void {
+    const index = this.state.catalog.indexes.checks;
+    const now = this.now();
+    if (index === this.syncedIndex || now - this.syncedAt < 1000) return;
+    this.tracker.sync(this.state.catalog.ttlChecks(), now);
+    this.syncedIndex = index;
+    this.syncedAt = now;
+  }
+
   private expireRound(): void {
     if (!this.active || this.expiring) return;
+    this.syncIfChanged();
     const wasPreserving = this.tracker.selfPreservationActive;
     const round = this.tracker.expire(this.now());
     if (round.selfPreservation !== wasPreserving) {

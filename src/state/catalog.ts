@@ -78,7 +78,7 @@ export class Catalog {
   // ---- reads ------------------------------------------------------------------------
 
   get indexes(): { readonly nodes: Index; readonly services: Index; readonly checks: Index } {
-    return this.tableIndex;
+    return { ...this.tableIndex };
   }
 
   /** The last index that touched service `name` (its instances, their checks, their nodes). */
@@ -551,7 +551,12 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 }
 
 function sameRecord(a: object, b: object): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  const ka = Object.keys(a).sort();
+  const kb = Object.keys(b).sort();
+  if (ka.length !== kb.length || ka.some((k, i) => k !== kb[i])) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  return ka.every((k) => JSON.stringify(ra[k]) === JSON.stringify(rb[k]));
 }
 
 function sameService(i: Instance, s: ServiceSpec): boolean {

@@ -6,6 +6,7 @@
  * deterministic everywhere.
  */
 import { Packr } from 'msgpackr';
+import type { SessionBehavior, TxnOp } from './kv-types.js';
 import type { HealthStatus, Weights } from './types.js';
 
 export interface NodeSpec {
@@ -92,7 +93,49 @@ export type Command =
       readonly services: readonly { readonly node: string; readonly serviceId: string }[];
     }
   /** Loads reported with heartbeats, batched by the leader (cairn extension). */
-  | { readonly type: 'loads'; readonly reports: readonly LoadReport[] };
+  | { readonly type: 'loads'; readonly reports: readonly LoadReport[] }
+  /** KV put; with `cas`, only if the key's ModifyIndex is that (0: only if absent). */
+  | {
+      readonly type: 'kvSet';
+      readonly key: string;
+      readonly value: Uint8Array;
+      readonly flags: number;
+      readonly cas: number | null;
+      readonly acquire: string | null;
+      readonly release: string | null;
+      readonly write: WriteInfo;
+    }
+  | {
+      readonly type: 'kvDelete';
+      readonly key: string;
+      readonly recurse: boolean;
+      readonly cas: number | null;
+      readonly write: WriteInfo;
+    }
+  /** All of `ops` or none, in one entry. */
+  | { readonly type: 'txn'; readonly ops: readonly TxnOp[]; readonly write: WriteInfo }
+  | { readonly type: 'sessionCreate'; readonly session: SessionSpec; readonly write: WriteInfo }
+  /** Destroy (by a client) or expiry (by the leader's TTL tracker): the session ends either way. */
+  | { readonly type: 'sessionEnd'; readonly ids: readonly string[]; readonly write: WriteInfo };
+
+/** When and by whom a KV or session write was made, and how much history to keep. */
+export interface WriteInfo {
+  readonly at: number;
+  readonly author: string;
+  /** Versions kept per key (the proposer's setting travels with the command, so every server keeps the same). */
+  readonly keep: number;
+}
+
+export interface SessionSpec {
+  readonly id: string;
+  readonly name: string;
+  readonly node: string;
+  readonly lockDelayMs: number;
+  readonly behavior: SessionBehavior;
+  readonly ttlMs: number;
+  readonly nodeChecks: readonly string[];
+  readonly serviceChecks: readonly { readonly id: string }[];
+}
 
 export type CommandType = Command['type'];
 

@@ -1,17 +1,26 @@
 import { Packr } from 'msgpackr';
 import type { Index, StateMachine } from '../raft/index.js';
 import { Catalog, type CatalogImage } from './catalog.js';
+import type { Command } from './commands.js';
 import { decodeCommand } from './commands.js';
-import { type ApplyResult, failure } from './errors.js';
+import { type ApplyResult, failure, OK } from './errors.js';
+import type { WriteMeta } from './kv.js';
+import { type KvImage, KvStore } from './kv.js';
+import { applyKv, writeMeta } from './kv-apply.js';
 import { Members, type MembersImage } from './members.js';
+import { SessionStore, type SessionsImage } from './sessions.js';
 import { Touched } from './topics.js';
+import type { HealthStatus } from './types.js';
 import { WatchHub } from './watch-hub.js';
 
 interface Image {
-  readonly v: 1;
+  readonly v: 1 | 2;
   readonly applied: Index;
   readonly catalog: CatalogImage;
   readonly members: MembersImage;
+  /** From v2. */
+  readonly kv?: KvImage;
+  readonly sessions?: SessionsImage;
 }
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
@@ -24,8 +33,13 @@ const packr = new Packr({ useRecords: false, moreTypes: false });
 export class RegistryState implements StateMachine<ApplyResult> {
   readonly catalog = new Catalog();
   readonly members = new Members();
+  readonly kv = new KvStore();
+  readonly sessions = new SessionStore();
   readonly hub = new WatchHub();
   private appliedIndex: Index = 0;
+
+  /** `clock` times lock-delays, which (as in Consul) each server keeps by its own clock, outside the replicated state. */
+  constructor(private readonly clock: () => number = Date.now) {}
 
   apply(bytes: Uint8Array, index: Index): ApplyResult {
     this.appliedIndex = index;
@@ -50,12 +64,69 @@ export class RegistryState implements StateMachine<ApplyResult> {
       case 'reap':
       case 'loads':
         result = this.catalog.apply(cmd, index, touched);
+        if (this.sessions.size > 0) this.endSessionsOfFailedChecks(index, touched);
+        break;
+      case 'kvSet':
+      case 'kvDelete':
+      case 'txn':
+        result = applyKv(this.kv, this.sessions, cmd, index, touched);
+        break;
+      case 'sessionCreate':
+        result = this.createSession(cmd, index, touched);
+        break;
+      case 'sessionEnd':
+        for (const id of cmd.ids) this.endSession(id, writeMeta(cmd.write, index), touched);
+        result = OK;
         break;
       default:
         result = failure('invalid', `unknown command type ${(cmd as { type: unknown }).type}`);
     }
     this.hub.notify(touched.topics, index);
     return result;
+  }
+
+  private createSession(
+    cmd: Extract<Command, { type: 'sessionCreate' }>,
+    index: Index,
+    touched: Touched,
+  ): ApplyResult {
+    const spec = cmd.session;
+    if (this.sessions.get(spec.id)) return failure('invalid', `session "${spec.id}" already exists`);
+    if (!this.catalog.node(spec.node))
+      return failure('invalid', `Missing node registration: node "${spec.node}" is not in the catalog`);
+    for (const id of spec.nodeChecks) {
+      const c = this.catalog.check(spec.node, id);
+      if (!c) return failure('invalid', `Missing check '${id}' registration`);
+      if (c.status === 'critical') return failure('invalid', `Check '${id}' is in critical state`);
+    }
+    for (const { id } of spec.serviceChecks) {
+      const c = this.catalog.check(spec.node, id);
+      if (!c) return failure('invalid', `Missing check '${id}' registration`);
+      if (c.status === 'critical') return failure('invalid', `Check '${id}' is in critical state`);
+    }
+    this.sessions.put({ ...spec, createIndex: index, modifyIndex: index }, index, touched);
+    return OK;
+  }
+
+  private endSession(id: string, meta: WriteMeta, touched: Touched): void {
+    const s = this.sessions.remove(id, meta.index, touched);
+    if (s) this.kv.releaseSession(id, s.behavior, s.lockDelayMs, this.clock(), meta, touched);
+  }
+
+  /** A session ends when its node is gone or one of its checks is gone or critical. */
+  private endSessionsOfFailedChecks(index: Index, touched: Touched): void {
+    const failed = (node: string, id: string): boolean => {
+      const c = this.catalog.check(node, id);
+      return !c || c.status === ('critical' satisfies HealthStatus);
+    };
+    for (const s of this.sessions.all()) {
+      const dead =
+        !this.catalog.node(s.node) ||
+        s.nodeChecks.some((id) => failed(s.node, id)) ||
+        s.serviceChecks.some(({ id }) => failed(s.node, id));
+      if (dead)
+        this.endSession(s.id, { index, at: 0, author: 'cairn: session invalidated', keep: 20 }, touched);
+    }
   }
 
   /** The index of the last applied entry (0 before any). */
@@ -66,15 +137,28 @@ export class RegistryState implements StateMachine<ApplyResult> {
   snapshot(): () => Uint8Array {
     const catalog = this.catalog.image();
     const members = this.members.image();
+    const kv = this.kv.image();
+    const sessions = this.sessions.image();
     const applied = this.appliedIndex;
-    return () => packr.pack({ v: 1, applied, catalog: catalog(), members: members() } satisfies Image);
+    return () =>
+      packr.pack({
+        v: 2,
+        applied,
+        catalog: catalog(),
+        members: members(),
+        kv: kv(),
+        sessions: sessions(),
+      } satisfies Image);
   }
 
   restore(data: Uint8Array): void {
     const img = packr.unpack(data) as Image;
-    if (img.v !== 1) throw new Error(`state snapshot version ${String(img.v)} is not supported`);
+    if (img.v !== 1 && img.v !== 2)
+      throw new Error(`state snapshot version ${String(img.v)} is not supported`);
     this.catalog.restore(img.catalog);
     this.members.restore(img.members);
+    this.kv.restore(img.kv ?? { entries: [], history: [], tombstones: [], index: 0 });
+    this.sessions.restore(img.sessions ?? { sessions: [], index: 0 });
     this.appliedIndex = img.applied;
     // Everything may have changed: wake every waiter so it recomputes.
     this.hub.notifyAll(img.applied);

@@ -9,6 +9,11 @@ export const Topic = {
   members: 'members',
   service: (name: string) => `svc:${name}`,
   node: (name: string) => `node:${name}`,
+  sessions: 'sessions',
+  /** One KV key exactly. */
+  kvKey: (key: string) => `kvk:${key}`,
+  /** Every key under a prefix (touched for each prefix of a written key). */
+  kvPrefix: (prefix: string) => `kvp:${prefix}`,
 } as const;
 
 /** Collects the topics one apply touches, so the hub is told once per entry. */

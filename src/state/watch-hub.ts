@@ -9,7 +9,8 @@ type Wake = (index: Index) => void;
  */
 export class WatchHub {
   private readonly waiters = new Map<string, Set<Wake>>();
-  private readonly pending: { wake: Wake; index: Index }[] = [];
+  /** Waiters to wake, each once however many of its topics were touched. */
+  private pending = new Map<Wake, Index>();
   private draining = false;
   private count = 0;
 
@@ -55,9 +56,9 @@ export class WatchHub {
     for (const t of topics) {
       const s = this.waiters.get(t);
       if (!s) continue;
-      for (const w of s) this.pending.push({ wake: w, index });
+      for (const w of s) if (!this.pending.has(w)) this.pending.set(w, index);
     }
-    if (this.pending.length > 0 && !this.draining) {
+    if (this.pending.size > 0 && !this.draining) {
       this.draining = true;
       setImmediate(() => this.drain());
     }
@@ -69,9 +70,23 @@ export class WatchHub {
   }
 
   private drain(): void {
-    const batch = this.pending.splice(0, this.batchSize);
-    for (const p of batch) p.wake(p.index);
-    if (this.pending.length > 0) setImmediate(() => this.drain());
-    else this.draining = false;
+    const batch: [Wake, Index][] = [];
+    for (const entry of this.pending) {
+      batch.push(entry);
+      this.pending.delete(entry[0]);
+      if (batch.length >= this.batchSize) break;
+    }
+    try {
+      for (const [wake, index] of batch) {
+        try {
+          wake(index);
+        } catch {
+          // One waiter's failure must not stop the others from waking.
+        }
+      }
+    } finally {
+      if (this.pending.size > 0) setImmediate(() => this.drain());
+      else this.draining = false;
+    }
   }
 }

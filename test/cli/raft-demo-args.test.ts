@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseRaftDemoArgs } from '../../src/cli/raft-demo-args.js';
 import { UsageError } from '../../src/cli/errors.js';
+import { parseRaftDemoArgs } from '../../src/cli/raft-demo-args.js';
 
 function usageError(argv: string[]): string {
   try {

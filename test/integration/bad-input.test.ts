@@ -32,16 +32,36 @@ const registrationish = fc.record(
     ID: fc.oneof(fc.string(), fc.constant(['x'])),
     Port: fc.oneof(fc.integer({ min: -10, max: 70_000 }), fc.string(), fc.double()),
     Tags: fc.oneof(fc.array(fc.string()), fc.string(), fc.array(fc.integer())),
-    Meta: fc.oneof(fc.dictionary(fc.string(), fc.string()), fc.array(fc.string()), fc.dictionary(fc.string(), fc.integer())),
-    Weights: fc.oneof(fc.record({ Passing: fc.integer(), Warning: fc.oneof(fc.integer(), fc.string()) }), fc.string()),
-    Check: fc.oneof(
-      fc.record({ TTL: fc.oneof(fc.string(), fc.integer(), fc.constant('10s')), Status: fc.string(), HTTP: fc.string() }, { requiredKeys: [] }),
+    Meta: fc.oneof(
+      fc.dictionary(fc.string(), fc.string()),
+      fc.array(fc.string()),
+      fc.dictionary(fc.string(), fc.integer()),
+    ),
+    Weights: fc.oneof(
+      fc.record({ Passing: fc.integer(), Warning: fc.oneof(fc.integer(), fc.string()) }),
       fc.string(),
     ),
-    Checks: fc.oneof(fc.array(fc.record({ TTL: fc.string(), CheckID: fc.string() }, { requiredKeys: [] })), fc.integer()),
+    Check: fc.oneof(
+      fc.record(
+        {
+          TTL: fc.oneof(fc.string(), fc.integer(), fc.constant('10s')),
+          Status: fc.string(),
+          HTTP: fc.string(),
+        },
+        { requiredKeys: [] },
+      ),
+      fc.string(),
+    ),
+    Checks: fc.oneof(
+      fc.array(fc.record({ TTL: fc.string(), CheckID: fc.string() }, { requiredKeys: [] })),
+      fc.integer(),
+    ),
     Node: fc.oneof(fc.string(), fc.integer()),
     Address: fc.oneof(fc.string(), fc.boolean()),
-    Service: fc.oneof(fc.record({ Service: fc.string(), Port: fc.integer() }, { requiredKeys: [] }), fc.string()),
+    Service: fc.oneof(
+      fc.record({ Service: fc.string(), Port: fc.integer() }, { requiredKeys: [] }),
+      fc.string(),
+    ),
     Status: fc.string(),
     Output: fc.oneof(fc.string(), fc.integer()),
   },
@@ -56,11 +76,31 @@ const body = fc.oneof(
   fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b).toString('latin1')),
 );
 
-const segment = fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('web', 'service:web-1', '%', '..', 'a/b', 'x%20y'));
+const segment = fc.oneof(
+  fc.string({ maxLength: 20 }),
+  fc.constantFrom('web', 'service:web-1', '%', '..', 'a/b', 'x%20y'),
+);
 const queryString = fc
   .array(
     fc.tuple(
-      fc.constantFrom('index', 'wait', 'filter', 'passing', 'lb', 'key', 'limit', 'stale', 'consistent', 'tag', 'node-meta', 'enable', 'note', 'id', 'address', 'load'),
+      fc.constantFrom(
+        'index',
+        'wait',
+        'filter',
+        'passing',
+        'lb',
+        'key',
+        'limit',
+        'stale',
+        'consistent',
+        'tag',
+        'node-meta',
+        'enable',
+        'note',
+        'id',
+        'address',
+        'load',
+      ),
       fc.string({ maxLength: 20 }),
     ),
     { maxLength: 4 },
@@ -77,7 +117,12 @@ describe('bad input never crashes a server or earns a 5xx', () => {
 
   beforeAll(async () => {
     agent = await DevAgent.start();
-    await http('PUT', `${agent.url}/v1/agent/service/register`, { Name: 'web', ID: 'web-1', Port: 80, Check: { TTL: '30s' } });
+    await http('PUT', `${agent.url}/v1/agent/service/register`, {
+      Name: 'web',
+      ID: 'web-1',
+      Port: 80,
+      Check: { TTL: '30s' },
+    });
   });
 
   afterAll(async () => {
@@ -89,15 +134,28 @@ describe('bad input never crashes a server or earns a 5xx', () => {
       fc.asyncProperty(fc.constantFrom(...WRITES), segment, queryString, body, async (route, seg, q, b) => {
         const [method, path] = route.split(' ') as [string, string];
         const url = `${agent.url}${path}${path.endsWith('/') ? encodeURIComponent(seg) : ''}${q ? `?${q}` : ''}`;
-        const r = await http(method, url.replace(/\?$/, ''), method === 'GET' || method === 'DELETE' ? undefined : b, 10_000);
+        const r = await http(
+          method,
+          url.replace(/\?$/, ''),
+          method === 'GET' || method === 'DELETE' ? undefined : b,
+          10_000,
+        );
         const allowed500 = r.status === 500 && r.text.includes('does not have associated TTL');
-        expect(r.status < 500 || allowed500, `${method} ${url} with ${JSON.stringify(b).slice(0, 200)} → ${r.status} ${r.text}`).toBe(true);
+        expect(
+          r.status < 500 || allowed500,
+          `${method} ${url} with ${JSON.stringify(b).slice(0, 200)} → ${r.status} ${r.text}`,
+        ).toBe(true);
         if (r.status === 400) expect(r.text.length).toBeGreaterThan(0);
       }),
       { numRuns: 400 },
     );
     // Still serving: a fresh registration works end to end (the random calls may have removed web-1).
-    const reg = await http('PUT', `${agent.url}/v1/agent/service/register`, { Name: 'after', ID: 'after-1', Port: 1, Check: { TTL: '30s' } });
+    const reg = await http('PUT', `${agent.url}/v1/agent/service/register`, {
+      Name: 'after',
+      ID: 'after-1',
+      Port: 1,
+      Check: { TTL: '30s' },
+    });
     expect(reg.status, reg.text).toBe(200);
     const alive = await http('PUT', `${agent.url}/v1/agent/check/pass/service:after-1`);
     expect(alive.status).toBe(200);

@@ -69,10 +69,17 @@ describe('the npm consul client against cairn', () => {
     });
     const list = (await consul.catalog.service.list()) as Record<string, string[]>;
     expect(list.postgres).toEqual(['primary']);
-    const nodes = (await consul.catalog.service.nodes('postgres')) as { Node: string; ServicePort: number; Address: string }[];
+    const nodes = (await consul.catalog.service.nodes('postgres')) as {
+      Node: string;
+      ServicePort: number;
+      Address: string;
+    }[];
     expect(nodes).toHaveLength(1);
     expect(nodes[0]).toMatchObject({ Node: 'ext-db', ServicePort: 5432, Address: '10.2.0.9' });
-    const node = (await consul.catalog.node.services('ext-db')) as { Node: { Address: string }; Services: Record<string, unknown> };
+    const node = (await consul.catalog.node.services('ext-db')) as {
+      Node: { Address: string };
+      Services: Record<string, unknown>;
+    };
     expect(node.Node.Address).toBe('10.2.0.9');
     expect(Object.keys(node.Services)).toEqual(['pg-1']);
     const allNodes = (await consul.catalog.node.list()) as { Node: string }[];
@@ -110,9 +117,19 @@ describe('the npm consul client against cairn', () => {
       watch.on('error', reject);
     });
     await new Promise((r) => setTimeout(r, 300));
-    await consul.agent.service.register({ name: 'search', id: 'search-1', port: 1, check: { name: 'alive', ttl: '30s', timeout: '1s' } });
+    await consul.agent.service.register({
+      name: 'search',
+      id: 'search-1',
+      port: 1,
+      check: { name: 'alive', ttl: '30s', timeout: '1s' },
+    });
     await new Promise((r) => setTimeout(r, 300));
-    await consul.agent.service.register({ name: 'search', id: 'search-2', port: 2, check: { name: 'alive', ttl: '30s', timeout: '1s' } });
+    await consul.agent.service.register({
+      name: 'search',
+      id: 'search-2',
+      port: 2,
+      check: { name: 'alive', ttl: '30s', timeout: '1s' },
+    });
     await changes;
     watch.end();
     expect(seen).toEqual([[], ['search-1'], ['search-1', 'search-2']]);
@@ -127,12 +144,20 @@ describe('the npm consul client against cairn', () => {
     const started = Date.now();
     const waited = http('GET', `${agent.url}/v1/health/service/nothing-here?index=${index}&wait=10s`);
     await new Promise((r) => setTimeout(r, 500));
-    await consul.agent.service.register({ name: 'nothing-here', id: 'nh-1', port: 3, check: { name: 'alive', ttl: '30s', timeout: '1s' } });
+    await consul.agent.service.register({
+      name: 'nothing-here',
+      id: 'nh-1',
+      port: 3,
+      check: { name: 'alive', ttl: '30s', timeout: '1s' },
+    });
     const r = await waited;
     expect(Date.now() - started).toBeGreaterThanOrEqual(400);
     expect(Number(r.headers.get('x-consul-index'))).toBeGreaterThan(index);
     expect((r.json as HealthResult[]).map((h) => h.Service.ID)).toEqual(['nh-1']);
-    const timedOut = await http('GET', `${agent.url}/v1/health/service/nothing-here?index=${r.headers.get('x-consul-index')}&wait=300ms`);
+    const timedOut = await http(
+      'GET',
+      `${agent.url}/v1/health/service/nothing-here?index=${r.headers.get('x-consul-index')}&wait=300ms`,
+    );
     expect(timedOut.status).toBe(200);
     expect(timedOut.headers.get('x-consul-index')).toBe(r.headers.get('x-consul-index'));
     const conflicting = await http('GET', `${agent.url}/v1/catalog/services?stale&consistent`);

@@ -15,13 +15,32 @@ describe('balanced lookups: /v1/health/service/<name>?passing&lb=', () => {
       expect(r.status, r.text).toBe(200);
     };
     for (let i = 0; i < 4; i++) {
-      await reg({ Name: 'api', ID: `api-${i}`, Port: 9000 + i, Weights: { Passing: i === 0 ? 3 : 1, Warning: 1 }, Check: { TTL: '60s', Status: 'passing' } });
+      await reg({
+        Name: 'api',
+        ID: `api-${i}`,
+        Port: 9000 + i,
+        Weights: { Passing: i === 0 ? 3 : 1, Warning: 1 },
+        Check: { TTL: '60s', Status: 'passing' },
+      });
     }
     await reg({ Name: 'api', ID: 'api-sick', Port: 9100, Check: { TTL: '60s' } });
     await reg({ Name: 'db', ID: 'db-primary', Port: 5432, Meta: { priority: '0' }, Check: { TTL: '60s' } });
-    await reg({ Name: 'db', ID: 'db-backup', Port: 5433, Meta: { priority: '1' }, Check: { TTL: '60s', Status: 'passing' } });
-    await reg({ Name: 'fragile', ID: 'fr-1', Port: 1, Meta: { protection_threshold: '0.5' }, Check: { TTL: '60s', Status: 'passing' } });
-    for (let i = 2; i <= 4; i++) await reg({ Name: 'fragile', ID: `fr-${i}`, Port: i, Check: { TTL: '60s' } });
+    await reg({
+      Name: 'db',
+      ID: 'db-backup',
+      Port: 5433,
+      Meta: { priority: '1' },
+      Check: { TTL: '60s', Status: 'passing' },
+    });
+    await reg({
+      Name: 'fragile',
+      ID: 'fr-1',
+      Port: 1,
+      Meta: { protection_threshold: '0.5' },
+      Check: { TTL: '60s', Status: 'passing' },
+    });
+    for (let i = 2; i <= 4; i++)
+      await reg({ Name: 'fragile', ID: `fr-${i}`, Port: i, Check: { TTL: '60s' } });
   });
 
   afterAll(async () => {
@@ -80,7 +99,10 @@ describe('balanced lookups: /v1/health/service/<name>?passing&lb=', () => {
 
   it('least_load prefers instances that report a lower load with their heartbeats', async () => {
     for (let i = 0; i < 4; i++) {
-      const r = await http('PUT', `${agent.url}/v1/agent/check/update/service:api-${i}`, { Status: 'passing', Load: i === 2 ? 0.1 : 5 });
+      const r = await http('PUT', `${agent.url}/v1/agent/check/update/service:api-${i}`, {
+        Status: 'passing',
+        Load: i === 2 ? 0.1 : 5,
+      });
       expect(r.status, r.text).toBe(200);
     }
     // Loads are replicated by the leader once a second.

@@ -64,7 +64,10 @@ describe('registry: three servers, a leader crash under heartbeats', () => {
     expect(conf.json.Servers.map((s) => s.ID).sort()).toEqual(['s1', 's2', 's3']);
     expect(conf.json.Servers.filter((s) => s.Leader)).toHaveLength(1);
     await waitUntil('three members alive', async () => {
-      const m = await http<{ Name: string; Status: number }[]>('GET', `${cluster.servers[0]?.url}/v1/agent/members`);
+      const m = await http<{ Name: string; Status: number }[]>(
+        'GET',
+        `${cluster.servers[0]?.url}/v1/agent/members`,
+      );
       return m.json.length === 3 && m.json.every((x) => x.Status === 1) ? true : undefined;
     });
   });
@@ -125,7 +128,8 @@ describe('registry: three servers, a leader crash under heartbeats', () => {
             3000,
           );
           if (r.status === 200) polls++;
-          if (r.status === 200 && r.json.length > 0) criticalSeen = criticalSeen.concat(r.json.map((c) => c.ServiceID));
+          if (r.status === 200 && r.json.length > 0)
+            criticalSeen = criticalSeen.concat(r.json.map((c) => c.ServiceID));
         } catch {
           // The watcher itself is fine; a timeout during the election is not a finding.
         }
@@ -155,7 +159,10 @@ describe('registry: three servers, a leader crash under heartbeats', () => {
     const caughtUp = await waitUntil(
       'the restarted server to serve the same catalog',
       async () => {
-        const fresh = await http<HealthEntry[]>('GET', `${leader.url}/v1/health/service/after-failover?stale`);
+        const fresh = await http<HealthEntry[]>(
+          'GET',
+          `${leader.url}/v1/health/service/after-failover?stale`,
+        );
         if (fresh.status !== 200 || fresh.json.length !== 1) return undefined;
         let total = 0;
         for (let k = 0; k < 10; k++) {
@@ -171,9 +178,10 @@ describe('registry: three servers, a leader crash under heartbeats', () => {
     await watch;
     expect(polls, 'the watcher must actually have looked').toBeGreaterThan(20);
     expect(criticalSeen, 'instances reported critical although they kept heartbeating').toEqual([]);
-    expect(beatFailures.length, `heartbeats that no server accepted: ${beatFailures.slice(0, 5).join(', ')}`).toBeLessThan(
-      INSTANCES,
-    );
+    expect(
+      beatFailures.length,
+      `heartbeats that no server accepted: ${beatFailures.slice(0, 5).join(', ')}`,
+    ).toBeLessThan(INSTANCES);
     const passing = await http<HealthEntry[]>('GET', `${watcher.url}/v1/health/service/svc-3?passing`);
     expect(passing.json).toHaveLength(INSTANCES / 10);
   }, 120_000);

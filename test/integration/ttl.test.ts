@@ -3,8 +3,18 @@ import { waitUntil } from '../../cluster/index.js';
 import { DevAgent } from '../support/agent.js';
 import { type HealthEntry, http } from '../support/http.js';
 
-async function register(agent: DevAgent, id: string, name: string, check: Record<string, unknown>): Promise<void> {
-  const r = await http('PUT', `${agent.url}/v1/agent/service/register`, { Name: name, ID: id, Port: 80, Check: check });
+async function register(
+  agent: DevAgent,
+  id: string,
+  name: string,
+  check: Record<string, unknown>,
+): Promise<void> {
+  const r = await http('PUT', `${agent.url}/v1/agent/service/register`, {
+    Name: name,
+    ID: id,
+    Port: 80,
+    Check: check,
+  });
   expect(r.status, r.text).toBe(200);
 }
 
@@ -13,8 +23,14 @@ async function pass(agent: DevAgent, id: string): Promise<void> {
   expect(r.status, r.text).toBe(200);
 }
 
-async function checkStatus(agent: DevAgent, id: string): Promise<{ Status: string; Output: string } | undefined> {
-  const r = await http<{ CheckID: string; Status: string; Output: string }[]>('GET', `${agent.url}/v1/health/state/any`);
+async function checkStatus(
+  agent: DevAgent,
+  id: string,
+): Promise<{ Status: string; Output: string } | undefined> {
+  const r = await http<{ CheckID: string; Status: string; Output: string }[]>(
+    'GET',
+    `${agent.url}/v1/health/state/any`,
+  );
   return r.json.find((c) => c.CheckID === `service:${id}`);
 }
 
@@ -29,7 +45,7 @@ describe('TTL checks on a real agent', () => {
     await agent?.stop();
   });
 
-  it('an instance that stops heartbeating is critical within TTL + 1 s, with Consul\'s output', async () => {
+  it("an instance that stops heartbeating is critical within TTL + 1 s, with Consul's output", async () => {
     await register(agent, 'ttl-1', 'ttl-svc', { TTL: '1s' });
     expect((await checkStatus(agent, 'ttl-1'))?.Status).toBe('critical');
     await pass(agent, 'ttl-1');
@@ -63,7 +79,7 @@ describe('TTL checks on a real agent', () => {
     expect(after.headers.get('x-consul-index'), 'heartbeats must not change the index').toBe(index);
   });
 
-  it('a TTL update for a check without a TTL is a 500 with Consul\'s text; an unknown one is a 404', async () => {
+  it("a TTL update for a check without a TTL is a 500 with Consul's text; an unknown one is a 404", async () => {
     const cat = await http('PUT', `${agent.url}/v1/catalog/register`, {
       Node: 'ext',
       Address: '10.9.9.9',
@@ -97,7 +113,12 @@ describe('self-preservation on a real agent', () => {
   let agent: DevAgent;
 
   beforeAll(async () => {
-    agent = await DevAgent.start(['--self-preservation-min-checks', '10', '--self-preservation-share', '0.5']);
+    agent = await DevAgent.start([
+      '--self-preservation-min-checks',
+      '10',
+      '--self-preservation-share',
+      '0.5',
+    ]);
   });
 
   afterAll(async () => {
@@ -130,7 +151,11 @@ describe('self-preservation on a real agent', () => {
     // Expiry paused before most of the silent ones were expired.
     expect(healthy.json.length).toBeGreaterThan(10);
     await beat(ids);
-    await waitUntil('self-preservation to release', async () => ((await selfPreservation()) ? undefined : true), 5000);
+    await waitUntil(
+      'self-preservation to release',
+      async () => ((await selfPreservation()) ? undefined : true),
+      5000,
+    );
     for (const id of stopped.slice(0, 3)) expect((await checkStatus(agent, id))?.Status).toBe('passing');
   });
 });

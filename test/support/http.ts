@@ -29,6 +29,13 @@ export async function http<T = unknown>(
 
 export interface HealthEntry {
   readonly Node: { readonly Node: string; readonly Address: string };
-  readonly Service: { readonly ID: string; readonly Service: string; readonly Port?: number; readonly Address: string; readonly Tags: string[]; readonly Meta: Record<string, string> };
+  readonly Service: {
+    readonly ID: string;
+    readonly Service: string;
+    readonly Port?: number;
+    readonly Address: string;
+    readonly Tags: string[];
+    readonly Meta: Record<string, string>;
+  };
   readonly Checks: { readonly CheckID: string; readonly Status: string; readonly Output: string }[];
 }

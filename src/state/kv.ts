@@ -1,0 +1,216 @@
+import type { Index } from '../raft/index.js';
+import { CowMap } from './cow-map.js';
+import type { KvEntry, KvVersion, SessionBehavior } from './kv-types.js';
+import { Topic, type Touched } from './topics.js';
+
+export interface KvImage {
+  readonly entries: readonly KvEntry[];
+  readonly history: readonly (readonly [string, readonly KvVersion[]])[];
+  readonly tombstones: readonly (readonly [string, Index])[];
+  readonly index: Index;
+}
+
+/** Who made a write and when, recorded in history. */
+export interface WriteMeta {
+  readonly index: Index;
+  readonly at: number;
+  readonly author: string;
+  /** Versions kept per key. */
+  readonly keep: number;
+}
+
+/**
+ * Key/value entries with per-key history. Keys are also kept in one sorted
+ * array (live and deleted ones) so prefix reads and a prefix's index are a
+ * binary search and a scan of just that range. A deleted key leaves a
+ * tombstone index behind, so a prefix's index never goes back.
+ */
+export class KvStore {
+  private entries = new CowMap<string, KvEntry>();
+  private history = new CowMap<string, readonly KvVersion[]>();
+  private tombstones = new CowMap<string, Index>();
+  private sorted: string[] = [];
+  private tableIndex: Index = 0;
+  /** key → leader-local time until which it may not be acquired (not replicated, as in Consul). */
+  private readonly lockDelays = new Map<string, number>();
+
+  get(key: string): KvEntry | undefined {
+    return this.entries.get(key);
+  }
+
+  get index(): Index {
+    return this.tableIndex;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Live entries whose key starts with `prefix`, in key order. */
+  list(prefix: string): KvEntry[] {
+    const out: KvEntry[] = [];
+    for (let i = this.lowerBound(prefix); i < this.sorted.length; i++) {
+      const k = this.sorted[i] as string;
+      if (!k.startsWith(prefix)) break;
+      const e = this.entries.get(k);
+      if (e) out.push(e);
+    }
+    return out;
+  }
+
+  /** The last index that touched any key under `prefix`, deletes included (the table index if none). */
+  prefixIndex(prefix: string): Index {
+    let max = 0;
+    for (let i = this.lowerBound(prefix); i < this.sorted.length; i++) {
+      const k = this.sorted[i] as string;
+      if (!k.startsWith(prefix)) break;
+      max = Math.max(max, this.entries.get(k)?.modifyIndex ?? 0, this.tombstones.get(k) ?? 0);
+    }
+    return max === 0 ? this.tableIndex : max;
+  }
+
+  /** The index of a single key: its ModifyIndex, its tombstone, or the table index. */
+  keyIndex(key: string): Index {
+    return this.entries.get(key)?.modifyIndex ?? this.tombstones.get(key) ?? this.tableIndex;
+  }
+
+  versions(key: string): readonly KvVersion[] {
+    return this.history.get(key) ?? [];
+  }
+
+  // ---- writes (callers have validated everything) --------------------------------------
+
+  put(entry: KvEntry, meta: WriteMeta, touched: Touched): void {
+    const isNew = !this.entries.has(entry.key) && !this.tombstones.has(entry.key);
+    this.entries.set(entry.key, entry);
+    this.tombstones.delete(entry.key);
+    if (isNew) this.insertSorted(entry.key);
+    this.record(
+      entry.key,
+      {
+        index: meta.index,
+        op: 'set',
+        value: entry.value,
+        flags: entry.flags,
+        session: entry.session,
+        at: meta.at,
+        author: meta.author,
+      },
+      meta.keep,
+    );
+    this.touch(entry.key, meta.index, touched);
+  }
+
+  remove(key: string, meta: WriteMeta, touched: Touched): void {
+    const old = this.entries.get(key);
+    if (!old) return;
+    this.entries.delete(key);
+    this.tombstones.set(key, meta.index);
+    this.record(
+      key,
+      {
+        index: meta.index,
+        op: 'delete',
+        value: null,
+        flags: old.flags,
+        session: null,
+        at: meta.at,
+        author: meta.author,
+      },
+      meta.keep,
+    );
+    this.touch(key, meta.index, touched);
+  }
+
+  /**
+   * A session ended: its locks are released (or their keys deleted), and
+   * each key gets a lock-delay measured on this server's clock from `now`.
+   */
+  releaseSession(
+    id: string,
+    behavior: SessionBehavior,
+    lockDelayMs: number,
+    now: number,
+    meta: WriteMeta,
+    touched: Touched,
+  ): void {
+    const held = [...this.entries.values()].filter((e) => e.session === id);
+    for (const e of held) {
+      if (behavior === 'delete') this.remove(e.key, meta, touched);
+      else this.put({ ...e, session: null, modifyIndex: meta.index }, meta, touched);
+      if (lockDelayMs > 0) this.lockDelays.set(e.key, now + lockDelayMs);
+    }
+  }
+
+  /** Whether an acquire of `key` must wait for a lock-delay (checked on the leader before proposing). */
+  lockDelayed(key: string, now: number): boolean {
+    const until = this.lockDelays.get(key);
+    if (until === undefined) return false;
+    if (until <= now) {
+      this.lockDelays.delete(key);
+      return false;
+    }
+    return true;
+  }
+
+  // ---- snapshot -----------------------------------------------------------------------
+
+  image(): () => KvImage {
+    const entries = this.entries.freeze();
+    const history = this.history.freeze();
+    const tombstones = this.tombstones.freeze();
+    const index = this.tableIndex;
+    return () => ({
+      entries: [...entries.values()],
+      history: [...history],
+      tombstones: [...tombstones],
+      index,
+    });
+  }
+
+  restore(img: KvImage): void {
+    this.entries = new CowMap(img.entries.map((e) => [e.key, e] as const));
+    this.history = new CowMap(img.history);
+    this.tombstones = new CowMap(img.tombstones);
+    this.tableIndex = img.index;
+    this.sorted = [
+      ...new Set(
+        [...this.entries.entries()].map(([k]) => k).concat([...this.tombstones.entries()].map(([k]) => k)),
+      ),
+    ].sort(cmp);
+    this.lockDelays.clear();
+  }
+
+  private record(key: string, v: KvVersion, keep: number): void {
+    const old = this.history.get(key) ?? [];
+    const next = old.length >= keep ? [...old.slice(old.length - keep + 1), v] : [...old, v];
+    this.history.set(key, next);
+  }
+
+  private touch(key: string, index: Index, touched: Touched): void {
+    this.tableIndex = index;
+    touched.add(Topic.kvKey(key));
+    // Every prefix of the key, so a watch on any prefix (not only at '/') wakes.
+    for (let n = 0; n <= key.length; n++) touched.add(Topic.kvPrefix(key.slice(0, n)));
+  }
+
+  private lowerBound(prefix: string): number {
+    let lo = 0;
+    let hi = this.sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.sorted[mid] as string) < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private insertSorted(key: string): void {
+    const at = this.lowerBound(key);
+    if (this.sorted[at] !== key) this.sorted.splice(at, 0, key);
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

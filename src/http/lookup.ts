@@ -6,6 +6,8 @@ import type { Filter } from './filter/index.js';
 import { aggregateStatus, checkJson, nodeJson, nodeServiceJson } from './shapes.js';
 
 export interface LookupOptions {
+  /** Identifies the options that shape the list (everything but strategy, key and limit), for the memo. */
+  readonly memoKey: string;
   readonly passingOnly: boolean;
   readonly tags: readonly string[];
   readonly nodeMeta: readonly [string, string][];
@@ -41,6 +43,59 @@ export function strategyParam(raw: string | undefined): StrategyName | null {
  * chosen balancing strategy, with the protection threshold applied.
  */
 export function lookup(ctx: HttpContext, name: string, opts: LookupOptions): Lookup {
+  const base = memo.get(ctx, `${name}\u0000${opts.memoKey}`, () => healthyList(ctx, name, opts));
+  let json = base.json;
+  if (opts.strategy) {
+    const ordered = orderCandidates(
+      ctx.balancer,
+      opts.strategy,
+      `${name}|${opts.tags.join(',')}`,
+      base.candidates,
+      {
+        ...(opts.key !== undefined ? { key: opts.key } : {}),
+        random: Math.random,
+      },
+    );
+    json = ordered.map((c) => base.byId.get(c.id) as unknown);
+  }
+  if (opts.limit > 0) json = json.slice(0, opts.limit);
+  return { entries: json, protection: base.protection };
+}
+
+interface HealthyList {
+  readonly json: unknown[];
+  readonly candidates: Candidate[];
+  readonly byId: Map<string, unknown>;
+  readonly protection: boolean;
+}
+
+/**
+ * The filtered, health-checked list of one service at the current applied
+ * index, shared by every lookup until the state changes; only the ordering
+ * (which differs per call for rotating strategies) is done per request.
+ */
+class LookupMemo {
+  private at = -1;
+  private lists = new Map<string, HealthyList>();
+
+  get(ctx: HttpContext, key: string, build: () => HealthyList): HealthyList {
+    const applied = ctx.server.state.applied;
+    if (applied !== this.at) {
+      this.lists = new Map();
+      this.at = applied;
+    }
+    let l = this.lists.get(key);
+    if (!l) {
+      l = build();
+      if (this.lists.size < 10_000) this.lists.set(key, l);
+    }
+    return l;
+  }
+}
+
+const memo = new LookupMemo();
+
+function healthyList(ctx: HttpContext, name: string, opts: LookupOptions): HealthyList {
   const catalog = ctx.server.state.catalog;
   const all: Entry[] = [];
   for (const i of catalog.instancesOf(name)) {
@@ -65,18 +120,12 @@ export function lookup(ctx: HttpContext, name: string, opts: LookupOptions): Loo
     const f = opts.filter;
     json = json.filter((x) => f(x.json));
   }
-  if (opts.strategy) {
-    const byId = new Map(json.map((x) => [candidateId(x.entry.instance), x]));
-    const candidates = json.map((x) => candidate(x.entry));
-    const group = `${name}|${opts.tags.join(',')}`;
-    const ordered = orderCandidates(ctx.balancer, opts.strategy, group, candidates, {
-      ...(opts.key !== undefined ? { key: opts.key } : {}),
-      random: Math.random,
-    });
-    json = ordered.map((c) => byId.get(c.id)!);
-  }
-  if (opts.limit > 0) json = json.slice(0, opts.limit);
-  return { entries: json.map((x) => x.json), protection };
+  return {
+    json: json.map((x) => x.json),
+    candidates: json.map((x) => candidate(x.entry)),
+    byId: new Map(json.map((x) => [candidateId(x.entry.instance), x.json])),
+    protection,
+  };
 }
 
 function entryJson(catalog: Catalog, e: Entry, datacenter: string) {

@@ -99,9 +99,14 @@ describe('membership: join, promote, force-leave, graceful leader stop', () => {
     expect(r.status, r.text).toBe(200);
     const conf = await configuration(leader);
     expect(conf.Servers.map((s) => s.ID).sort()).toEqual(['s1', 's2', 's3']);
-    const members = await waitUntil('s4 to be listed as left', async () => {
+    let last: unknown;
+    const members = await waitUntil('s4 listed as left, the founders as alive', async () => {
       const m = await http<{ Name: string; Status: number }[]>('GET', `${leader.url}/v1/agent/members`);
-      return m.json.find((x) => x.Name === 's4')?.Status === 3 ? m.json : undefined;
+      last = m.json;
+      const alive = m.json.filter((x) => x.Status === 1).map((x) => x.Name).sort();
+      return m.json.find((x) => x.Name === 's4')?.Status === 3 && alive.length === 3 ? m.json : undefined;
+    }).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}; members: ${JSON.stringify(last)}`);
     });
     expect(
       members

@@ -52,6 +52,12 @@ export function healthRoutes(app: FastifyInstance, ctx: HttpContext): void {
       throw new HttpError(400, 'key: required with lb=hash');
     }
     const opts = {
+      memoKey: JSON.stringify([
+        param(q, 'passing') ?? null,
+        params(q, 'tag'),
+        params(q, 'node-meta'),
+        param(q, 'filter') ?? '',
+      ]),
       passingOnly: boolParam(q, 'passing'),
       tags: params(q, 'tag'),
       nodeMeta: nodeMeta(q),

@@ -14,6 +14,9 @@ export interface WorkerPlan {
   /** heartbeat: instances [first, first + count) are beaten round robin; register: ids start at `first`. */
   readonly first: number;
   readonly count: number;
+  /** Threads walk the ids interleaved (thread t takes t, t + stride, ...), so none beats an instance another just did. */
+  readonly offset?: number;
+  readonly stride?: number;
   /** lookup/get: the path to GET. */
   readonly path: string;
 }
@@ -31,7 +34,10 @@ let next = 0;
 function request(i: number): Req {
   switch (plan.workload) {
     case 'heartbeat':
-      return { method: 'PUT', path: `/v1/agent/check/pass/service:hb-${plan.first + (i % plan.count)}` };
+      return {
+        method: 'PUT',
+        path: `/v1/agent/check/pass/service:hb-${plan.first + (((plan.offset ?? 0) + i * (plan.stride ?? 1)) % plan.count)}`,
+      };
     case 'register': {
       const id = plan.first + i;
       return {

@@ -25,6 +25,8 @@ export async function runLoad(plan: WorkerPlan, threads: number): Promise<LoadFi
         concurrency: per,
         // Threads take disjoint id ranges so registrations never collide.
         first: plan.workload === 'register' ? plan.first + t * 10_000_000 : plan.first,
+        offset: t,
+        stride: threads,
       };
       return new Promise<{ latencies: number[]; errors: number }>((resolve, reject) => {
         const w = new Worker(WORKER, { workerData: part });

@@ -50,6 +50,15 @@ const progress = (msg: string) => process.stderr.write(`bench:registry: ${msg}\n
 const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-reg-'));
 const cluster = await RegistryCluster.create({ size: 3, baseDir: dir, logLevel: 'warn' });
 cluster.start();
+// Ctrl-C or a timeout still stops every server this benchmark started.
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    void cluster.stop('SIGTERM').finally(() => {
+      rmSync(dir, { recursive: true, force: true });
+      process.exit(130);
+    });
+  });
+}
 try {
   const leader = await cluster.waitForLeader(60_000);
   const urls = cluster.servers.map((s) => s.url);

@@ -27,6 +27,10 @@ export interface AgentConfig {
   readonly selfPreservationMinChecks: number;
   /** Default protection threshold of health lookups (0 = off). */
   readonly protectionThreshold: number;
+  /** Versions kept per KV key. */
+  readonly kvHistory: number;
+  /** Largest KV value in bytes. */
+  readonly kvMaxValueBytes: number;
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -40,7 +44,7 @@ export const AGENT_USAGE = `usage: cairn agent [--dev] [--node NAME] [--datacent
                    [--bootstrap-expect N] [--join HOST:PORT ...] [--log-level LEVEL]
                    [--config-file FILE.json] [--snapshot-every N] [--trailing-logs N]
                    [--self-preservation-share F] [--self-preservation-min-checks N]
-                   [--protection-threshold F]`;
+                   [--protection-threshold F] [--kv-history N] [--kv-max-value-size BYTES]`;
 
 const OPTIONS = {
   dev: { type: 'boolean' },
@@ -61,6 +65,8 @@ const OPTIONS = {
   'self-preservation-share': { type: 'string' },
   'self-preservation-min-checks': { type: 'string' },
   'protection-threshold': { type: 'string' },
+  'kv-history': { type: 'string' },
+  'kv-max-value-size': { type: 'string' },
 } as const;
 
 type Raw = {
@@ -145,6 +151,11 @@ export function parseAgentArgs(
         ? 10
         : positiveInt(v['self-preservation-min-checks'], '--self-preservation-min-checks'),
     protectionThreshold: share(v['protection-threshold'], '--protection-threshold', 0, true),
+    kvHistory: v['kv-history'] === undefined ? 20 : positiveInt(v['kv-history'], '--kv-history'),
+    kvMaxValueBytes:
+      v['kv-max-value-size'] === undefined
+        ? 512 * 1024
+        : positiveInt(v['kv-max-value-size'], '--kv-max-value-size'),
   };
 }
 

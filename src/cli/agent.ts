@@ -32,7 +32,8 @@ export async function runAgent(config: AgentConfig): Promise<void> {
   const { app } = buildHttpApp({
     server,
     datacenter: config.datacenter,
-    nodeAddress: config.bind,
+    kvHistory: config.kvHistory,
+    kvMaxValueBytes: config.kvMaxValueBytes,
     logger,
     protectionThreshold: config.protectionThreshold,
   });

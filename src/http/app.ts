@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { BalancerState } from '../balance/index.js';
@@ -11,28 +10,29 @@ import { HttpError, toHttpError } from './errors.js';
 import { agentRoutes } from './routes/agent.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { healthRoutes } from './routes/health.js';
+import { kvRoutes } from './routes/kv.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { sessionRoutes } from './routes/session.js';
 import { statusRoutes } from './routes/status.js';
+import { txnRoutes } from './routes/txn.js';
 
 export interface HttpOptions {
   readonly server: CairnServer;
   readonly datacenter: string;
-  /** The address this server's own node is registered with (agent registrations live on it). */
-  readonly nodeAddress: string;
   readonly logger: Logger;
   readonly bodyLimit?: number;
   readonly protectionThreshold?: number;
-}
-
-/** A stable UUID-shaped node ID derived from the node name. */
-function nodeId(name: string): string {
-  const h = createHash('sha256').update(`cairn-node:${name}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+  /** Versions kept per KV key (default 20). */
+  readonly kvHistory?: number;
+  /** Largest KV value (default 512 KiB); larger is a 413. */
+  readonly kvMaxValueBytes?: number;
 }
 
 /** Builds the Consul-compatible HTTP API of one server (not yet listening). */
 export function buildHttpApp(opts: HttpOptions): { app: FastifyInstance; ctx: HttpContext } {
-  const bodyLimit = opts.bodyLimit ?? 1024 * 1024;
+  // Large enough for the largest KV value (raw) or a transaction of base64 values.
+  const bodyLimit =
+    opts.bodyLimit ?? Math.max(1024 * 1024, Math.ceil((opts.kvMaxValueBytes ?? 512 * 1024) * 1.4) + 65_536);
   const app: FastifyInstance = Fastify({
     // pino's Logger and fastify's logger type differ only in generics.
     loggerInstance: opts.logger.child({ module: 'http' }) as unknown as FastifyBaseLogger,
@@ -42,14 +42,7 @@ export function buildHttpApp(opts: HttpOptions): { app: FastifyInstance; ctx: Ht
     // KV keys and join addresses may contain anything; Consul decodes the path itself.
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048 },
   });
-  const self: NodeSpec = {
-    name: opts.server.name,
-    id: nodeId(opts.server.name),
-    address: opts.nodeAddress,
-    datacenter: opts.datacenter,
-    taggedAddresses: { lan: opts.nodeAddress, lan_ipv4: opts.nodeAddress },
-    meta: { 'cairn-server': 'true' },
-  };
+  const self: NodeSpec = opts.server.selfNode;
   const ctx: HttpContext = {
     server: opts.server,
     reads: new Reads(opts.server),
@@ -59,6 +52,8 @@ export function buildHttpApp(opts: HttpOptions): { app: FastifyInstance; ctx: Ht
     self,
     bodyLimit,
     protectionThreshold: opts.protectionThreshold ?? 0,
+    kvHistory: opts.kvHistory ?? 20,
+    kvMaxValueBytes: opts.kvMaxValueBytes ?? 512 * 1024,
   };
 
   // Consul decodes bodies whatever their content type, and some are raw bytes (KV): take all as a Buffer.
@@ -119,6 +114,9 @@ export function buildHttpApp(opts: HttpOptions): { app: FastifyInstance; ctx: Ht
   agentRoutes(app, ctx);
   catalogRoutes(app, ctx);
   healthRoutes(app, ctx);
+  kvRoutes(app, ctx);
+  txnRoutes(app, ctx);
+  sessionRoutes(app, ctx);
   statusRoutes(app, ctx);
   metricsRoutes(app, ctx);
   app.get('/v1/', async () => {

@@ -1,7 +1,7 @@
 import type { BalancerState } from '../balance/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { CairnServer } from '../server/index.js';
-import type { Command, NodeSpec } from '../state/index.js';
+import type { ApplySuccess, Command, NodeSpec } from '../state/index.js';
 import type { Reads } from './blocking.js';
 import { fromApplyFailure } from './errors.js';
 
@@ -18,13 +18,21 @@ export interface HttpContext {
   readonly bodyLimit: number;
   /** Default protection threshold when a service's Meta does not set one (0 = off). */
   readonly protectionThreshold: number;
+  /** Versions of each KV key kept in its history. */
+  readonly kvHistory: number;
+  readonly kvMaxValueBytes: number;
 }
 
 /** Applies a write through Raft; a refusal by the state machine becomes its 4xx. */
 export async function write(ctx: HttpContext, cmd: Command): Promise<number> {
+  return (await writeResult(ctx, cmd)).index;
+}
+
+/** Like `write`, also giving what the command answered (a CAS's true/false, a transaction's results). */
+export async function writeResult(ctx: HttpContext, cmd: Command): Promise<ApplySuccess & { index: number }> {
   const done = ctx.metrics.writeLatency.startTimer();
   const out = await ctx.server.apply(cmd);
   done();
   if (!out.result.ok) throw fromApplyFailure(out.result);
-  return out.index;
+  return { ...out.result, index: out.index };
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { servicesToReap, TtlTracker } from '../health/index.js';
+import { SessionTracker, servicesToReap, TtlTracker } from '../health/index.js';
 import type { Command, LoadReport, RegistryState, StatusUpdate } from '../state/index.js';
 import { scopedKey } from '../state/index.js';
 import type { Failure, Heartbeat } from './rpc.js';
@@ -27,6 +27,9 @@ export interface HealthCounters {
  */
 export class LeaderHealth {
   private readonly tracker: TtlTracker;
+  private readonly sessions = new SessionTracker();
+  private sessionsSyncedIndex = -1;
+  private endingSessions = false;
   private timers: NodeJS.Timeout[] = [];
   private active = false;
   private expiring = false;
@@ -62,6 +65,10 @@ export class LeaderHealth {
     this.tracker.sync(this.state.catalog.ttlChecks(), this.now());
     this.syncedIndex = this.state.catalog.indexes.checks;
     this.syncedAt = this.now();
+    // Every session's timer restarts from scratch under a new leader.
+    this.sessions.clear();
+    this.sessions.sync(this.state.sessions.all(), this.now());
+    this.sessionsSyncedIndex = this.state.sessions.index;
     this.timers = [
       setInterval(() => this.expireRound(), this.opts.expiryIntervalMs),
       setInterval(() => this.reapRound(), this.opts.reapIntervalMs),
@@ -76,7 +83,41 @@ export class LeaderHealth {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     this.tracker.clear();
+    this.sessions.clear();
     this.loads.clear();
+  }
+
+  /** A session renewal: moves its deadline. False if the session does not exist. */
+  renewSession(id: string): boolean {
+    const s = this.state.sessions.get(id);
+    if (!s) return false;
+    if (s.ttlMs <= 0) return true;
+    if (!this.sessions.renew(id, this.now())) {
+      this.sessions.sync(this.state.sessions.all(), this.now());
+      this.sessions.renew(id, this.now());
+    }
+    return true;
+  }
+
+  private expireSessions(): void {
+    if (this.state.sessions.index !== this.sessionsSyncedIndex) {
+      this.sessions.sync(this.state.sessions.all(), this.now());
+      this.sessionsSyncedIndex = this.state.sessions.index;
+    }
+    if (this.endingSessions) return;
+    const ids = this.sessions.expire(this.now());
+    if (ids.length === 0) return;
+    this.endingSessions = true;
+    this.log.info({ sessions: ids }, 'sessions expired (TTL)');
+    this.apply({
+      type: 'sessionEnd',
+      ids,
+      write: { at: this.now(), author: 'cairn: session TTL expired', keep: 20 },
+    })
+      .catch((err: unknown) => this.log.warn({ err }, 'ending expired sessions failed'))
+      .finally(() => {
+        this.endingSessions = false;
+      });
   }
 
   /** Moves deadlines; proposes the status changes among `beats`. One result per beat. */
@@ -139,7 +180,9 @@ export class LeaderHealth {
   }
 
   private expireRound(): void {
-    if (!this.active || this.expiring) return;
+    if (!this.active) return;
+    this.expireSessions();
+    if (this.expiring) return;
     this.syncIfChanged();
     const wasPreserving = this.tracker.selfPreservationActive;
     const round = this.tracker.expire(this.now());

@@ -229,6 +229,17 @@ export class Membership {
         await this.server.apply({ type: 'memberUpsert', ...self });
       }
     }
+    if (!this.server.state.catalog.node(self.name)) {
+      await this.server.apply({
+        type: 'register',
+        at: this.server.now(),
+        node: this.server.selfNode,
+        skipNodeUpdate: true,
+        service: null,
+        checks: [],
+        replaceExistingChecks: false,
+      });
+    }
     if (raft.isLeader()) await this.autopilot();
   }
 

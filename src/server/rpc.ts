@@ -28,6 +28,7 @@ export type Request =
   | { readonly t: 'apply'; readonly cmd: Uint8Array }
   | { readonly t: 'read'; readonly lease: boolean }
   | { readonly t: 'heartbeats'; readonly beats: readonly Heartbeat[] }
+  | { readonly t: 'renew'; readonly id: string }
   | { readonly t: 'join'; readonly server: ServerInfo }
   | { readonly t: 'hello'; readonly server: ServerInfo; readonly hasHistory: boolean };
 
@@ -37,6 +38,7 @@ export type Response =
   | { readonly ok: true; readonly t: 'apply'; readonly index: number; readonly result: ApplyResult }
   | { readonly ok: true; readonly t: 'read'; readonly index: number }
   | { readonly ok: true; readonly t: 'heartbeats'; readonly results: readonly (Failure | null)[] }
+  | { readonly ok: true; readonly t: 'renew' }
   | { readonly ok: true; readonly t: 'join'; readonly peers: readonly (readonly [string, string])[] }
   | {
       readonly ok: true;

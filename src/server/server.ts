@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import {
@@ -9,7 +10,14 @@ import {
   TcpTransport,
   TransportError,
 } from '../raft/index.js';
-import { type ApplyResult, type Command, encodeCommand, RegistryState } from '../state/index.js';
+import {
+  type ApplyResult,
+  type Command,
+  decodeCommand,
+  encodeCommand,
+  type NodeSpec,
+  RegistryState,
+} from '../state/index.js';
 import { noLeader, ServerError } from './errors.js';
 import { HeartbeatBatcher } from './heartbeat-batcher.js';
 import { LeaderHealth } from './leader-health.js';
@@ -113,6 +121,19 @@ export class CairnServer extends EventEmitter {
 
   get name(): string {
     return this.opts.node;
+  }
+
+  /** This server's own catalog node: agent registrations and sessions created here live on it. */
+  get selfNode(): NodeSpec {
+    const h = createHash('sha256').update(`cairn-node:${this.opts.node}`).digest('hex');
+    return {
+      name: this.opts.node,
+      id: `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`,
+      address: this.opts.bind,
+      datacenter: this.opts.datacenter,
+      taggedAddresses: { lan: this.opts.bind, lan_ipv4: this.opts.bind },
+      meta: { 'cairn-server': 'true' },
+    };
   }
 
   /** host:port of this server's Raft and forwarding listener. */
@@ -231,7 +252,7 @@ export class CairnServer extends EventEmitter {
       await this.waitForLeader(deadline);
       if (this.raft.isLeader()) {
         try {
-          return await this.raft.propose(bytes);
+          return await this.proposeHere(bytes);
         } catch (e) {
           if (e instanceof RaftError && (e.code === 'RAFT_NOT_LEADER' || e.code === 'RAFT_DROPPED')) continue;
           throw toServerError(e);
@@ -374,6 +395,67 @@ export class CairnServer extends EventEmitter {
     }
   }
 
+  /** A session renewal, handled by the leader (renewals are not writes). */
+  async renewSession(id: string): Promise<void> {
+    const deadline = performance.now() + FORWARD_TIMEOUT_MS;
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) await pause(Math.min(50 * attempt, 500));
+      if (performance.now() > deadline) throw noLeader();
+      await this.waitForLeader(deadline);
+      if (this.raft.isLeader()) {
+        if (!this.health.renewSession(id)) throw new ServerError('notFound', `Session id '${id}' not found`);
+        return;
+      }
+      const lead = this.raft.leader();
+      if (!lead) continue;
+      let res: Response;
+      try {
+        res = await this.request(lead.id, { t: 'renew', id }, FORWARD_TIMEOUT_MS);
+      } catch (e) {
+        if (e instanceof TransportError) continue;
+        throw e;
+      }
+      if (res.ok) return;
+      if (res.kind === 'noLeader') continue;
+      throw new ServerError(res.kind, res.message);
+    }
+  }
+
+  /**
+   * What the leader answers without proposing: an acquire of a key still in
+   * its lock-delay is refused (Consul enforces lock-delay on the leader, by
+   * the leader's clock).
+   */
+  private precheck(bytes: Uint8Array): ApplyOutcome | null {
+    let cmd: Command;
+    try {
+      cmd = decodeCommand(bytes);
+    } catch {
+      return null;
+    }
+    const now = this.now();
+    const refused = { index: this.state.applied, result: { ok: true, value: false } } as const;
+    if (cmd.type === 'kvSet' && cmd.acquire !== null && this.state.kv.lockDelayed(cmd.key, now))
+      return refused;
+    if (cmd.type === 'txn') {
+      const delayed = cmd.ops.findIndex((op) => op.verb === 'lock' && this.state.kv.lockDelayed(op.key, now));
+      if (delayed >= 0) {
+        return {
+          index: this.state.applied,
+          result: {
+            ok: true,
+            value: { committed: false, errors: [{ opIndex: delayed, what: 'lock is in its lock-delay' }] },
+          },
+        };
+      }
+    }
+    return null;
+  }
+
+  private async proposeHere(bytes: Uint8Array): Promise<ApplyOutcome> {
+    return this.precheck(bytes) ?? (await this.raft.propose(bytes));
+  }
+
   // ---- the cluster transport's requests ------------------------------------------------
 
   async request(to: NodeId, req: Request, timeoutMs: number): Promise<Response> {
@@ -400,7 +482,7 @@ export class CairnServer extends EventEmitter {
       case 'apply': {
         if (!this.raft.isLeader()) return { ok: false, kind: 'noLeader', message: 'not the leader' };
         try {
-          const out = await this.raft.propose(req.cmd);
+          const out = await this.proposeHere(req.cmd);
           return { ok: true, t: 'apply', index: out.index, result: out.result };
         } catch (e) {
           if (e instanceof RaftError && (e.code === 'RAFT_NOT_LEADER' || e.code === 'RAFT_DROPPED')) {
@@ -418,6 +500,11 @@ export class CairnServer extends EventEmitter {
         if (!this.raft.isLeader()) return { ok: false, kind: 'noLeader', message: 'not the leader' };
         return { ok: true, t: 'heartbeats', results: await this.health.heartbeats(req.beats) };
       }
+      case 'renew':
+        if (!this.raft.isLeader()) return { ok: false, kind: 'noLeader', message: 'not the leader' };
+        if (!this.health.renewSession(req.id))
+          return { ok: false, kind: 'notFound', message: `Session id '${req.id}' not found` };
+        return { ok: true, t: 'renew' };
       case 'join':
         return this.membership.onJoin(req.server);
       case 'hello':

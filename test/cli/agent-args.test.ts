@@ -60,6 +60,8 @@ describe('cairn agent arguments: defaults', () => {
       selfPreservationShare: 0.5,
       selfPreservationMinChecks: 10,
       protectionThreshold: 0,
+      kvHistory: 20,
+      kvMaxValueBytes: 524288,
     } satisfies AgentConfig);
   });
 
@@ -134,6 +136,8 @@ describe('cairn agent arguments: every flag', () => {
       selfPreservationShare: 0.25,
       selfPreservationMinChecks: 3,
       protectionThreshold: 0.4,
+      kvHistory: 20,
+      kvMaxValueBytes: 524288,
     } satisfies AgentConfig);
   });
 
@@ -277,6 +281,8 @@ describe('cairn agent arguments: --config-file', () => {
       selfPreservationShare: 0.75,
       selfPreservationMinChecks: 4,
       protectionThreshold: 0.2,
+      kvHistory: 20,
+      kvMaxValueBytes: 524288,
     } satisfies AgentConfig);
   });
 

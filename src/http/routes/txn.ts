@@ -1,0 +1,72 @@
+import type { FastifyInstance } from 'fastify';
+import { TXN_VERBS, type TxnOp } from '../../state/index.js';
+import { type HttpContext, writeResult } from '../context.js';
+import { badRequest, HttpError } from '../errors.js';
+import { Fields, jsonBody } from '../fields.js';
+import { kvJson } from '../kv-shapes.js';
+import { author } from './kv.js';
+
+const MAX_OPS = 64;
+
+/** One `{"KV": {...}}` operation of a transaction body, validated. */
+function txnOp(f: Fields, i: number, maxValue: number): TxnOp {
+  const kv = f.obj('KV');
+  if (!kv) {
+    for (const other of ['Node', 'Service', 'Check', 'Session']) {
+      if (f.has(other)) throw badRequest(`[${i}].${other}`, 'cairn transactions support KV operations only');
+    }
+    throw badRequest(`[${i}]`, 'expected a {"KV": {...}} operation');
+  }
+  const verb = kv.str('Verb');
+  if (!(TXN_VERBS as readonly string[]).includes(verb)) {
+    throw badRequest(`[${i}].KV.Verb`, `"${verb}" is not one of ${TXN_VERBS.join(', ')}`);
+  }
+  const key = kv.str('Key');
+  if (key === '' && verb !== 'get-tree' && verb !== 'delete-tree')
+    throw badRequest(`[${i}].KV.Key`, 'is required');
+  let value: Uint8Array | null = null;
+  const raw = kv.raw('Value');
+  if (raw !== undefined && raw !== null) {
+    if (typeof raw !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(raw) || raw.length % 4 !== 0) {
+      throw badRequest(`[${i}].KV.Value`, 'is not valid base64');
+    }
+    value = Buffer.from(raw, 'base64');
+    if (value.byteLength > maxValue)
+      throw new HttpError(413, `[${i}].KV.Value: exceeds ${maxValue} byte limit`);
+  }
+  const session = kv.str('Session');
+  if ((verb === 'lock' || verb === 'unlock' || verb === 'check-session') && session === '') {
+    throw badRequest(`[${i}].KV.Session`, `is required for ${verb}`);
+  }
+  return {
+    verb: verb as TxnOp['verb'],
+    key,
+    value,
+    flags: kv.int('Flags', 0),
+    index: kv.int('Index', 0),
+    session,
+  };
+}
+
+export function txnRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  app.put('/v1/txn', async (req, reply) => {
+    const body = jsonBody(req.body);
+    if (!Array.isArray(body)) throw badRequest('body', 'expected a JSON list of operations');
+    if (body.length > MAX_OPS)
+      throw new HttpError(413, `Transaction contains too many operations (${body.length} > ${MAX_OPS})`);
+    const ops = body.map((op, i) => txnOp(new Fields(op, `[${i}]`), i, ctx.kvMaxValueBytes));
+    const r = await writeResult(ctx, {
+      type: 'txn',
+      ops,
+      write: { at: ctx.server.now(), author: author(req), keep: ctx.kvHistory },
+    });
+    const out = r.value;
+    if (typeof out !== 'object') throw new HttpError(500, 'transaction answered without results');
+    if (!out.committed) {
+      reply.code(409);
+      return { Results: null, Errors: out.errors.map((e) => ({ OpIndex: e.opIndex, What: e.what })) };
+    }
+    reply.header('X-Consul-Index', String(Math.max(1, r.index)));
+    return { Results: out.results.map((e) => ({ KV: kvJson(e) })), Errors: null };
+  });
+}

@@ -15,6 +15,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { sessionRoutes } from './routes/session.js';
 import { statusRoutes } from './routes/status.js';
 import { txnRoutes } from './routes/txn.js';
+import { watchRoutes } from './watch/route.js';
 
 export interface HttpOptions {
   readonly server: CairnServer;
@@ -117,6 +118,7 @@ export function buildHttpApp(opts: HttpOptions): { app: FastifyInstance; ctx: Ht
   kvRoutes(app, ctx);
   txnRoutes(app, ctx);
   sessionRoutes(app, ctx);
+  app.register(async (scope) => watchRoutes(scope, ctx));
   statusRoutes(app, ctx);
   metricsRoutes(app, ctx);
   app.get('/v1/', async () => {

@@ -8,6 +8,11 @@ export class Metrics {
   readonly httpDuration: Histogram<'route' | 'method'>;
   readonly heartbeats: Counter;
   readonly writeLatency: Histogram;
+  readonly watchers: Gauge<'kind'>;
+  readonly watchEvents: Counter;
+  readonly watchFanout: Histogram;
+  readonly watchSlowConsumers: Counter;
+  readonly watchResets: Counter;
 
   constructor(server: CairnServer) {
     const registers = [this.registry];
@@ -34,6 +39,33 @@ export class Metrics {
       name: 'cairn_raft_commit_seconds',
       help: 'Time from proposing a command (or forwarding it) to its apply here',
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+      registers,
+    });
+    this.watchers = new Gauge({
+      name: 'cairn_watch_subscriptions',
+      help: 'WebSocket watch subscriptions by kind',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.watchEvents = new Counter({
+      name: 'cairn_watch_events_sent_total',
+      help: 'Watch events sent (one per subscriber)',
+      registers,
+    });
+    this.watchFanout = new Histogram({
+      name: 'cairn_watch_fanout_seconds',
+      help: 'Time to compute a change and hand it to every subscriber of a watch group',
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+      registers,
+    });
+    this.watchSlowConsumers = new Counter({
+      name: 'cairn_watch_slow_consumers_total',
+      help: 'Times a watch socket fell past the high-water mark and had events dropped',
+      registers,
+    });
+    this.watchResets = new Counter({
+      name: 'cairn_watch_resets_total',
+      help: 'Subscriptions reset to a snapshot after their socket caught up',
       registers,
     });
     let leaderChanges = 0;

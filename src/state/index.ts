@@ -21,6 +21,7 @@ export {
   OK,
   type TxnOutcome,
 } from './errors.js';
+export type { KvChange } from './kv.js';
 export type { KvEntry, KvVersion, Session, SessionBehavior, TxnError, TxnOp } from './kv-types.js';
 export { TXN_VERBS } from './kv-types.js';
 export { RegistryState } from './machine.js';

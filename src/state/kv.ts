@@ -10,6 +10,13 @@ export interface KvImage {
   readonly index: Index;
 }
 
+/** One KV change, as watches stream it: the entry written, or null for a delete. */
+export interface KvChange {
+  readonly index: Index;
+  readonly key: string;
+  readonly entry: KvEntry | null;
+}
+
 /** Who made a write and when, recorded in history. */
 export interface WriteMeta {
   readonly index: Index;
@@ -33,6 +40,12 @@ export class KvStore {
   private tableIndex: Index = 0;
   /** key → leader-local time until which it may not be acquired (not replicated, as in Consul). */
   private readonly lockDelays = new Map<string, number>();
+  /** Recent changes in apply order, for watches that resume or need only what changed. */
+  private readonly journal: KvChange[] = [];
+  /** Every change at or below this index has left the journal (or predates it). */
+  private journalFloor: Index = 0;
+
+  constructor(private readonly journalLimit = 50_000) {}
 
   get(key: string): KvEntry | undefined {
     return this.entries.get(key);
@@ -74,6 +87,28 @@ export class KvStore {
     return this.entries.get(key)?.modifyIndex ?? this.tombstones.get(key) ?? this.tableIndex;
   }
 
+  /**
+   * The changes after `since`, in order, whose key matches (`prefix` true:
+   * starts with `key`; false: equals it). null when the journal no longer
+   * reaches back that far: the caller needs a fresh snapshot.
+   */
+  changesSince(since: Index, key: string, prefix: boolean): KvChange[] | null {
+    if (since < this.journalFloor) return null;
+    let lo = 0;
+    let hi = this.journal.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.journal[mid] as KvChange).index <= since) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: KvChange[] = [];
+    for (let i = lo; i < this.journal.length; i++) {
+      const c = this.journal[i] as KvChange;
+      if (prefix ? c.key.startsWith(key) : c.key === key) out.push(c);
+    }
+    return out;
+  }
+
   versions(key: string): readonly KvVersion[] {
     return this.history.get(key) ?? [];
   }
@@ -99,6 +134,7 @@ export class KvStore {
       meta.keep,
     );
     this.touch(entry.key, meta.index, touched);
+    this.log({ index: meta.index, key: entry.key, entry });
   }
 
   remove(key: string, meta: WriteMeta, touched: Touched): void {
@@ -120,6 +156,16 @@ export class KvStore {
       meta.keep,
     );
     this.touch(key, meta.index, touched);
+    this.log({ index: meta.index, key, entry: null });
+  }
+
+  private log(c: KvChange): void {
+    this.journal.push(c);
+    if (this.journal.length > this.journalLimit) {
+      // Drop the oldest tenth at once so trimming is not a shift per write.
+      const drop = this.journal.splice(0, Math.ceil(this.journalLimit / 10));
+      this.journalFloor = (drop[drop.length - 1] as KvChange).index;
+    }
   }
 
   /**
@@ -179,6 +225,9 @@ export class KvStore {
       ),
     ].sort(cmp);
     this.lockDelays.clear();
+    // Whatever happened before this snapshot is not in the journal.
+    this.journal.length = 0;
+    this.journalFloor = img.index;
   }
 
   private record(key: string, v: KvVersion, keep: number): void {

@@ -51,7 +51,9 @@ describe('KV, transactions and sessions', () => {
     expect(await consul.kv.get('missing')).toBeUndefined();
 
     expect(await consul.kv.set({ key: 'app/db/url', value: 'x', cas: one.ModifyIndex + 1000 })).toBeFalsy();
-    expect(await consul.kv.set({ key: 'app/db/url', value: 'postgres://b', cas: one.ModifyIndex })).toBe(true);
+    expect(await consul.kv.set({ key: 'app/db/url', value: 'postgres://b', cas: one.ModifyIndex })).toBe(
+      true,
+    );
     expect(await consul.kv.set({ key: 'app/db/url', value: 'y', cas: 0 })).toBeFalsy();
     expect(await consul.kv.set({ key: 'brand-new', value: 'y', cas: 0 })).toBe(true);
 
@@ -95,7 +97,11 @@ describe('KV, transactions and sessions', () => {
   it('history lists versions (deletes too) with time and author; version reads one; rollback restores bytes and flags', async () => {
     const bytes = Buffer.from([0, 1, 2, 250, 255, 10, 13]);
     const put = async (body: string | Buffer, query = '') => {
-      const res = await fetch(`${agent.url}/v1/kv/cfg/flag${query}`, { method: 'PUT', body, headers: { 'X-Cairn-Author': 'alice' } });
+      const res = await fetch(`${agent.url}/v1/kv/cfg/flag${query}`, {
+        method: 'PUT',
+        body,
+        headers: { 'X-Cairn-Author': 'alice' },
+      });
       return res.text();
     };
     expect(await put(bytes, '?flags=7')).toBe('true');
@@ -113,9 +119,15 @@ describe('KV, transactions and sessions', () => {
     expect((await http('GET', `${agent.url}/v1/kv/cfg/flag?version=1`)).status).toBe(404);
 
     const current = (await http<KvPair[]>('GET', `${agent.url}/v1/kv/cfg/flag`)).json[0] as KvPair;
-    const stale = await http('PUT', `${agent.url}/v1/kv/cfg/flag?rollback=${firstIndex}&cas=${current.ModifyIndex + 99}`);
+    const stale = await http(
+      'PUT',
+      `${agent.url}/v1/kv/cfg/flag?rollback=${firstIndex}&cas=${current.ModifyIndex + 99}`,
+    );
     expect(stale.json).toBe(false);
-    const rb = await http('PUT', `${agent.url}/v1/kv/cfg/flag?rollback=${firstIndex}&cas=${current.ModifyIndex}`);
+    const rb = await http(
+      'PUT',
+      `${agent.url}/v1/kv/cfg/flag?rollback=${firstIndex}&cas=${current.ModifyIndex}`,
+    );
     expect(rb.json).toBe(true);
     const raw = Buffer.from(await (await fetch(`${agent.url}/v1/kv/cfg/flag?raw`)).arrayBuffer());
     expect(raw).toEqual(bytes);
@@ -147,12 +159,18 @@ describe('KV, transactions and sessions', () => {
     expect(failed.status).toBe(409);
     expect(failed.json.Errors.map((e) => e.OpIndex)).toEqual([1]);
     expect(await consul.kv.get('txn/c')).toBeUndefined();
-    const tooMany = await http('PUT', `${agent.url}/v1/txn`, Array.from({ length: 65 }, (_, i) => ({ KV: { Verb: 'get', Key: `k${i}` } })));
+    const tooMany = await http(
+      'PUT',
+      `${agent.url}/v1/txn`,
+      Array.from({ length: 65 }, (_, i) => ({ KV: { Verb: 'get', Key: `k${i}` } })),
+    );
     expect(tooMany.status).toBe(413);
   });
 
   it('sessions and locks: acquire, LockIndex, release, destroy releases, behavior delete, renew', async () => {
-    const { ID: s1 } = (await consul.session.create({ name: 'worker-1', ttl: '30s', lockdelay: '0s' })) as { ID: string };
+    const { ID: s1 } = (await consul.session.create({ name: 'worker-1', ttl: '30s', lockdelay: '0s' })) as {
+      ID: string;
+    };
     const { ID: s2 } = (await consul.session.create({ name: 'worker-2', lockdelay: '0s' })) as { ID: string };
     expect(await consul.kv.set({ key: 'locks/job', value: 'w1', acquire: s1 })).toBe(true);
     expect(await consul.kv.set({ key: 'locks/job', value: 'w2', acquire: s2 })).toBeFalsy();
@@ -166,14 +184,21 @@ describe('KV, transactions and sessions', () => {
     const released = (await consul.kv.get('locks/job')) as KvPair;
     expect(released.Session).toBeUndefined();
 
-    const info = (await consul.session.info(s1)) as { ID: string; TTL: string; LockDelay: number; Behavior: string };
+    const info = (await consul.session.info(s1)) as {
+      ID: string;
+      TTL: string;
+      LockDelay: number;
+      Behavior: string;
+    };
     expect(info).toMatchObject({ ID: s1, TTL: '30s', LockDelay: 0, Behavior: 'release' });
     const renewed = (await consul.session.renew(s1)) as { ID: string }[];
     expect(renewed[0]?.ID).toBe(s1);
     const list = (await consul.session.list()) as { ID: string }[];
     expect(list.map((s) => s.ID)).toContain(s1);
 
-    const { ID: s3 } = (await consul.session.create({ behavior: 'delete', lockdelay: '0s' })) as { ID: string };
+    const { ID: s3 } = (await consul.session.create({ behavior: 'delete', lockdelay: '0s' })) as {
+      ID: string;
+    };
     expect(await consul.kv.set({ key: 'locks/ephemeral', value: 'x', acquire: s3 })).toBe(true);
     await consul.session.destroy(s3);
     expect(await consul.kv.get('locks/ephemeral')).toBeUndefined();
@@ -211,14 +236,20 @@ describe('KV, transactions and sessions', () => {
     }
     const idx = await http('GET', `${agent.url}/v1/kv/bad?index=-4`);
     expect(idx.status).toBe(400);
-    const b64 = await http('PUT', `${agent.url}/v1/txn`, [{ KV: { Verb: 'set', Key: 'bad', Value: 'not base64!' } }]);
+    const b64 = await http('PUT', `${agent.url}/v1/txn`, [
+      { KV: { Verb: 'set', Key: 'bad', Value: 'not base64!' } },
+    ]);
     expect(b64.status).toBe(400);
     expect(b64.text).toMatch(/\[0\]\.KV\.Value/);
     const verb = await http('PUT', `${agent.url}/v1/txn`, [{ KV: { Verb: 'explode', Key: 'bad' } }]);
     expect(verb.status).toBe(400);
     const notList = await http('PUT', `${agent.url}/v1/txn`, { KV: {} });
     expect(notList.status).toBe(400);
-    const noSession = await http('PUT', `${agent.url}/v1/kv/bad?acquire=00000000-0000-0000-0000-000000000000`, 'v');
+    const noSession = await http(
+      'PUT',
+      `${agent.url}/v1/kv/bad?acquire=00000000-0000-0000-0000-000000000000`,
+      'v',
+    );
     expect(noSession.status).toBe(400);
     expect((await http('GET', `${agent.url}/v1/kv/bad`)).status).toBe(404);
     expect((await http('GET', `${agent.url}/v1/kv/big`)).status).toBe(404);

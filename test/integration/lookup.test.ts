@@ -116,7 +116,9 @@ describe('balanced lookups: /v1/health/service/<name>?passing&lb=', () => {
     // each other instance about a sixth of the time.
     const low = firsts.get('api-2') ?? 0;
     for (const other of ['api-0', 'api-1', 'api-3']) {
-      expect(low, `api-2 first ${low} times vs ${other} ${firsts.get(other) ?? 0}`).toBeGreaterThan(2 * (firsts.get(other) ?? 0));
+      expect(low, `api-2 first ${low} times vs ${other} ${firsts.get(other) ?? 0}`).toBeGreaterThan(
+        2 * (firsts.get(other) ?? 0),
+      );
     }
     const svc = await http<{ Load?: number }>('GET', `${agent.url}/v1/agent/service/api-2`);
     expect(svc.json.Load).toBe(0.1);

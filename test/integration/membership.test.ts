@@ -103,7 +103,10 @@ describe('membership: join, promote, force-leave, graceful leader stop', () => {
     const members = await waitUntil('s4 listed as left, the founders as alive', async () => {
       const m = await http<{ Name: string; Status: number }[]>('GET', `${leader.url}/v1/agent/members`);
       last = m.json;
-      const alive = m.json.filter((x) => x.Status === 1).map((x) => x.Name).sort();
+      const alive = m.json
+        .filter((x) => x.Status === 1)
+        .map((x) => x.Name)
+        .sort();
       return m.json.find((x) => x.Name === 's4')?.Status === 3 && alive.length === 3 ? m.json : undefined;
     }).catch((e: unknown) => {
       throw new Error(`${(e as Error).message}; members: ${JSON.stringify(last)}`);

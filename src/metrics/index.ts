@@ -16,7 +16,7 @@ export class Metrics {
 
   constructor(server: CairnServer) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'cairn_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'cairn_' });
     this.httpRequests = new Counter({
       name: 'cairn_http_requests_total',
       help: 'HTTP requests by route, method and status',

@@ -45,7 +45,13 @@ export class KvStore {
   /** Every change at or below this index has left the journal (or predates it). */
   private journalFloor: Index = 0;
 
-  constructor(private readonly journalLimit = 50_000) {}
+  /** Value bytes held by the journal; bounded as well as its length, since values may be large. */
+  private journalBytes = 0;
+
+  constructor(
+    private readonly journalLimit = 50_000,
+    private readonly journalMaxBytes = 64 * 1024 * 1024,
+  ) {}
 
   get(key: string): KvEntry | undefined {
     return this.entries.get(key);
@@ -161,11 +167,19 @@ export class KvStore {
 
   private log(c: KvChange): void {
     this.journal.push(c);
-    if (this.journal.length > this.journalLimit) {
-      // Drop the oldest tenth at once so trimming is not a shift per write.
-      const drop = this.journal.splice(0, Math.ceil(this.journalLimit / 10));
-      this.journalFloor = (drop[drop.length - 1] as KvChange).index;
+    this.journalBytes += c.entry?.value.byteLength ?? 0;
+    if (this.journal.length <= this.journalLimit && this.journalBytes <= this.journalMaxBytes) return;
+    // Drop at least the oldest tenth at once, so trimming is not a shift per write.
+    let n = Math.max(1, Math.ceil(this.journal.length / 10));
+    let bytes = 0;
+    for (let i = 0; i < n; i++) bytes += this.journal[i]?.entry?.value.byteLength ?? 0;
+    while (n < this.journal.length && this.journalBytes - bytes > this.journalMaxBytes) {
+      bytes += this.journal[n]?.entry?.value.byteLength ?? 0;
+      n++;
     }
+    const drop = this.journal.splice(0, n);
+    this.journalBytes -= bytes;
+    this.journalFloor = (drop[drop.length - 1] as KvChange).index;
   }
 
   /**
@@ -227,6 +241,7 @@ export class KvStore {
     this.lockDelays.clear();
     // Whatever happened before this snapshot is not in the journal.
     this.journal.length = 0;
+    this.journalBytes = 0;
     this.journalFloor = img.index;
   }
 

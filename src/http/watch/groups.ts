@@ -34,6 +34,8 @@ export abstract class Group {
   readonly members = new Set<Member>();
   /** The applied index this group's view is at. */
   protected position = 0;
+  /** The index of this group's last change event: the `prevIndex` of the next one. */
+  protected lastEvent = 0;
   private cancel: (() => void) | null = null;
   /** Recent change events, for subscribers that resume from an index. */
   protected ring: Stamped[] = [];
@@ -105,6 +107,7 @@ export abstract class Group {
     const events = this.advance();
     this.position = this.state.applied;
     if (events.length === 0) return;
+    this.lastEvent = (events[events.length - 1] as Stamped).index;
     for (const e of events) {
       this.ring.push(e);
       for (const m of this.members) this.send(m, e);
@@ -150,7 +153,7 @@ export class KvGroup extends Group {
   protected advance(): Stamped[] {
     const changes = this.state.kv.changesSince(this.position, this.key, this.recurse);
     if (changes === null) return [{ index: this.state.applied, tail: this.snapshotTail(true) }];
-    return this.events(changes, this.position);
+    return this.events(changes, this.lastEvent);
   }
 
   protected override replay(index: number): Stamped[] | null {
@@ -226,7 +229,7 @@ export class DiffGroup extends Group {
     this.items = next;
     if (added.length + changed.length + removed.length === 0) return [];
     const index = this.state.applied;
-    const tail = `"event":"change","index":${index},"prevIndex":${this.position},"${this.field}":{"added":[${added.join(',')}],"changed":[${changed.join(',')}],"removed":${JSON.stringify(removed)}}}`;
+    const tail = `"event":"change","index":${index},"prevIndex":${this.lastEvent},"${this.field}":{"added":[${added.join(',')}],"changed":[${changed.join(',')}],"removed":${JSON.stringify(removed)}}}`;
     return [{ index, tail }];
   }
 

@@ -51,7 +51,10 @@ export class WatchConnection {
   }
 
   private checkDrained(): void {
-    if (this.socket.readyState !== this.socket.OPEN) return this.stopDrainTimer();
+    if (this.socket.readyState !== this.socket.OPEN) {
+      this.stopDrainTimer();
+      return;
+    }
     if (this.socket.bufferedAmount <= this.limits.lowWaterBytes) {
       this.laggingSince = 0;
       this.stopDrainTimer();

@@ -112,7 +112,7 @@ export class LeaderHealth {
     this.apply({
       type: 'sessionEnd',
       ids,
-      write: { at: this.now(), author: 'cairn: session TTL expired', keep: 20 },
+      write: { at: this.now(), author: 'cairn: session TTL expired', keep: 1000 },
     })
       .catch((err: unknown) => this.log.warn({ err }, 'ending expired sessions failed'))
       .finally(() => {

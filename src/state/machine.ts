@@ -124,8 +124,10 @@ export class RegistryState implements StateMachine<ApplyResult> {
         !this.catalog.node(s.node) ||
         s.nodeChecks.some((id) => failed(s.node, id)) ||
         s.serviceChecks.some(({ id }) => failed(s.node, id));
+      // A catalog command does not carry the proposer's history setting: keep the most any
+      // write may (writeMeta's cap), so an invalidation never trims history a key already keeps.
       if (dead)
-        this.endSession(s.id, { index, at: 0, author: 'cairn: session invalidated', keep: 20 }, touched);
+        this.endSession(s.id, { index, at: 0, author: 'cairn: session invalidated', keep: 1000 }, touched);
     }
   }
 

@@ -17,6 +17,8 @@ export interface RegistryClusterOptions {
   readonly logLevel?: string;
   /** Extra `cairn agent` flags for every server. */
   readonly agentArgs?: readonly string[];
+  /** Extra flags for each server's node process (e.g. --cpu-prof). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** One `cairn agent` process of a local cluster. */
@@ -31,6 +33,7 @@ export class AgentProcess {
     private readonly args: readonly string[],
     readonly logPath: string,
     readonly pidPath: string,
+    private readonly nodeArgs: readonly string[] = [],
   ) {}
 
   get url(): string {
@@ -52,7 +55,9 @@ export class AgentProcess {
   start(): void {
     if (this.running) throw new Error(`${this.name} is already running`);
     this.logFile = createWriteStream(this.logPath, { flags: 'a' });
-    const proc = spawn(process.execPath, [CLI, 'agent', ...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [...this.nodeArgs, CLI, 'agent', ...this.args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     proc.stdout?.pipe(this.logFile, { end: false });
     proc.stderr?.pipe(this.logFile, { end: false });
     this.proc = proc;
@@ -130,6 +135,7 @@ export class RegistryCluster {
         args,
         join(opts.baseDir, `${name}.log`),
         join(opts.baseDir, `${name}.pid`),
+        opts.nodeArgs,
       );
     });
     return new RegistryCluster(servers);

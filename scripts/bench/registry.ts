@@ -22,6 +22,8 @@ try {
       concurrency: { type: 'string', default: '64' },
       threads: { type: 'string', default: '2' },
       only: { type: 'string', default: 'registrations,heartbeats,lookups' },
+      /** Write a V8 CPU profile of every server into this directory. */
+      profile: { type: 'string' },
     },
   }).values;
 } catch (e) {
@@ -48,7 +50,12 @@ async function criticalHeartbeated(leader: AgentProcess): Promise<unknown[]> {
 
 const progress = (msg: string) => process.stderr.write(`bench:registry: ${msg}\n`);
 const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-reg-'));
-const cluster = await RegistryCluster.create({ size: 3, baseDir: dir, logLevel: 'warn' });
+const cluster = await RegistryCluster.create({
+  size: 3,
+  baseDir: dir,
+  logLevel: 'warn',
+  ...(values.profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] } : {}),
+});
 cluster.start();
 // Ctrl-C or a timeout still stops every server this benchmark started.
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {

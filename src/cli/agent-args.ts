@@ -17,6 +17,8 @@ export interface AgentConfig {
   readonly httpPort: number;
   readonly dnsPort: number;
   readonly serverPort: number;
+  /** HOST:PORT the other servers dial for this one (default: --bind and --server-port). */
+  readonly advertise: string | null;
   readonly bootstrapExpect: number | null;
   readonly join: readonly string[];
   readonly logLevel: LogLevel;
@@ -40,7 +42,7 @@ const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
 export const AGENT_USAGE = `usage: cairn agent [--dev] [--node NAME] [--datacenter DC] [--data-dir DIR]
-                   [--bind IP] [--client IP] [--http-port N] [--dns-port N] [--server-port N]
+                   [--bind IP] [--client IP] [--http-port N] [--dns-port N] [--server-port N] [--advertise HOST:PORT]
                    [--bootstrap-expect N] [--join HOST:PORT ...] [--log-level LEVEL]
                    [--config-file FILE.json] [--snapshot-every N] [--trailing-logs N]
                    [--self-preservation-share F] [--self-preservation-min-checks N]
@@ -56,6 +58,7 @@ const OPTIONS = {
   'http-port': { type: 'string' },
   'dns-port': { type: 'string' },
   'server-port': { type: 'string' },
+  advertise: { type: 'string' },
   'bootstrap-expect': { type: 'string' },
   join: { type: 'string', multiple: true },
   'log-level': { type: 'string' },
@@ -120,6 +123,12 @@ export function parseAgentArgs(
   if (bootstrapExpect !== null && bootstrapExpect > 1 && join.length === 0) {
     throw new UsageError('--bootstrap-expect: needs --join addresses of the other servers');
   }
+  const advertise = v.advertise ?? null;
+  if (advertise !== null) {
+    const m = /^([^:\s]+):(\d+)$/.exec(advertise);
+    if (!m) throw new UsageError(`--advertise: ${JSON.stringify(advertise)} is not HOST:PORT`);
+    port(m[2] as string, '--advertise');
+  }
   const logLevel = v['log-level'] ?? 'info';
   if (!isLogLevel(logLevel)) throw new UsageError(`--log-level: must be one of ${LOG_LEVELS.join(', ')}`);
   const httpPort = port(v['http-port'], '--http-port', 8500);
@@ -138,6 +147,7 @@ export function parseAgentArgs(
     httpPort,
     dnsPort,
     serverPort,
+    advertise,
     bootstrapExpect,
     join,
     logLevel,

@@ -18,6 +18,7 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     dataDir,
     bind: config.bind,
     serverPort: config.serverPort,
+    ...(config.advertise !== null ? { advertise: config.advertise } : {}),
     httpAddress,
     dev: config.dev,
     bootstrapExpect: config.bootstrapExpect,

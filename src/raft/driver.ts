@@ -21,6 +21,8 @@ export interface RaftNodeOptions<R> {
   /** Founding voters of a new cluster; used only when the storage is empty. */
   readonly bootstrap?: readonly NodeId[];
   readonly logger: Logger;
+  /** The address other servers should use for this one, if not the transport's own (a proxy, NAT). */
+  readonly advertise?: PeerAddress;
   /** Milliseconds per core tick (default 100). */
   readonly tickMs?: number;
   /** Take a snapshot every this many applied entries (default 10,000). */
@@ -359,7 +361,7 @@ export class RaftNode<R> extends EventEmitter {
   leader(): { id: NodeId; address: PeerAddress | null } | null {
     const lead = this.raw.raft.lead;
     if (!lead) return null;
-    return { id: lead, address: lead === this.id ? this.transport.address : (this.peers.get(lead) ?? null) };
+    return { id: lead, address: lead === this.id ? this.selfAddress : (this.peers.get(lead) ?? null) };
   }
 
   isLeader(): boolean {
@@ -371,7 +373,12 @@ export class RaftNode<R> extends EventEmitter {
   }
 
   peerAddress(id: NodeId): PeerAddress | undefined {
-    return id === this.id ? this.transport.address : this.peers.get(id);
+    return id === this.id ? this.selfAddress : this.peers.get(id);
+  }
+
+  /** Where other servers reach this one. */
+  get selfAddress(): PeerAddress {
+    return this.opts.advertise ?? this.transport.address;
   }
 
   // ---- the Ready loop -------------------------------------------------------------

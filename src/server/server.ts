@@ -41,6 +41,8 @@ export interface ServerOptions {
   /** Interface and port for Raft and forwarding. */
   readonly bind: string;
   readonly serverPort: number;
+  /** host:port other servers should dial instead of bind:serverPort (a proxy, NAT). */
+  readonly advertise?: string;
   /** host:port where this server's HTTP API listens, told to the other servers. */
   readonly httpAddress: string;
   /** Found a single-server cluster if the data directory is empty. */
@@ -101,6 +103,7 @@ export class CairnServer extends EventEmitter {
       transport: this.transport,
       stateMachine: this.state,
       logger: opts.logger,
+      ...(opts.advertise !== undefined ? { advertise: opts.advertise } : {}),
       ...(opts.tickMs !== undefined ? { tickMs: opts.tickMs } : {}),
       ...(opts.snapshotEvery !== undefined ? { snapshotEvery: opts.snapshotEvery } : {}),
       ...(opts.trailingLogs !== undefined ? { keepEntries: opts.trailingLogs } : {}),
@@ -138,7 +141,7 @@ export class CairnServer extends EventEmitter {
 
   /** host:port of this server's Raft and forwarding listener. */
   get serverAddress(): string {
-    return this.transport.address;
+    return this.raft.selfAddress;
   }
 
   async start(): Promise<void> {

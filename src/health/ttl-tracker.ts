@@ -97,6 +97,11 @@ export class TtlTracker {
     }
   }
 
+  /** Stops tracking one check (it was deregistered or lost its TTL). */
+  forget(node: string, checkId: string): void {
+    this.tracked.delete(scopedKey(node, checkId));
+  }
+
   /** Forgets everything (this server stopped leading). */
   clear(): void {
     this.tracked.clear();

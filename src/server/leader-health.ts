@@ -33,8 +33,6 @@ export class LeaderHealth {
   private timers: NodeJS.Timeout[] = [];
   private active = false;
   private expiring = false;
-  private syncedIndex = -1;
-  private syncedAt = 0;
   private reaping = false;
   private readonly loads = new Map<string, LoadReport>();
   readonly counters: HealthCounters = { heartbeats: 0, expiries: 0, statusChanges: 0, reaped: 0 };
@@ -62,9 +60,8 @@ export class LeaderHealth {
     if (this.active) return;
     this.active = true;
     this.tracker.clear();
+    this.state.catalog.drainCheckChanges();
     this.tracker.sync(this.state.catalog.ttlChecks(), this.now());
-    this.syncedIndex = this.state.catalog.indexes.checks;
-    this.syncedAt = this.now();
     // Every session's timer restarts from scratch under a new leader.
     this.sessions.clear();
     this.sessions.sync(this.state.sessions.all(), this.now());
@@ -166,24 +163,26 @@ export class LeaderHealth {
     return results;
   }
 
-  /**
-   * Re-reads the TTL checks when the checks table changed (new registrations, removals, status
-   * set from outside), at most once a second: a full pass is O(checks).
-   */
-  private syncIfChanged(): void {
-    const index = this.state.catalog.indexes.checks;
+  /** Updates the tracker with the checks that changed since the last round (all of them after an overflow). */
+  private syncChanged(): void {
+    const changed = this.state.catalog.drainCheckChanges();
     const now = this.now();
-    if (index === this.syncedIndex || now - this.syncedAt < 1000) return;
-    this.tracker.sync(this.state.catalog.ttlChecks(), now);
-    this.syncedIndex = index;
-    this.syncedAt = now;
+    if (changed === null) {
+      this.tracker.sync(this.state.catalog.ttlChecks(), now);
+      return;
+    }
+    for (const [node, id] of changed) {
+      const c = this.state.catalog.check(node, id);
+      if (c && c.ttlMs > 0) this.tracker.track(c, now);
+      else this.tracker.forget(node, id);
+    }
   }
 
   private expireRound(): void {
     if (!this.active) return;
     this.expireSessions();
     if (this.expiring) return;
-    this.syncIfChanged();
+    this.syncChanged();
     const wasPreserving = this.tracker.selfPreservationActive;
     const round = this.tracker.expire(this.now());
     if (round.selfPreservation !== wasPreserving) {

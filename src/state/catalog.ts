@@ -220,6 +220,28 @@ export class Catalog {
     return { nodes: this.nodes.size, instances: this.instances.size, checks: this.checks.size };
   }
 
+  // ---- changed checks, for the leader's TTL tracker ------------------------------------
+
+  /** (node, checkId) pairs whose check changed since the last drain; null after an overflow or restore. */
+  private changedChecks: [string, string][] | null = [];
+
+  private noteCheckChange(node: string, id: string): void {
+    if (this.changedChecks === null) return;
+    // Bounded: whoever does not drain (a follower) just gets "everything changed" later.
+    if (this.changedChecks.length >= 200_000) this.changedChecks = null;
+    else this.changedChecks.push([node, id]);
+  }
+
+  /**
+   * The checks that changed since the last call, so the tracker updates only
+   * those; null means "too many or unknown: re-read all of them".
+   */
+  drainCheckChanges(): [string, string][] | null {
+    const out = this.changedChecks;
+    this.changedChecks = [];
+    return out;
+  }
+
   // ---- snapshot -----------------------------------------------------------------------
 
   image(): () => CatalogImage {
@@ -246,6 +268,7 @@ export class Catalog {
     this.serviceIndex = new CowMap(img.serviceIndex);
     this.nodeIndex = new CowMap(img.nodeIndex);
     this.tableIndex = { ...img.index };
+    this.changedChecks = null;
     this.byName = new Map();
     this.servicesOfNode = new Map();
     this.checksOfNode = new Map();
@@ -402,6 +425,7 @@ export class Catalog {
   }
 
   private touchCheck(c: Check, index: Index, touched: Touched): void {
+    this.noteCheckChange(c.node, c.id);
     this.tableIndex.checks = index;
     touched.add(Topic.checks);
     this.touchNode(c.node, index, touched);

@@ -246,8 +246,37 @@ export class CairnServer extends EventEmitter {
     return this.applyBytes(encodeCommand(cmd));
   }
 
-  private async applyBytes(bytes: Uint8Array): Promise<ApplyOutcome> {
-    const deadline = performance.now() + WRITE_DEADLINE_MS;
+  private applyBytes(bytes: Uint8Array): Promise<ApplyOutcome> {
+    return this.onLeader({
+      deadlineMs: WRITE_DEADLINE_MS,
+      here: () => this.proposeHere(bytes),
+      request: { t: 'apply', cmd: bytes },
+      // A write that may have reached the leader must not be sent twice.
+      idempotent: false,
+      answer: async (res) => {
+        if (!(res.ok && res.t === 'apply')) return undefined;
+        // Reads that follow on this server must see the write.
+        await this.waitApplied(res.index, FORWARD_TIMEOUT_MS);
+        return { index: res.index, result: res.result };
+      },
+    });
+  }
+
+  /**
+   * Runs `here` if this server leads, or sends `request` to the leader, and
+   * retries (with backoff, until the deadline) while retrying is safe: no
+   * leader yet, the leader changed, or the request surely never left. Once
+   * a non-idempotent request may have been delivered, a failure is an
+   * unknown outcome.
+   */
+  private async onLeader<T>(spec: {
+    readonly deadlineMs: number;
+    readonly here: () => Promise<T>;
+    readonly request: Request;
+    readonly idempotent: boolean;
+    readonly answer: (res: Response) => T | undefined | Promise<T | undefined>;
+  }): Promise<T> {
+    const deadline = performance.now() + spec.deadlineMs;
     for (let attempt = 0; ; attempt++) {
       if (this.stopped) throw new ServerError('unavailable', 'server is stopping');
       if (attempt > 0) await pause(Math.min(50 * attempt, 500));
@@ -255,7 +284,7 @@ export class CairnServer extends EventEmitter {
       await this.waitForLeader(deadline);
       if (this.raft.isLeader()) {
         try {
-          return await this.proposeHere(bytes);
+          return await spec.here();
         } catch (e) {
           if (e instanceof RaftError && (e.code === 'RAFT_NOT_LEADER' || e.code === 'RAFT_DROPPED')) continue;
           throw toServerError(e);
@@ -265,19 +294,16 @@ export class CairnServer extends EventEmitter {
       if (!lead) continue;
       let res: Response;
       try {
-        res = await this.request(lead.id, { t: 'apply', cmd: bytes }, FORWARD_TIMEOUT_MS);
+        res = await this.request(lead.id, spec.request, FORWARD_TIMEOUT_MS);
       } catch (e) {
-        if (e instanceof TransportError && notSent(e)) continue;
+        if (e instanceof TransportError && (spec.idempotent || notSent(e))) continue;
         throw new ServerError('unknownOutcome', `forwarding to the leader failed: ${(e as Error).message}`);
-      }
-      if (res.ok && res.t === 'apply') {
-        // Reads that follow on this server must see the write.
-        await this.waitApplied(res.index, FORWARD_TIMEOUT_MS);
-        return { index: res.index, result: res.result };
       }
       if (!res.ok && res.kind === 'noLeader') continue;
       if (!res.ok) throw new ServerError(res.kind, res.message);
-      throw new ServerError('unknownOutcome', 'unexpected answer from the leader');
+      const out = await spec.answer(res);
+      if (out === undefined) throw new ServerError('unknownOutcome', 'unexpected answer from the leader');
+      return out;
     }
   }
 
@@ -306,33 +332,14 @@ export class CairnServer extends EventEmitter {
   }
 
   /** The leader's confirmed read index, asked from wherever the leader is (this server included). */
-  private async leaderReadIndex(lease: boolean): Promise<number> {
-    const deadline = performance.now() + FORWARD_TIMEOUT_MS;
-    for (let attempt = 0; ; attempt++) {
-      if (attempt > 0) await pause(Math.min(50 * attempt, 500));
-      if (performance.now() > deadline) throw noLeader();
-      await this.waitForLeader(deadline);
-      if (this.raft.isLeader()) {
-        try {
-          return await this.raft.readBarrier(lease);
-        } catch (e) {
-          if (e instanceof RaftError && e.code === 'RAFT_NOT_LEADER') continue;
-          throw toServerError(e);
-        }
-      }
-      const lead = this.raft.leader();
-      if (!lead) continue;
-      let res: Response;
-      try {
-        res = await this.request(lead.id, { t: 'read', lease }, FORWARD_TIMEOUT_MS);
-      } catch (e) {
-        if (e instanceof TransportError) continue;
-        throw e;
-      }
-      if (res.ok && res.t === 'read') return res.index;
-      if (!res.ok && res.kind === 'noLeader') continue;
-      if (!res.ok) throw new ServerError(res.kind, res.message);
-    }
+  private leaderReadIndex(lease: boolean): Promise<number> {
+    return this.onLeader({
+      deadlineMs: FORWARD_TIMEOUT_MS,
+      here: () => this.raft.readBarrier(lease),
+      request: { t: 'read', lease },
+      idempotent: true,
+      answer: (res) => (res.ok && res.t === 'read' ? res.index : undefined),
+    });
   }
 
   /** Resolves once this server has applied `index` (or at the timeout, or when stopping). */
@@ -376,52 +383,29 @@ export class CairnServer extends EventEmitter {
     if (result) throw new ServerError(result.kind, result.message);
   }
 
-  private async sendHeartbeats(beats: readonly Heartbeat[]): Promise<readonly (Response | null)[]> {
-    const deadline = performance.now() + FORWARD_TIMEOUT_MS;
-    for (let attempt = 0; ; attempt++) {
-      if (attempt > 0) await pause(Math.min(50 * attempt, 500));
-      if (performance.now() > deadline) throw noLeader();
-      await this.waitForLeader(deadline);
-      if (this.raft.isLeader()) return this.health.heartbeats(beats);
-      const lead = this.raft.leader();
-      if (!lead) continue;
-      let res: Response;
-      try {
-        res = await this.request(lead.id, { t: 'heartbeats', beats }, FORWARD_TIMEOUT_MS);
-      } catch (e) {
-        if (e instanceof TransportError) continue;
-        throw e;
-      }
-      if (res.ok && res.t === 'heartbeats') return res.results;
-      if (!res.ok && res.kind === 'noLeader') continue;
-      if (!res.ok) throw new ServerError(res.kind, res.message);
-    }
+  private sendHeartbeats(beats: readonly Heartbeat[]): Promise<readonly (Response | null)[]> {
+    return this.onLeader<readonly (Response | null)[]>({
+      deadlineMs: FORWARD_TIMEOUT_MS,
+      here: () => this.health.heartbeats(beats),
+      request: { t: 'heartbeats', beats },
+      // Heartbeats only move deadlines (a repeated status change is a no-op).
+      idempotent: true,
+      answer: (res) => (res.ok && res.t === 'heartbeats' ? res.results : undefined),
+    });
   }
 
   /** A session renewal, handled by the leader (renewals are not writes). */
   async renewSession(id: string): Promise<void> {
-    const deadline = performance.now() + FORWARD_TIMEOUT_MS;
-    for (let attempt = 0; ; attempt++) {
-      if (attempt > 0) await pause(Math.min(50 * attempt, 500));
-      if (performance.now() > deadline) throw noLeader();
-      await this.waitForLeader(deadline);
-      if (this.raft.isLeader()) {
+    await this.onLeader({
+      deadlineMs: FORWARD_TIMEOUT_MS,
+      here: async () => {
         if (!this.health.renewSession(id)) throw new ServerError('notFound', `Session id '${id}' not found`);
-        return;
-      }
-      const lead = this.raft.leader();
-      if (!lead) continue;
-      let res: Response;
-      try {
-        res = await this.request(lead.id, { t: 'renew', id }, FORWARD_TIMEOUT_MS);
-      } catch (e) {
-        if (e instanceof TransportError) continue;
-        throw e;
-      }
-      if (res.ok) return;
-      if (res.kind === 'noLeader') continue;
-      throw new ServerError(res.kind, res.message);
-    }
+        return true;
+      },
+      request: { t: 'renew', id },
+      idempotent: true,
+      answer: (res) => (res.ok && res.t === 'renew' ? true : undefined),
+    });
   }
 
   /**

@@ -1,8 +1,7 @@
 #!/usr/bin/env node
-import { runAgent } from './agent.js';
 import { AGENT_USAGE, parseAgentArgs } from './agent-args.js';
 import { UsageError } from './errors.js';
-import { runRaftDemo } from './raft-demo.js';
+import { CliFailure, KV_USAGE, runKv } from './kv/index.js';
 import { parseRaftDemoArgs, RAFT_DEMO_USAGE } from './raft-demo-args.js';
 
 const USAGE = `usage: cairn <command> [options]
@@ -10,20 +9,32 @@ const USAGE = `usage: cairn <command> [options]
 commands:
   agent      run a server (--dev: a single server with a temporary data directory)
   raft-demo  run one Raft node with a demo key/value machine (the consensus module alone)
+  kv         read, write, list, watch and roll back keys of a running server's KV store
 
 ${AGENT_USAGE}
 
-${RAFT_DEMO_USAGE}`;
+${RAFT_DEMO_USAGE}
+
+${KV_USAGE}`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
-    case 'agent':
-      await runAgent(parseAgentArgs(rest));
+    // The server is loaded only for the commands that run one, so client commands start fast.
+    case 'agent': {
+      const config = parseAgentArgs(rest);
+      const { runAgent } = await import('./agent.js');
+      await runAgent(config);
       return 0;
-    case 'raft-demo':
-      await runRaftDemo(parseRaftDemoArgs(rest));
+    }
+    case 'raft-demo': {
+      const config = parseRaftDemoArgs(rest);
+      const { runRaftDemo } = await import('./raft-demo.js');
+      await runRaftDemo(config);
       return 0;
+    }
+    case 'kv':
+      return await runKv(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -43,6 +54,10 @@ main(process.argv.slice(2)).then(
     if (e instanceof UsageError) {
       process.stderr.write(`cairn: ${e.message}\n`);
       process.exitCode = 2;
+    } else if (e instanceof CliFailure) {
+      // kv: not found / CAS failed / refused (1), no connection (2).
+      process.stderr.write(`cairn: ${e.message}\n`);
+      process.exitCode = e.exitCode;
     } else {
       const code = (e as NodeJS.ErrnoException).code;
       // Startup failures the operator can fix (a port in use, a locked data directory) get one line too.

@@ -112,6 +112,8 @@ export function buildHttpApp(opts: HttpOptions): { app: FastifyInstance; ctx: Ht
       );
   });
 
+  // Held blocking queries answer at once on close instead of holding the shutdown for minutes.
+  app.addHook('preClose', async () => ctx.reads.close());
   agentRoutes(app, ctx);
   catalogRoutes(app, ctx);
   healthRoutes(app, ctx);

@@ -32,6 +32,13 @@ export interface ReadSpec {
 export class Reads {
   private cache = new Map<string, ReadAnswer>();
   private cacheAt = -1;
+  private closing = false;
+
+  /** Shutting down: every held request answers now with what it has, so the server can stop. */
+  close(): void {
+    this.closing = true;
+    this.server.state.hub.notifyAll(this.server.state.applied);
+  }
 
   constructor(private readonly server: CairnServer) {}
 
@@ -49,7 +56,7 @@ export class Reads {
       reply.raw.once('close', () => {
         closed = true;
       });
-      while (a.index <= minIndex && !closed) {
+      while (a.index <= minIndex && !closed && !this.closing) {
         const left = deadline - performance.now();
         if (left <= 0) break;
         await this.waitFor(spec.topics, left, reply);

@@ -1,0 +1,63 @@
+/** `cairn kv ...`: parses, then runs the command against the process's stdio and signals. */
+import { userInfo } from 'node:os';
+import { KV_USAGE, type KvCommand, parseKvArgs } from './args.js';
+import { KvClient } from './client.js';
+import { runCommand } from './commands.js';
+import { processInput } from './input.js';
+import { abortableSleep, runWatch } from './watch.js';
+
+export { KV_USAGE } from './args.js';
+export { CliFailure } from './errors.js';
+
+/** The default author: the OS user name, else $USER / $LOGNAME, else none. */
+export function osUserName(env: NodeJS.ProcessEnv = process.env): string | null {
+  try {
+    const name = userInfo().username;
+    if (name !== '') return name;
+  } catch {
+    // No passwd entry for this uid (common in containers).
+  }
+  return env.USER || env.LOGNAME || env.USERNAME || null;
+}
+
+export async function runKv(argv: readonly string[]): Promise<number> {
+  const cmd = parseKvArgs(argv, process.env, osUserName());
+  if (cmd.kind === 'help') {
+    process.stdout.write(`${KV_USAGE}\n`);
+    return 0;
+  }
+  // A reader that went away (`cairn kv watch k | head -1`) ends the command quietly.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+  const client = new KvClient(cmd.conn, { author: 'author' in cmd ? cmd.author : null });
+  const out = (chunk: Uint8Array | string) => {
+    process.stdout.write(chunk);
+  };
+  if (cmd.kind === 'watch') return watch(cmd, client, out);
+  return runCommand(cmd, client, { out, stdoutIsTTY: process.stdout.isTTY === true, input: processInput });
+}
+
+/** Runs until SIGINT or SIGTERM, then exits 0. */
+async function watch(
+  cmd: Extract<KvCommand, { kind: 'watch' }>,
+  client: KvClient,
+  out: (chunk: Uint8Array | string) => void,
+): Promise<number> {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await runWatch(
+      client,
+      cmd,
+      { out, err: (line) => process.stderr.write(`${line}\n`), sleep: abortableSleep },
+      stop.signal,
+    );
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -3,6 +3,7 @@ import { AGENT_USAGE, parseAgentArgs } from './agent-args.js';
 import { UsageError } from './errors.js';
 import { CliFailure, KV_USAGE, runKv } from './kv/index.js';
 import { parseRaftDemoArgs, RAFT_DEMO_USAGE } from './raft-demo-args.js';
+import { parseWatchArgs, runServiceWatch, WATCH_USAGE } from './watch/service.js';
 
 const USAGE = `usage: cairn <command> [options]
 
@@ -10,12 +11,15 @@ commands:
   agent      run a server (--dev: a single server with a temporary data directory)
   raft-demo  run one Raft node with a demo key/value machine (the consensus module alone)
   kv         read, write, list, watch and roll back keys of a running server's KV store
+  watch      follow the instances of a service as they come, go and change health
 
 ${AGENT_USAGE}
 
 ${RAFT_DEMO_USAGE}
 
-${KV_USAGE}`;
+${KV_USAGE}
+
+${WATCH_USAGE}`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -35,6 +39,18 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     case 'kv':
       return await runKv(rest);
+    case 'watch': {
+      const w = parseWatchArgs(rest, process.env);
+      const stop = new AbortController();
+      process.once('SIGINT', () => stop.abort());
+      process.once('SIGTERM', () => stop.abort());
+      return await runServiceWatch(
+        w,
+        (line) => process.stdout.write(`${line}\n`),
+        (line) => process.stderr.write(`${line}\n`),
+        stop.signal,
+      );
+    }
     case undefined:
     case 'help':
     case '--help':

@@ -20,6 +20,9 @@ export function osUserName(env: NodeJS.ProcessEnv = process.env): string | null 
   return env.USER || env.LOGNAME || env.USERNAME || null;
 }
 
+import { kvEventOutput, newKvView } from '../watch/kv-stream.js';
+import { runStream, StreamUnavailable } from '../watch/stream.js';
+
 export async function runKv(argv: readonly string[]): Promise<number> {
   const cmd = parseKvArgs(argv, process.env, osUserName());
   if (cmd.kind === 'help') {
@@ -49,13 +52,27 @@ async function watch(
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const err = (line: string) => process.stderr.write(`${line}\n`);
   try {
-    return await runWatch(
-      client,
-      cmd,
-      { out, err: (line) => process.stderr.write(`${line}\n`), sleep: abortableSleep },
-      stop.signal,
-    );
+    // The WebSocket stream delivers every change; a server without it is long-polled.
+    const view = newKvView();
+    try {
+      await runStream({
+        addr: cmd.conn.addr,
+        token: cmd.conn.token,
+        subscription: { kind: 'kv', key: cmd.key, recurse: cmd.recurse },
+        onEvent: (e) => {
+          const chunk = kvEventOutput(view, e, cmd.key, cmd.recurse);
+          if (chunk !== null) out(chunk);
+        },
+        onTrouble: err,
+        signal: stop.signal,
+      });
+      return 0;
+    } catch (e) {
+      if (!(e instanceof StreamUnavailable)) throw e;
+    }
+    return await runWatch(client, cmd, { out, err, sleep: abortableSleep }, stop.signal);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -43,6 +43,12 @@ export class LeaderHealth {
     private readonly now: () => number,
     private readonly log: Logger,
     private readonly opts: LeaderHealthOptions,
+    /**
+     * The clock of TTL and session deadlines: monotonic, so that a step of the
+     * wall clock (`now`: NTP, an operator) neither expires every check at once
+     * nor keeps dead ones alive. `now` stays the time written into commands.
+     */
+    private readonly deadlineClock: () => number = () => performance.now(),
   ) {
     this.tracker = new TtlTracker(opts);
   }
@@ -61,10 +67,10 @@ export class LeaderHealth {
     this.active = true;
     this.tracker.clear();
     this.state.catalog.drainCheckChanges();
-    this.tracker.sync(this.state.catalog.ttlChecks(), this.now());
+    this.tracker.sync(this.state.catalog.ttlChecks(), this.deadlineClock());
     // Every session's timer restarts from scratch under a new leader.
     this.sessions.clear();
-    this.sessions.sync(this.state.sessions.all(), this.now());
+    this.sessions.sync(this.state.sessions.all(), this.deadlineClock());
     this.sessionsSyncedIndex = this.state.sessions.index;
     this.timers = [
       setInterval(() => this.expireRound(), this.opts.expiryIntervalMs),
@@ -89,20 +95,20 @@ export class LeaderHealth {
     const s = this.state.sessions.get(id);
     if (!s) return false;
     if (s.ttlMs <= 0) return true;
-    if (!this.sessions.renew(id, this.now())) {
-      this.sessions.sync(this.state.sessions.all(), this.now());
-      this.sessions.renew(id, this.now());
+    if (!this.sessions.renew(id, this.deadlineClock())) {
+      this.sessions.sync(this.state.sessions.all(), this.deadlineClock());
+      this.sessions.renew(id, this.deadlineClock());
     }
     return true;
   }
 
   private expireSessions(): void {
     if (this.state.sessions.index !== this.sessionsSyncedIndex) {
-      this.sessions.sync(this.state.sessions.all(), this.now());
+      this.sessions.sync(this.state.sessions.all(), this.deadlineClock());
       this.sessionsSyncedIndex = this.state.sessions.index;
     }
     if (this.endingSessions) return;
-    const ids = this.sessions.expire(this.now());
+    const ids = this.sessions.expire(this.deadlineClock());
     if (ids.length === 0) return;
     this.endingSessions = true;
     this.log.info({ sessions: ids }, 'sessions expired (TTL)');
@@ -119,7 +125,7 @@ export class LeaderHealth {
 
   /** Moves deadlines; proposes the status changes among `beats`. One result per beat. */
   async heartbeats(beats: readonly Heartbeat[]): Promise<(Failure | null)[]> {
-    const now = this.now();
+    const now = this.deadlineClock();
     const changes: StatusUpdate[] = [];
     const results: (Failure | null)[] = beats.map((b) => {
       let v = this.tracker.heartbeat(b.node, b.checkId, b.status, b.output, now);
@@ -158,7 +164,7 @@ export class LeaderHealth {
     this.counters.heartbeats += beats.length;
     if (changes.length > 0) {
       this.counters.statusChanges += changes.length;
-      await this.apply({ type: 'checkStatus', at: now, updates: changes });
+      await this.apply({ type: 'checkStatus', at: this.now(), updates: changes });
     }
     return results;
   }
@@ -166,7 +172,7 @@ export class LeaderHealth {
   /** Updates the tracker with the checks that changed since the last round (all of them after an overflow). */
   private syncChanged(): void {
     const changed = this.state.catalog.drainCheckChanges();
-    const now = this.now();
+    const now = this.deadlineClock();
     if (changed === null) {
       this.tracker.sync(this.state.catalog.ttlChecks(), now);
       return;
@@ -184,7 +190,7 @@ export class LeaderHealth {
     if (this.expiring) return;
     this.syncChanged();
     const wasPreserving = this.tracker.selfPreservationActive;
-    const round = this.tracker.expire(this.now());
+    const round = this.tracker.expire(this.deadlineClock());
     if (round.selfPreservation !== wasPreserving) {
       if (round.selfPreservation) {
         this.log.warn(

@@ -26,16 +26,25 @@ export interface ServerInfo {
 
 export type Request =
   | { readonly t: 'apply'; readonly cmd: Uint8Array }
+  /** Writes a follower coalesced: each is proposed on its own; one outcome per command. */
+  | { readonly t: 'applyBatch'; readonly cmds: readonly Uint8Array[] }
   | { readonly t: 'read'; readonly lease: boolean }
   | { readonly t: 'heartbeats'; readonly beats: readonly Heartbeat[] }
   | { readonly t: 'renew'; readonly id: string }
   | { readonly t: 'join'; readonly server: ServerInfo }
   | { readonly t: 'hello'; readonly server: ServerInfo; readonly hasHistory: boolean };
 
+export interface Applied {
+  readonly ok: true;
+  readonly index: number;
+  readonly result: ApplyResult;
+}
+
 export type Failure = { readonly ok: false; readonly kind: ServerErrorKind; readonly message: string };
 
 export type Response =
   | { readonly ok: true; readonly t: 'apply'; readonly index: number; readonly result: ApplyResult }
+  | { readonly ok: true; readonly t: 'applyBatch'; readonly outcomes: readonly (Applied | Failure)[] }
   | { readonly ok: true; readonly t: 'read'; readonly index: number }
   | { readonly ok: true; readonly t: 'heartbeats'; readonly results: readonly (Failure | null)[] }
   | { readonly ok: true; readonly t: 'renew' }

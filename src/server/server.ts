@@ -18,15 +18,17 @@ import {
   type NodeSpec,
   RegistryState,
 } from '../state/index.js';
+import { Coalescer } from './coalescer.js';
 import { noLeader, ServerError } from './errors.js';
-import { HeartbeatBatcher } from './heartbeat-batcher.js';
 import { LeaderHealth } from './leader-health.js';
 import { Membership } from './membership.js';
 import { ReadBatcher } from './read-batcher.js';
 import {
+  type Applied,
   decodeRequest,
   decodeResponse,
   encodeRpc,
+  type Failure,
   type Heartbeat,
   type Request,
   type Response,
@@ -57,7 +59,10 @@ export interface ServerOptions {
   readonly maxVoters?: number;
   readonly selfPreservationShare?: number;
   readonly selfPreservationMinChecks?: number;
-  /** The clock for TTL and reaping decisions (ms since epoch); injectable for tests. */
+  /**
+   * The wall clock (ms since epoch) for command timestamps, reaping and lock-delay; injectable for
+   * tests. TTL and session deadlines run on a monotonic clock (leader-health.ts).
+   */
   readonly now?: () => number;
   readonly tickMs?: number;
 }
@@ -85,7 +90,8 @@ export class CairnServer extends EventEmitter {
   readonly now: () => number;
   private readonly transport: TcpTransport;
   private readonly log: Logger;
-  private readonly batcher: HeartbeatBatcher;
+  private readonly batcher: Coalescer<Heartbeat, Failure | null>;
+  private readonly writes: Coalescer<Uint8Array, Applied | Failure>;
   private readonly appliedWaiters: { index: number; resolve: () => void }[] = [];
   private readonly leaseReads = new ReadBatcher(() => this.leaderReadIndex(true));
   private readonly quorumReads = new ReadBatcher(() => this.leaderReadIndex(false));
@@ -115,7 +121,10 @@ export class CairnServer extends EventEmitter {
       reapIntervalMs: 1000,
     });
     this.membership = new Membership(this, this.transport, opts);
-    this.batcher = new HeartbeatBatcher((beats) => this.sendHeartbeats(beats));
+    this.batcher = new Coalescer<Heartbeat, Failure | null>(async (beats) =>
+      (await this.sendHeartbeats(beats)).map((r) => (r && !r.ok ? r : null)),
+    );
+    this.writes = new Coalescer<Uint8Array, Applied | Failure>((cmds) => this.forwardWrites(cmds), 512);
     this.raft.on('leaderChanged', (lead: NodeId | null) => this.onLeaderChanged(lead));
     this.raft.on('applied', (index: number) => this.releaseApplied(index));
     this.raft.on('fatal', (err: unknown) => this.emit('fatal', err));
@@ -158,6 +167,7 @@ export class CairnServer extends EventEmitter {
     if (this.raft.isLeader()) await this.transferLeadership(3000);
     this.health.stop();
     this.batcher.close();
+    this.writes.close();
     await this.raft.stop();
     for (const w of this.appliedWaiters.splice(0)) w.resolve();
   }
@@ -246,7 +256,19 @@ export class CairnServer extends EventEmitter {
     return this.applyBytes(encodeCommand(cmd));
   }
 
-  private applyBytes(bytes: Uint8Array): Promise<ApplyOutcome> {
+  private async applyBytes(bytes: Uint8Array): Promise<ApplyOutcome> {
+    const lead = this.raft.leader();
+    if (lead && lead.id !== this.opts.node) {
+      // The common case on a follower: ride along with the other writes of this turn.
+      const out = await this.writes.add(bytes);
+      if (out.ok) {
+        // Reads that follow on this server must see the write.
+        await this.waitApplied(out.index, FORWARD_TIMEOUT_MS);
+        return { index: out.index, result: out.result };
+      }
+      // The leader moved before it proposed this one: it surely did not apply; take the slow path.
+      if (out.kind !== 'noLeader') throw new ServerError(out.kind, out.message);
+    }
     return this.onLeader({
       deadlineMs: WRITE_DEADLINE_MS,
       here: () => this.proposeHere(bytes),
@@ -305,6 +327,29 @@ export class CairnServer extends EventEmitter {
       if (out === undefined) throw new ServerError('unknownOutcome', 'unexpected answer from the leader');
       return out;
     }
+  }
+
+  /** Sends coalesced writes to the leader in one request; one outcome per write. */
+  private async forwardWrites(cmds: readonly Uint8Array[]): Promise<readonly (Applied | Failure)[]> {
+    const notApplied = (message: string): Failure[] =>
+      cmds.map(() => ({ ok: false, kind: 'noLeader', message }));
+    const lead = this.raft.leader();
+    if (!lead || lead.id === this.opts.node) return notApplied('the leader changed');
+    let res: Response;
+    try {
+      res = await this.request(lead.id, { t: 'applyBatch', cmds }, FORWARD_TIMEOUT_MS);
+    } catch (e) {
+      if (e instanceof TransportError && notSent(e)) return notApplied(e.message);
+      throw new ServerError('unknownOutcome', `forwarding to the leader failed: ${(e as Error).message}`);
+    }
+    if (!res.ok) {
+      if (res.kind === 'noLeader') return notApplied(res.message);
+      throw new ServerError(res.kind, res.message);
+    }
+    if (res.t !== 'applyBatch' || res.outcomes.length !== cmds.length) {
+      throw new ServerError('unknownOutcome', 'unexpected answer from the leader');
+    }
+    return res.outcomes;
   }
 
   // ---- reads ------------------------------------------------------------------------
@@ -477,6 +522,24 @@ export class CairnServer extends EventEmitter {
           }
           throw e;
         }
+      }
+      case 'applyBatch': {
+        if (!this.raft.isLeader()) return { ok: false, kind: 'noLeader', message: 'not the leader' };
+        const outcomes = await Promise.all(
+          req.cmds.map(async (cmd): Promise<Applied | Failure> => {
+            try {
+              const out = await this.proposeHere(cmd);
+              return { ok: true, index: out.index, result: out.result };
+            } catch (e) {
+              if (e instanceof RaftError && (e.code === 'RAFT_NOT_LEADER' || e.code === 'RAFT_DROPPED')) {
+                return { ok: false, kind: 'noLeader', message: e.message };
+              }
+              const err = toServerError(e);
+              return { ok: false, kind: err.kind, message: err.message };
+            }
+          }),
+        );
+        return { ok: true, t: 'applyBatch', outcomes };
       }
       case 'read': {
         if (!this.raft.isLeader()) return { ok: false, kind: 'noLeader', message: 'not the leader' };

@@ -1,32 +1,29 @@
-import type { Failure, Heartbeat, Response } from './rpc.js';
-
-type Result = Failure | null;
-
-interface Pending {
-  readonly beat: Heartbeat;
-  readonly resolve: (r: Result) => void;
+interface Pending<In, Out> {
+  readonly item: In;
+  readonly resolve: (r: Out) => void;
   readonly reject: (e: unknown) => void;
 }
 
 /**
- * Coalesces the heartbeats a follower receives into one request to the
- * leader per turn of the event loop (at most `maxBatch` per request), so a
- * thousand heartbeats a second cost a handful of round trips.
+ * Coalesces what a follower must send to the leader (heartbeats, writes)
+ * into one request per turn of the event loop (at most `maxBatch` items
+ * each), so a thousand calls a second cost a handful of round trips. `send`
+ * answers one result per item, in order.
  */
-export class HeartbeatBatcher {
-  private queue: Pending[] = [];
+export class Coalescer<In, Out> {
+  private queue: Pending<In, Out>[] = [];
   private scheduled = false;
   private closed = false;
 
   constructor(
-    private readonly send: (beats: readonly Heartbeat[]) => Promise<readonly (Response | Result)[]>,
+    private readonly send: (items: readonly In[]) => Promise<readonly Out[]>,
     private readonly maxBatch = 2000,
   ) {}
 
-  add(beat: Heartbeat): Promise<Result> {
+  add(item: In): Promise<Out> {
     if (this.closed) return Promise.reject(new Error('server is stopping'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ beat, resolve, reject });
+      this.queue.push({ item, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -43,11 +40,12 @@ export class HeartbeatBatcher {
     this.scheduled = false;
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
-      this.send(batch.map((p) => p.beat)).then(
+      this.send(batch.map((p) => p.item)).then(
         (results) => {
           batch.forEach((p, i) => {
             const r = results[i];
-            p.resolve(r && !r.ok ? r : null);
+            if (r === undefined) p.reject(new Error('the leader answered fewer results than it was sent'));
+            else p.resolve(r);
           });
         },
         (e: unknown) => {

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
+import { normalizeDomain } from '../dns/index.js';
+import { parseDuration } from '../state/index.js';
 import { UsageError } from './errors.js';
 
 /** How `cairn agent` was asked to run, validated. */
@@ -33,6 +35,17 @@ export interface AgentConfig {
   readonly kvHistory: number;
   /** Largest KV value in bytes. */
   readonly kvMaxValueBytes: number;
+  // ---- DNS: absent means the default (src/dns/config.ts) ----
+  /** `--domain`, lower case with the trailing dot (default `cairn.`; `consul.` is always served too). */
+  readonly domain?: string | undefined;
+  /** `--dns-ttl` seconds (default 0). */
+  readonly dnsTtl?: number | undefined;
+  /** `--dns-service-ttl` seconds (default: `--dns-ttl`). */
+  readonly dnsServiceTtl?: number | undefined;
+  /** `--dns-answer-limit` (default 0: no limit). */
+  readonly dnsAnswerLimit?: number | undefined;
+  /** `--dns-only-passing` (default false). */
+  readonly dnsOnlyPassing?: boolean | undefined;
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -46,7 +59,9 @@ export const AGENT_USAGE = `usage: cairn agent [--dev] [--node NAME] [--datacent
                    [--bootstrap-expect N] [--join HOST:PORT ...] [--log-level LEVEL]
                    [--config-file FILE.json] [--snapshot-every N] [--trailing-logs N]
                    [--self-preservation-share F] [--self-preservation-min-checks N]
-                   [--protection-threshold F] [--kv-history N] [--kv-max-value-size BYTES]`;
+                   [--protection-threshold F] [--kv-history N] [--kv-max-value-size BYTES]
+                   [--domain DOMAIN] [--dns-ttl S] [--dns-service-ttl S] [--dns-answer-limit N]
+                   [--dns-only-passing]`;
 
 const OPTIONS = {
   dev: { type: 'boolean' },
@@ -70,6 +85,11 @@ const OPTIONS = {
   'protection-threshold': { type: 'string' },
   'kv-history': { type: 'string' },
   'kv-max-value-size': { type: 'string' },
+  domain: { type: 'string' },
+  'dns-ttl': { type: 'string' },
+  'dns-service-ttl': { type: 'string' },
+  'dns-answer-limit': { type: 'string' },
+  'dns-only-passing': { type: 'boolean' },
 } as const;
 
 type Raw = {
@@ -166,7 +186,47 @@ export function parseAgentArgs(
       v['kv-max-value-size'] === undefined
         ? 512 * 1024
         : positiveInt(v['kv-max-value-size'], '--kv-max-value-size'),
+    ...dnsFlags(v),
   };
+}
+
+/** The DNS flags; absent ones stay undefined (the DNS server's defaults). */
+function dnsFlags(v: Raw): Partial<AgentConfig> {
+  let domain: string | undefined;
+  if (v.domain !== undefined) {
+    const d = normalizeDomain(v.domain);
+    if (d === null)
+      throw new UsageError(`--domain: ${q(v.domain)} is not a domain name (e.g. cairn. or consul.)`);
+    domain = `${d}.`;
+  }
+  return {
+    domain,
+    dnsTtl: v['dns-ttl'] === undefined ? undefined : ttlSeconds(v['dns-ttl'], '--dns-ttl'),
+    dnsServiceTtl:
+      v['dns-service-ttl'] === undefined ? undefined : ttlSeconds(v['dns-service-ttl'], '--dns-service-ttl'),
+    dnsAnswerLimit:
+      v['dns-answer-limit'] === undefined
+        ? undefined
+        : nonNegativeInt(v['dns-answer-limit'], '--dns-answer-limit'),
+    dnsOnlyPassing: v['dns-only-passing'],
+  };
+}
+
+/** Seconds as an integer (`30`) or a duration (`30s`, `1m`), 0 up to 2^31-1 (a DNS TTL). */
+function ttlSeconds(raw: string, flag: string): number {
+  const ms = /^\d+$/.test(raw) ? Number(raw) * 1000 : parseDuration(raw);
+  if (ms === null || ms < 0 || ms % 1000 !== 0 || ms / 1000 > 2 ** 31 - 1) {
+    throw new UsageError(`${flag}: ${q(raw)} is not a TTL (whole seconds, e.g. 0, 30 or 5m)`);
+  }
+  return ms / 1000;
+}
+
+function nonNegativeInt(raw: string, flag: string): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n)) {
+    throw new UsageError(`${flag}: ${q(raw)} is not a non-negative integer`);
+  }
+  return n;
 }
 
 function readConfigFile(path: string, readFile: (p: string) => string): Raw {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { answerConfig, DnsServer, StateView } from '../dns/index.js';
 import { buildHttpApp } from '../http/index.js';
 import { CairnServer } from '../server/index.js';
 import type { AgentConfig } from './agent-args.js';
@@ -30,7 +31,7 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     ...(config.trailingLogs !== undefined ? { trailingLogs: config.trailingLogs } : {}),
   });
   await server.start();
-  const { app } = buildHttpApp({
+  const { app, ctx } = buildHttpApp({
     server,
     datacenter: config.datacenter,
     kvHistory: config.kvHistory,
@@ -38,16 +39,38 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     logger,
     protectionThreshold: config.protectionThreshold,
   });
+  // ---- DNS (src/dns): next to HTTP, on the client address ----
+  const dns = new DnsServer({
+    host: config.client,
+    port: config.dnsPort,
+    view: new StateView(server.state, { self: { name: config.node, address: config.bind } }),
+    config: answerConfig(
+      {
+        domain: config.domain,
+        ttl: config.dnsTtl,
+        serviceTtl: config.dnsServiceTtl,
+        answerLimit: config.dnsAnswerLimit,
+        onlyPassing: config.dnsOnlyPassing,
+      },
+      config.datacenter,
+      config.protectionThreshold,
+    ),
+    logger: logger.child({ module: 'dns' }),
+    metrics: ctx.metrics,
+  });
   try {
     await app.listen({ host: config.client, port: config.httpPort });
+    await dns.start();
   } catch (e) {
     await server.stop();
+    await app.close();
     if (temporary) rmSync(dataDir, { recursive: true, force: true });
     throw e;
   }
   logger.info(
     {
       http: httpAddress,
+      dns: `${config.client}:${config.dnsPort}`,
       server: server.serverAddress,
       dataDir,
       dev: config.dev,
@@ -62,6 +85,7 @@ export async function runAgent(config: AgentConfig): Promise<void> {
       stopping = true;
       logger.info({ signal }, 'stopping');
       (async () => {
+        await dns.stop();
         await server.stop();
         await app.close();
       })().then(resolve, (e: unknown) => {

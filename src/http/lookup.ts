@@ -1,9 +1,19 @@
 import { type Candidate, isStrategyName, orderCandidates, type StrategyName } from '../balance/index.js';
-import type { Catalog, Check, HealthStatus, Instance } from '../state/index.js';
+import {
+  aggregateStatus,
+  type Catalog,
+  type Check,
+  candidateId,
+  type HealthStatus,
+  type Instance,
+  instanceCandidate,
+  protectionThreshold,
+  selectHealthy,
+} from '../state/index.js';
 import type { HttpContext } from './context.js';
 import { badRequest } from './errors.js';
 import type { Filter } from './filter/index.js';
-import { aggregateStatus, checkJson, nodeJson, nodeServiceJson } from './shapes.js';
+import { checkJson, nodeJson, nodeServiceJson } from './shapes.js';
 
 export interface LookupOptions {
   /** Identifies the options that shape the list (everything but strategy, key and limit), for the memo. */
@@ -110,10 +120,12 @@ function healthyList(ctx: HttpContext, name: string, opts: LookupOptions): Healt
   let chosen = all;
   let protection = false;
   if (opts.passingOnly) {
-    const healthy = all.filter((e) => e.status === 'passing');
-    const threshold = protectionThreshold(ctx, all);
-    if (all.length > 0 && threshold > 0 && healthy.length / all.length < threshold) protection = true;
-    else chosen = healthy;
+    // Health and the protection threshold: src/state/health.ts (shared with DNS).
+    const threshold = protectionThreshold(
+      all.map((e) => e.instance),
+      ctx.protectionThreshold,
+    );
+    ({ chosen, protection } = selectHealthy(all, false, threshold));
   }
   let json = chosen.map((e) => ({ entry: e, json: entryJson(catalog, e, ctx.datacenter) }));
   if (opts.filter) {
@@ -122,7 +134,7 @@ function healthyList(ctx: HttpContext, name: string, opts: LookupOptions): Healt
   }
   return {
     json: json.map((x) => x.json),
-    candidates: json.map((x) => candidate(x.entry)),
+    candidates: json.map((x) => instanceCandidate(x.entry.instance, x.entry.status)),
     byId: new Map(json.map((x) => [candidateId(x.entry.instance), x.json])),
     protection,
   };
@@ -144,30 +156,4 @@ function entryJson(catalog: Catalog, e: Entry, datacenter: string) {
     Service: nodeServiceJson(e.instance),
     Checks: e.checks.map(checkJson),
   };
-}
-
-function candidateId(i: Instance): string {
-  return `${i.node}/${i.id}`;
-}
-
-function candidate(e: Entry): Candidate {
-  const i = e.instance;
-  const priority = Number(i.meta.priority ?? 0);
-  return {
-    id: candidateId(i),
-    weight: e.status === 'warning' ? i.weights.warning : i.weights.passing,
-    load: i.load,
-    priority: Number.isFinite(priority) ? priority : 0,
-  };
-}
-
-/** Per service from `Meta.protection_threshold` of any instance (0..1), else the server default. */
-function protectionThreshold(ctx: HttpContext, entries: readonly Entry[]): number {
-  for (const e of entries) {
-    const raw = e.instance.meta.protection_threshold;
-    if (raw === undefined) continue;
-    const v = Number(raw);
-    if (Number.isFinite(v) && v >= 0 && v <= 1) return v;
-  }
-  return ctx.protectionThreshold;
 }

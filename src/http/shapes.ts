@@ -1,5 +1,5 @@
 /** Consul's JSON shapes, built from the replicated records (consul-api.md §2). */
-import type { CatalogNode, Check, HealthStatus, Instance, Member } from '../state/index.js';
+import type { CatalogNode, Check, Instance, Member } from '../state/index.js';
 import { formatDuration } from '../state/index.js';
 
 export function nodeJson(n: CatalogNode) {
@@ -148,12 +148,5 @@ export function splitHostPort(address: string): [string, number] {
   return [address.slice(0, i), Number(address.slice(i + 1))];
 }
 
-/** The worst status among checks: critical > warning > passing (no checks: passing). */
-export function aggregateStatus(checks: readonly Check[]): HealthStatus {
-  let worst: HealthStatus = 'passing';
-  for (const c of checks) {
-    if (c.status === 'critical') return 'critical';
-    if (c.status === 'warning') worst = 'warning';
-  }
-  return worst;
-}
+/** The worst status among checks (moved to src/state/health.ts, shared with DNS). */
+export { aggregateStatus } from '../state/index.js';

@@ -13,6 +13,10 @@ export class Metrics {
   readonly watchFanout: Histogram;
   readonly watchSlowConsumers: Counter;
   readonly watchResets: Counter;
+  // ---- DNS (src/dns) ----
+  readonly dnsQueries: Counter<'transport' | 'type' | 'rcode'>;
+  readonly dnsTruncated: Counter<'transport'>;
+  readonly dnsDuration: Histogram<'transport'>;
 
   constructor(server: CairnServer) {
     const registers = [this.registry];
@@ -66,6 +70,26 @@ export class Metrics {
     this.watchResets = new Counter({
       name: 'cairn_watch_resets_total',
       help: 'Subscriptions reset to a snapshot after their socket caught up',
+      registers,
+    });
+    // ---- DNS (src/dns) ----
+    this.dnsQueries = new Counter({
+      name: 'cairn_dns_queries_total',
+      help: 'DNS queries by transport, question type and response code (DROPPED: not answered)',
+      labelNames: ['transport', 'type', 'rcode'],
+      registers,
+    });
+    this.dnsTruncated = new Counter({
+      name: 'cairn_dns_truncated_total',
+      help: 'DNS answers that did not fit and were sent with the TC bit',
+      labelNames: ['transport'],
+      registers,
+    });
+    this.dnsDuration = new Histogram({
+      name: 'cairn_dns_query_duration_seconds',
+      help: 'Time to answer a DNS query, from decoding to the encoded reply',
+      labelNames: ['transport'],
+      buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.01, 0.1],
       registers,
     });
     let leaderChanges = 0;
@@ -128,6 +152,26 @@ export class Metrics {
     );
     gauge('cairn_state_checks', 'Health checks in the catalog', () => server.state.catalog.counts.checks);
   }
+
+  /** One DNS query answered (or dropped), for src/dns. Labelled children are kept: tens of thousands a second. */
+  dnsQuery(transport: string, type: string, rcode: string, truncated: boolean, seconds: number): void {
+    const key = `${transport}|${type}|${rcode}`;
+    let counter = this.dnsChildren.get(key);
+    if (counter === undefined) {
+      counter = this.dnsQueries.labels(transport, type, rcode);
+      this.dnsChildren.set(key, counter);
+    }
+    counter.inc();
+    if (truncated) this.dnsTruncated.inc({ transport });
+    let histogram = this.dnsDurationChildren.get(transport);
+    if (histogram === undefined) {
+      histogram = this.dnsDuration.labels(transport);
+      this.dnsDurationChildren.set(transport, histogram);
+    }
+    histogram.observe(seconds);
+  }
+  private readonly dnsChildren = new Map<string, { inc(): void }>();
+  private readonly dnsDurationChildren = new Map<string, { observe(v: number): void }>();
 
   text(): Promise<string> {
     return this.registry.metrics();

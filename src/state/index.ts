@@ -21,6 +21,16 @@ export {
   OK,
   type TxnOutcome,
 } from './errors.js';
+export {
+  aggregateStatus,
+  candidateId,
+  type HealthSelection,
+  instanceCandidate,
+  instancePriority,
+  instanceWeight,
+  protectionThreshold,
+  selectHealthy,
+} from './health.js';
 export type { KvChange } from './kv.js';
 export type { KvEntry, KvVersion, Session, SessionBehavior, TxnError, TxnOp } from './kv-types.js';
 export { TXN_VERBS } from './kv-types.js';

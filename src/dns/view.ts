@@ -1,0 +1,176 @@
+import {
+  aggregateStatus,
+  type CatalogNode,
+  type HealthStatus,
+  type Instance,
+  type RegistryState,
+} from '../state/index.js';
+
+/** One instance of a service as DNS sees it. */
+export interface DnsInstance {
+  readonly instance: Instance;
+  /** Aggregate status of its checks and its node's checks. */
+  readonly status: HealthStatus;
+  /** The address to answer: the instance's own, else its node's ("" if neither is known). */
+  readonly address: string;
+  /** True when `address` is the node's (SRV target `<node>.node.<dc>.<domain>`). */
+  readonly nodeAddress: boolean;
+}
+
+/** A cairn server that can be named in NS answers. */
+export interface NameServer {
+  readonly name: string;
+  readonly address: string;
+}
+
+/**
+ * What the answer builder reads: a snapshot of the registry, looked up case-insensitively.
+ * Implemented over the live state by `StateView` and by plain objects in tests.
+ */
+export interface DnsView {
+  /** Changes whenever any answer may have changed (the applied Raft index): answers may be cached until then. */
+  readonly version: number;
+  /** The instances of service `name` (lower case; else the service so named in another case), or []. */
+  service(name: string): readonly DnsInstance[];
+  /** The node named `name` in any case (lower-case input). */
+  node(name: string): CatalogNode | undefined;
+  /** Servers to name in NS answers, this one first. */
+  nameServers(): readonly NameServer[];
+}
+
+export interface StateViewOptions {
+  /** This server: named first in NS answers, even before its catalog node exists. */
+  readonly self: NameServer;
+  /** How many servers NS answers name at most (Consul: 3). */
+  readonly maxNameServers?: number;
+}
+
+/**
+ * A DnsView over the local registry state (stale reads, as Consul's DNS). What it derives (the
+ * lower-case name indexes, the health of each service's instances) is cached until the next
+ * applied index, so a burst of queries between two changes costs one map lookup each.
+ */
+export class StateView implements DnsView {
+  private at = -1;
+  private services = new Map<string, readonly DnsInstance[]>();
+  private nodes = new Map<string, CatalogNode | null>();
+  private servers: readonly NameServer[] | null = null;
+  /**
+   * Lower-case service name → the names it stands for, rebuilt when the service list changes.
+   * Consulted only when no service has the lower-case name itself.
+   */
+  private serviceNames: Map<string, string[]> | null = null;
+  private serviceNamesAt = -1;
+  private nodeNames: Map<string, string> | null = null;
+  private nodeNamesAt = -1;
+
+  constructor(
+    private readonly state: RegistryState,
+    private readonly opts: StateViewOptions,
+  ) {}
+
+  get version(): number {
+    return this.state.applied;
+  }
+
+  service(name: string): readonly DnsInstance[] {
+    this.sync();
+    let found = this.services.get(name);
+    if (found === undefined) {
+      found = this.build(name);
+      // Bounded: a flood of random names must not grow the cache without limit.
+      if (this.services.size < 10_000) this.services.set(name, found);
+    }
+    return found;
+  }
+
+  node(name: string): CatalogNode | undefined {
+    this.sync();
+    let found = this.nodes.get(name);
+    if (found === undefined) {
+      const catalog = this.state.catalog;
+      found = catalog.node(name) ?? null;
+      if (found === null) {
+        const real = this.nodeIndex().get(name);
+        if (real !== undefined) found = catalog.node(real) ?? null;
+      }
+      if (this.nodes.size < 10_000) this.nodes.set(name, found);
+    }
+    return found ?? undefined;
+  }
+
+  nameServers(): readonly NameServer[] {
+    this.sync();
+    if (this.servers === null) {
+      const max = this.opts.maxNameServers ?? 3;
+      const out: NameServer[] = [this.opts.self];
+      for (const m of this.state.members.all()) {
+        if (out.length >= max) break;
+        if (m.status !== 'alive' || m.name === this.opts.self.name) continue;
+        const node = this.state.catalog.node(m.name);
+        const address = node?.address || m.serverAddress.replace(/:\d+$/, '');
+        if (address) out.push({ name: m.name, address });
+      }
+      this.servers = out;
+    }
+    return this.servers;
+  }
+
+  private sync(): void {
+    const applied = this.state.applied;
+    if (applied === this.at) return;
+    this.at = applied;
+    this.services = new Map();
+    this.nodes = new Map();
+    this.servers = null;
+  }
+
+  private build(name: string): readonly DnsInstance[] {
+    const catalog = this.state.catalog;
+    let instances = catalog.instancesOf(name);
+    // Service names are usually lower case: only a miss pays for the case-insensitive index.
+    if (instances.length === 0) {
+      instances = (this.serviceIndex().get(name) ?? []).flatMap((v) => catalog.instancesOf(v));
+    }
+    return instances.map((i) => {
+      const node = catalog.node(i.node);
+      const address = i.address || node?.address || '';
+      return {
+        instance: i,
+        status: aggregateStatus(catalog.checksOfInstance(i)),
+        address,
+        nodeAddress: i.address === '' || (node !== undefined && i.address === node.address),
+      };
+    });
+  }
+
+  private serviceIndex(): Map<string, string[]> {
+    const at = this.state.catalog.indexes.services;
+    if (this.serviceNames === null || this.serviceNamesAt !== at) {
+      const index = new Map<string, string[]>();
+      for (const real of this.state.catalog.serviceNames().keys()) {
+        const lower = real.toLowerCase();
+        const list = index.get(lower);
+        if (list) list.push(real);
+        else index.set(lower, [real]);
+      }
+      this.serviceNames = index;
+      this.serviceNamesAt = at;
+    }
+    return this.serviceNames;
+  }
+
+  private nodeIndex(): Map<string, string> {
+    const at = this.state.catalog.indexes.nodes;
+    if (this.nodeNames === null || this.nodeNamesAt !== at) {
+      const index = new Map<string, string>();
+      for (const n of this.state.catalog.allNodes()) {
+        const lower = n.name.toLowerCase();
+        if (!index.has(lower)) index.set(lower, n.name);
+      }
+      this.nodeNames = index;
+      this.nodeNamesAt = at;
+    }
+    return this.nodeNames;
+  }
+}

@@ -1,0 +1,594 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { RegistryCluster } from '../../cluster/index.js';
+
+/**
+ * `npm run bench:kv`: cairn's KV against a 3-member etcd cluster, side by side
+ * in the same run, driven by the shared harness's load generator (loadgen.mjs)
+ * with the same load on both: 64 closed-loop clients spread over all three
+ * servers, 256-byte values over 10,000 keys.
+ *
+ * - writes: cairn `kv-put` vs etcd `etcd-put`
+ * - reads:  cairn default-consistency `kv-get` vs etcd linearizable `etcd-get`,
+ *           cairn `kv-get-stale` vs etcd serializable `etcd-get-serial`
+ *
+ * The peers never run at the same time: cairn's servers run all their
+ * targets, are stopped, then etcd's members run theirs. Each target gets an
+ * unreported warm-up run, then `--reps` measured runs. One JSON line per
+ * benchmark on stdout (min/median/max ops/s, median p50/p99, the ratio of
+ * medians cairn/etcd); progress on stderr. Each run also records the CPU
+ * seconds of every server (from /proc), late raft ticks cairn's servers logged,
+ * and `other_cpu_s`: what the rest of the machine used meanwhile, which is
+ * load that disturbs the comparison (other test suites, builds).
+ */
+
+const NAME = 'bench:kv';
+const progress = (msg: string) => process.stderr.write(`${NAME}: ${msg}\n`);
+const fail = (msg: string, code = 1): never => {
+  process.stderr.write(`${NAME}: ${msg.split('\n')[0]}\n`);
+  process.exit(code);
+};
+
+/** The repository root, whether this runs compiled (dist/scripts/bench) or from scripts/bench. */
+const ROOT = (() => {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return here.endsWith(join('dist', 'scripts', 'bench')) ? resolve(here, '../../..') : resolve(here, '../..');
+})();
+
+let values: Record<string, string | undefined>;
+try {
+  values = parseArgs({
+    options: {
+      seconds: { type: 'string', default: '8' },
+      reps: { type: 'string', default: '3' },
+      warmup: { type: 'string', default: '2' },
+      concurrency: { type: 'string', default: '64' },
+      keys: { type: 'string', default: '10000' },
+      'value-bytes': { type: 'string', default: '256' },
+      only: { type: 'string', default: 'writes,reads' },
+      harness: { type: 'string', default: join(ROOT, '..', 'shared', 'bench') },
+    },
+  }).values as Record<string, string | undefined>;
+} catch (e) {
+  fail((e as Error).message, 2);
+  throw e;
+}
+const seconds = Number(values.seconds);
+const reps = Number(values.reps);
+const warmup = Number(values.warmup);
+const concurrency = Number(values.concurrency);
+const keys = Number(values.keys);
+const valueBytes = Number(values['value-bytes']);
+const only = new Set((values.only ?? '').split(',').filter((s) => s !== ''));
+const harness = resolve(values.harness ?? '');
+const loadgen = join(harness, 'loadgen.mjs');
+const etcdScript = join(harness, 'etcd-cluster.sh');
+
+if (![seconds, reps, concurrency, keys, valueBytes].every((n) => Number.isInteger(n) && n > 0))
+  fail('--seconds, --reps, --concurrency, --keys and --value-bytes must be positive integers', 2);
+if (!(Number.isInteger(warmup) && warmup >= 0)) fail('--warmup must be a non-negative integer', 2);
+if (only.size === 0 || [...only].some((b) => b !== 'writes' && b !== 'reads'))
+  fail('--only is a comma-separated subset of writes,reads', 2);
+for (const f of [loadgen, etcdScript])
+  if (!existsSync(f)) fail(`harness file ${f} not found (use --harness DIR)`, 2);
+
+// ---- child processes, always bounded in time and stopped on signals ---------
+
+const children = new Set<ChildProcess>();
+
+interface Ran {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly timedOut: boolean;
+}
+
+/** Runs a command to its end, or kills it (by its PID) after `timeoutMs`. */
+function run(cmd: string, args: readonly string[], timeoutMs: number): Promise<Ran> {
+  return new Promise((done, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      children.delete(child);
+      reject(e);
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      children.delete(child);
+      done({ code, signal, stdout, stderr, timedOut });
+    });
+  });
+}
+
+const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
+  new Promise((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`${what}: no answer within ${ms / 1000} s`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        res(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        rej(e);
+      },
+    );
+  });
+
+let cairn: { cluster: RegistryCluster; dir: string } | null = null;
+let etcd: { dir: string } | null = null;
+
+let cairnStopping: Promise<void> | null = null;
+/** Stops cairn's servers (once; a second caller waits for the first stop). */
+function stopCairn(): Promise<void> {
+  const c = cairn;
+  if (c === null) return cairnStopping ?? Promise.resolve();
+  cairn = null;
+  cairnStopping = (async () => {
+    try {
+      await withTimeout(c.cluster.stop('SIGTERM'), 15_000, 'stopping cairn');
+    } catch {
+      await withTimeout(c.cluster.stop('SIGKILL'), 5_000, 'killing cairn').catch(() => undefined);
+    }
+    rmSync(c.dir, { recursive: true, force: true });
+  })();
+  return cairnStopping;
+}
+
+/** PIDs of processes whose command line has `--data-dir <dir>/...`: the etcd members started for `dir`. */
+function etcdPidsUnder(dir: string): number[] {
+  const out: number[] = [];
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const pid of entries) {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      const i = args.indexOf('--data-dir');
+      if (i >= 0 && (args[i + 1] ?? '').startsWith(`${dir}/`)) out.push(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+let etcdStopping: Promise<void> | null = null;
+/** Stops etcd's members (once; a second caller waits for the first stop). */
+function stopEtcd(): Promise<void> {
+  const e = etcd;
+  if (e === null) return etcdStopping ?? Promise.resolve();
+  etcd = null;
+  etcdStopping = stopEtcdMembers(e.dir);
+  return etcdStopping;
+}
+
+async function stopEtcdMembers(dir: string): Promise<void> {
+  const r = await run('bash', [etcdScript, 'stop', dir], 30_000).catch(() => null);
+  if (r === null || r.code !== 0) progress(`etcd-cluster.sh stop ${dir} did not finish cleanly`);
+  // A member whose PID the start script had not recorded yet (interrupted start) is still ours:
+  // it runs on this run's own data directory. Stop it by its PID too.
+  for (let i = 0; i < 30; i++) {
+    const left = etcdPidsUnder(dir);
+    if (left.length === 0) break;
+    for (const pid of left) {
+      try {
+        process.kill(pid, i < 20 ? 'SIGTERM' : 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
+let interrupted: NodeJS.Signals | null = null;
+let shuttingDown: Promise<void> | null = null;
+/** Stops everything this benchmark started, once, whoever asks first. */
+function shutdown(): Promise<void> {
+  if (shuttingDown === null) {
+    for (const c of children) c.kill('SIGKILL');
+    children.clear();
+    shuttingDown = Promise.allSettled([stopCairn(), stopEtcd()]).then(() => undefined);
+  }
+  return shuttingDown;
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    interrupted = sig;
+    progress(`${sig}: stopping everything this benchmark started`);
+    void shutdown().finally(() => process.exit(130));
+  });
+}
+
+// ---- measurements ------------------------------------------------------------
+
+/** CPU seconds (user + system) a process has used, from /proc; null where there is none. */
+const CLK_TCK = (() => {
+  const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  const n = Number((r.stdout ?? '').trim());
+  return Number.isInteger(n) && n > 0 ? n : 100;
+})();
+function cpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds the whole machine has been busy (all cores), from /proc/stat; null where there is none. */
+function machineBusySeconds(): number | null {
+  try {
+    const f = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '')
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    // user nice system idle iowait irq softirq steal
+    const busy = [0, 1, 2, 5, 6, 7].reduce((a, i) => a + (f[i] ?? 0), 0);
+    return busy / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+/** Warnings cairn's servers logged since the last call: late raft ticks and anything else. */
+class LogWatch {
+  private readonly offsets = new Map<string, number>();
+  constructor(private readonly paths: readonly string[]) {
+    for (const p of paths) this.offsets.set(p, this.size(p));
+  }
+  private size(p: string): number {
+    try {
+      return statSync(p).size;
+    } catch {
+      return 0;
+    }
+  }
+  take(): {
+    raft_ticks_late: number;
+    max_tick_late_ms: number | null;
+    other_warnings: number;
+    sample: string[];
+  } {
+    let late = 0;
+    let maxLate: number | null = null;
+    let other = 0;
+    const sample = new Set<string>();
+    for (const p of this.paths) {
+      const from = this.offsets.get(p) ?? 0;
+      const size = this.size(p);
+      this.offsets.set(p, size);
+      if (size <= from) continue;
+      const text = readFileSync(p).subarray(from, size).toString('utf8');
+      for (const line of text.split('\n')) {
+        if (line.trim() === '') continue;
+        let rec: { level?: number; msg?: string; lateMs?: number } = {};
+        try {
+          rec = JSON.parse(line) as typeof rec;
+        } catch {
+          other++;
+          if (sample.size < 3) sample.add(line.slice(0, 160));
+          continue;
+        }
+        if (rec.msg?.startsWith('raft tick late')) {
+          late++;
+          if (typeof rec.lateMs === 'number') maxLate = Math.max(maxLate ?? 0, rec.lateMs);
+        } else if ((rec.level ?? 0) >= 40) {
+          other++;
+          if (sample.size < 3) sample.add(String(rec.msg).slice(0, 160));
+        }
+      }
+    }
+    return { raft_ticks_late: late, max_tick_late_ms: maxLate, other_warnings: other, sample: [...sample] };
+  }
+}
+
+interface LoadgenResult {
+  target: string;
+  concurrency: number;
+  seconds: number;
+  ops: number;
+  ops_per_s: number;
+  errors: number;
+  p50_ms: number | null;
+  p99_ms: number | null;
+  max_ms: number | null;
+  loadgen_cpu_s: number;
+}
+
+type RunFigures = Omit<LoadgenResult, 'target' | 'concurrency'> & {
+  servers_cpu_s: (number | null)[];
+  /** Busy CPU of the whole machine minus the servers' and the load generator's: someone else's load. */
+  other_cpu_s: number | null;
+  raft_ticks_late?: number;
+  max_tick_late_ms?: number | null;
+  other_warnings?: number;
+};
+
+interface Side {
+  readonly name: 'cairn' | 'etcd';
+  readonly urls: readonly string[];
+  readonly pids: () => (number | undefined)[];
+  readonly logs: LogWatch | null;
+}
+
+async function loadgenRun(side: Side, target: string, secs: number): Promise<RunFigures> {
+  if (shuttingDown !== null) throw new Error('stopping');
+  const args = [
+    loadgen,
+    '--target',
+    target,
+    '--urls',
+    side.urls.join(','),
+    '--concurrency',
+    String(concurrency),
+    '--seconds',
+    String(secs),
+    '--keys',
+    String(keys),
+    '--value-bytes',
+    String(valueBytes),
+  ];
+  const pids = side.pids();
+  const cpu0 = pids.map(cpuSeconds);
+  const busy0 = machineBusySeconds();
+  side.logs?.take();
+  const r = await run(process.execPath, args, secs * 1000 + 60_000);
+  const cpu1 = pids.map(cpuSeconds);
+  const busy1 = machineBusySeconds();
+  if (r.timedOut) throw new Error(`loadgen --target ${target} did not finish within ${secs + 60} s`);
+  if (r.code !== 0)
+    throw new Error(
+      `loadgen --target ${target} exited ${r.code ?? r.signal}: ${r.stderr.trim().split('\n')[0]}`,
+    );
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  let res: LoadgenResult;
+  try {
+    res = JSON.parse(line) as LoadgenResult;
+  } catch {
+    throw new Error(`loadgen --target ${target} printed no JSON line: ${line.slice(0, 120)}`);
+  }
+  if (!(res.ops > 0))
+    throw new Error(`loadgen --target ${target}: no successful request (${res.errors} errors)`);
+  const { target: _t, concurrency: _c, ...figures } = res;
+  const serversCpu = cpu0.map((c, i) => {
+    const d = cpu1[i];
+    return c === null || d === null || d === undefined ? null : Number((d - c).toFixed(2));
+  });
+  const ours = serversCpu.reduce<number | null>((a, c) => (a === null || c === null ? null : a + c), 0);
+  const out: RunFigures = {
+    ...figures,
+    servers_cpu_s: serversCpu,
+    other_cpu_s:
+      busy0 === null || busy1 === null || ours === null
+        ? null
+        : Number(Math.max(0, busy1 - busy0 - ours - res.loadgen_cpu_s).toFixed(1)),
+  };
+  if (side.logs) {
+    const w = side.logs.take();
+    out.raft_ticks_late = w.raft_ticks_late;
+    out.max_tick_late_ms = w.max_tick_late_ms;
+    out.other_warnings = w.other_warnings;
+    if (w.sample.length > 0) progress(`  ${side.name} logged: ${w.sample.join(' | ')}`);
+  }
+  return out;
+}
+
+/** Results per target, filled as the peers run one after the other. */
+const results = new Map<string, RunFigures[]>();
+
+async function measure(side: Side, targets: readonly string[]): Promise<void> {
+  for (const target of targets) {
+    if (warmup > 0) {
+      progress(`${side.name} ${target}: warm-up ${warmup} s (not counted)`);
+      await loadgenRun(side, target, warmup);
+    }
+    const runs: RunFigures[] = [];
+    for (let i = 1; i <= reps; i++) {
+      const r = await loadgenRun(side, target, seconds);
+      runs.push(r);
+      if (r.other_cpu_s !== null && r.other_cpu_s > 0.15 * r.seconds * availableParallelism())
+        progress(`  warning: other processes used ${r.other_cpu_s} CPU-s during this run: figures disturbed`);
+      const cpu = r.servers_cpu_s.map((c) => (c === null ? '?' : c.toFixed(1))).join('/');
+      progress(
+        `${side.name} ${target} ${i}/${reps}: ${r.ops_per_s} ops/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, ` +
+          `${r.errors} errors; server CPU ${cpu} s, loadgen ${r.loadgen_cpu_s} s, others ${r.other_cpu_s ?? '?'} s` +
+          (r.raft_ticks_late !== undefined ? `; ${r.raft_ticks_late} late raft ticks` : ''),
+      );
+    }
+    results.set(target, runs);
+  }
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+const round = (n: number, d = 2) => Number(n.toFixed(d));
+
+function summary(target: string) {
+  const runs = results.get(target) ?? [];
+  const ops = runs.map((r) => r.ops_per_s);
+  const p50 = runs.map((r) => r.p50_ms ?? Number.NaN);
+  const p99 = runs.map((r) => r.p99_ms ?? Number.NaN);
+  return {
+    target,
+    runs,
+    min_ops_per_s: Math.min(...ops),
+    median_ops_per_s: median(ops),
+    max_ops_per_s: Math.max(...ops),
+    median_p50_ms: round(median(p50)),
+    median_p99_ms: round(median(p99)),
+    errors: runs.reduce((a, r) => a + r.errors, 0),
+  };
+}
+
+function report(bench: string, cairnTarget: string, etcdTarget: string): void {
+  const c = summary(cairnTarget);
+  const e = summary(etcdTarget);
+  console.log(
+    JSON.stringify({
+      bench,
+      servers: 3,
+      cores: availableParallelism(),
+      concurrency,
+      seconds,
+      reps,
+      keys,
+      value_bytes: valueBytes,
+      cairn: c,
+      etcd: e,
+      ratio_of_medians: round(c.median_ops_per_s / e.median_ops_per_s, 3),
+      p99_ratio_of_medians: round(c.median_p99_ms / e.median_p99_ms, 3),
+    }),
+  );
+}
+
+// ---- preflight: etcd's tools and ports, before any measuring ----------------
+
+const hasCommand = (c: string) => spawnSync('sh', ['-c', `command -v ${c}`]).status === 0;
+const portFree = (port: number) =>
+  new Promise<boolean>((res) => {
+    const s = createServer();
+    s.once('error', () => res(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => res(true)));
+  });
+
+async function preflight(): Promise<void> {
+  // etcd-cluster.sh installs etcd-server itself, but its health check runs etcdctl, which Debian
+  // ships in etcd-client (only suggested by etcd-server): without it the cluster never reports healthy.
+  if (!hasCommand('etcdctl')) {
+    progress("etcdctl missing: installing Debian's etcd-client (etcd-cluster.sh's health check needs it)");
+    const install = ['-y', '-qq', 'install', 'etcd-client'];
+    let r = await run('apt-get', install, 300_000);
+    if (r.code !== 0) {
+      await run('apt-get', ['-qq', 'update'], 300_000);
+      r = await run('apt-get', install, 300_000);
+    }
+    if (r.code !== 0 || !hasCommand('etcdctl'))
+      throw new Error(`cannot install etcd-client: ${r.stderr.trim().split('\n').pop() ?? ''}`);
+  }
+  // etcd-cluster.sh uses fixed ports; something already there would answer its health check.
+  for (let i = 1; i <= 3; i++) {
+    const c = 32369 + i * 10;
+    for (const p of [c, c + 1])
+      if (!(await portFree(p)))
+        throw new Error(`port ${p} (etcd-cluster.sh's) is in use: stop what holds it`);
+  }
+}
+
+// ---- the peers, one after the other -----------------------------------------
+
+const cairnTargets = [
+  ...(only.has('writes') ? ['kv-put'] : []),
+  ...(only.has('reads') ? ['kv-get', 'kv-get-stale'] : []),
+];
+const etcdTargets = [
+  ...(only.has('writes') ? ['etcd-put'] : []),
+  ...(only.has('reads') ? ['etcd-get', 'etcd-get-serial'] : []),
+];
+
+async function runCairn(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-kv-'));
+  const cluster = await RegistryCluster.create({ size: 3, baseDir: dir, logLevel: 'warn' });
+  cairn = { cluster, dir };
+  cluster.start();
+  const leader = await cluster.waitForLeader(60_000).catch((e: unknown) => {
+    // Say why before the data directory (and the servers' logs) goes away.
+    for (const s of cluster.servers) {
+      let last = '';
+      try {
+        last = readFileSync(s.logPath, 'utf8').trim().split('\n').pop() ?? '';
+      } catch {
+        // no log
+      }
+      progress(`  ${s.name} ${s.running ? 'running' : 'exited'}; log: ${last.slice(0, 300)}`);
+    }
+    throw e;
+  });
+  progress(`cairn: 3 servers up (${cluster.servers.map((s) => s.name).join(', ')}), leader ${leader.name}`);
+  const side: Side = {
+    name: 'cairn',
+    urls: cluster.servers.map((s) => s.url),
+    pids: () => cluster.servers.map((s) => s.pid),
+    logs: new LogWatch(cluster.servers.map((s) => s.logPath)),
+  };
+  progress(`cairn: server CPU is listed as ${cluster.servers.map((s) => s.name).join('/')}`);
+  await measure(side, cairnTargets);
+  const down = cluster.servers.filter((s) => !s.running).map((s) => s.name);
+  if (down.length > 0) throw new Error(`cairn server(s) ${down.join(', ')} exited during the run`);
+  await stopCairn();
+}
+
+async function runEtcd(): Promise<void> {
+  if (shuttingDown !== null) throw new Error('stopping');
+  const dir = mkdtempSync(join(tmpdir(), 'etcd-bench-kv-'));
+  etcd = { dir };
+  progress(`etcd: starting 3 members with ${etcdScript}`);
+  const r = await run('bash', [etcdScript, 'start', '3', dir], 400_000);
+  if (r.code !== 0 || r.timedOut)
+    throw new Error(
+      `etcd-cluster.sh start failed: ${r.timedOut ? 'timed out' : r.stderr.trim().split('\n').pop()}`,
+    );
+  const urls = (r.stdout.trim().split('\n').pop() ?? '').split(',').filter((u) => u.startsWith('http'));
+  if (urls.length !== 3) throw new Error(`etcd-cluster.sh printed no 3 client URLs: ${r.stdout.trim()}`);
+  const pids = readFileSync(join(dir, 'pids'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map(Number);
+  const version = spawnSync('etcd', ['--version'], { encoding: 'utf8' }).stdout?.split('\n')[0] ?? '';
+  progress(`etcd: ${version.trim()}, members at ${urls.join(', ')}`);
+  const side: Side = { name: 'etcd', urls, pids: () => pids, logs: null };
+  await measure(side, etcdTargets);
+  await stopEtcd();
+}
+
+try {
+  await preflight();
+  const planned = (cairnTargets.length + etcdTargets.length) * (reps * seconds + warmup);
+  progress(`about ${Math.ceil(planned / 60)} min of load: cairn first, then etcd (never both at once)`);
+  await runCairn();
+  await runEtcd();
+  if (only.has('writes')) report('kv-writes', 'kv-put', 'etcd-put');
+  if (only.has('reads')) {
+    report('kv-reads-default-vs-linearizable', 'kv-get', 'etcd-get');
+    report('kv-reads-stale-vs-serializable', 'kv-get-stale', 'etcd-get-serial');
+  }
+} catch (e) {
+  await shutdown();
+  if (interrupted !== null) fail(`interrupted by ${interrupted}`, 130);
+  fail((e as Error).message);
+} finally {
+  await shutdown();
+}

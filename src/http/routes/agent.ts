@@ -19,10 +19,13 @@ export function agentRoutes(app: FastifyInstance, ctx: HttpContext): void {
     const f = new Fields(jsonBody(req.body), '');
     const svc = serviceSpec(f);
     const checks = serviceChecks(f, svc);
+    // Re-registering an instance that lives on another server's node (a client retrying through a
+    // different server) updates it in place instead of creating a second one with the same ID.
+    const existing = server.state.catalog.instancesWithId(svc.id, self)[0];
     await write(ctx, {
       type: 'register',
       at: server.now(),
-      node: ctx.self,
+      node: existing ? nodeOf(ctx, existing.node) : ctx.self,
       skipNodeUpdate: true,
       service: svc,
       checks,

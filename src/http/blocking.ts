@@ -33,6 +33,7 @@ export class Reads {
   private cache = new Map<string, ReadAnswer>();
   private cacheAt = -1;
   private closing = false;
+  private readonly texts = new WeakMap<ReadAnswer, string>();
 
   /** Shutting down: every held request answers now with what it has, so the server can stop. */
   close(): void {
@@ -66,9 +67,18 @@ export class Reads {
     this.headers(reply, a.index, mode);
     if (a.headers) for (const [k, v] of Object.entries(a.headers)) reply.header(k, v);
     reply.code(a.status ?? 200);
-    // fastify sends an empty body for null; Consul sends the JSON literal (an unknown catalog node).
-    if (a.body === null) reply.type('application/json; charset=utf-8').send('null');
-    else reply.send(a.body);
+    if (Buffer.isBuffer(a.body) || typeof a.body === 'string') {
+      reply.send(a.body);
+      return;
+    }
+    // Serialized once per answer: waiters sharing an answer share its text too. (This also sends
+    // the JSON literal null, which fastify would send as an empty body: an unknown catalog node.)
+    let text = this.texts.get(a);
+    if (text === undefined) {
+      text = JSON.stringify(a.body) ?? 'null';
+      this.texts.set(a, text);
+    }
+    reply.type('application/json; charset=utf-8').send(text);
   }
 
   /** Sets Consul's query headers (also used by reads that do not go through `answer`). */

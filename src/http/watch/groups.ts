@@ -29,6 +29,8 @@ interface Stamped {
 }
 
 const RING = 1000;
+/** Members handed an event per turn of the event loop. */
+const FANOUT_CHUNK = 500;
 
 export abstract class Group {
   readonly members = new Set<Member>();
@@ -108,15 +110,47 @@ export abstract class Group {
     this.position = this.state.applied;
     if (events.length === 0) return;
     this.lastEvent = (events[events.length - 1] as Stamped).index;
-    for (const e of events) {
-      this.ring.push(e);
-      for (const m of this.members) this.send(m, e);
-    }
+    for (const e of events) this.ring.push(e);
+    this.broadcast(events);
     if (this.ring.length > RING) {
       const dropped = this.ring.splice(0, this.ring.length - RING);
       this.ringFloor = (dropped[dropped.length - 1] as Stamped).index;
     }
     this.onEvents(events.length * this.members.size, performance.now() - started);
+  }
+
+  /**
+   * Hands events to every member, FANOUT_CHUNK members per turn of the
+   * event loop, so ten thousand sockets never hold the loop (and Raft's
+   * ticks) for long. Broadcasts run one after another, so each member still
+   * gets events in order; a member that joins meanwhile already has them in
+   * its snapshot and skips them (`after`).
+   */
+  private broadcast(events: readonly Stamped[]): void {
+    const members = [...this.members];
+    this.pendingBroadcasts.push(() => {
+      let i = 0;
+      const step = () => {
+        const end = Math.min(members.length, i + FANOUT_CHUNK);
+        for (; i < end; i++) {
+          const m = members[i] as Member;
+          if (!this.members.has(m)) continue;
+          for (const e of events) this.send(m, e);
+        }
+        if (i < members.length) setImmediate(step);
+        else this.nextBroadcast();
+      };
+      step();
+    });
+    if (this.pendingBroadcasts.length === 1) (this.pendingBroadcasts[0] as () => void)();
+  }
+
+  private readonly pendingBroadcasts: (() => void)[] = [];
+
+  private nextBroadcast(): void {
+    this.pendingBroadcasts.shift();
+    const next = this.pendingBroadcasts[0];
+    if (next) next();
   }
 
   private send(m: Member, e: Stamped): void {

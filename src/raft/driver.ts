@@ -2,7 +2,14 @@ import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { type CoreOptions, decodeConfChange, RawNode, type Ready, type Status } from './core/index.js';
+import {
+  CORE_DEFAULTS,
+  type CoreOptions,
+  decodeConfChange,
+  RawNode,
+  type Ready,
+  type Status,
+} from './core/index.js';
 import { RaftError } from './errors.js';
 import type { Message } from './messages.js';
 import { ProposalTracker } from './proposals.js';
@@ -203,13 +210,31 @@ export class RaftNode<R> extends EventEmitter {
         'raft tick late: event loop blocked',
       );
     }
-    this.lastTickAt = now;
-    this.raw.tick();
+    this.catchUpTicks(now);
     this.schedule();
+  }
+
+  /**
+   * Ticks the core once for every `tickMs` that passed since its last tick, so
+   * that its clock (election timeouts, the leader lease) never falls behind
+   * real time. Called before the core handles anything: after the process was
+   * stopped (SIGSTOP, a frozen VM) or its event loop blocked, I/O is handled
+   * before the overdue timer, and a leader would otherwise still trust a lease
+   * that has long run out on the other servers' clocks. A long stall counts as
+   * at most two election timeouts and a tick: enough for any lease to run out
+   * and for CheckQuorum to step a leader down.
+   */
+  private catchUpTicks(now = performance.now()): void {
+    const due = Math.floor((now - this.lastTickAt) / this.tickMs);
+    if (due <= 0) return;
+    this.lastTickAt += due * this.tickMs;
+    const most = 2 * (this.opts.core?.electionTicks ?? CORE_DEFAULTS.electionTicks) + 1;
+    for (let i = Math.min(due, most); i > 0; i--) this.raw.tick();
   }
 
   private onMessage(m: Message): void {
     if (this.stopped) return;
+    this.catchUpTicks();
     this.raw.step(m);
     if (m.from === this.raw.raft.lead) this.lastLeaderContact = performance.now();
     this.schedule();
@@ -272,6 +297,7 @@ export class RaftNode<R> extends EventEmitter {
    */
   readBarrier(lease = true): Promise<Index> {
     if (this.stopped) return Promise.reject(new RaftError('RAFT_STOPPED', 'raft node stopped'));
+    this.catchUpTicks();
     const ctx = `${this.id}:${++this.readSeq}`;
     if (!this.raw.readIndex(ctx, lease)) {
       return Promise.reject(new RaftError('RAFT_NOT_LEADER', 'no cluster leader'));

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts, waitUntil } from '../../cluster/index.js';
+import { type Dig, dig } from './dig.js';
 import { http } from './http.js';
 import { Child, distScript } from './processes.js';
 
@@ -11,6 +12,7 @@ export class DevAgent {
     readonly child: Child,
     readonly httpPort: number,
     readonly serverPort: number,
+    readonly dnsPort: number,
     private readonly dir: string,
   ) {}
 
@@ -32,8 +34,9 @@ export class DevAgent {
       'warn',
       ...extra,
     ]);
-    const agent = new DevAgent(child, httpPort, serverPort, dir);
+    const agent = new DevAgent(child, httpPort, serverPort, dnsPort, dir);
     await waitUntil('the dev agent to lead', async () => {
+      if (!child.alive) throw new Error(`agent exited: ${child.output}`);
       const r = await http<string>('GET', `${agent.url}/v1/status/leader`);
       return r.json === `127.0.0.1:${serverPort}` ? true : undefined;
     });
@@ -42,6 +45,17 @@ export class DevAgent {
 
   get url(): string {
     return `http://127.0.0.1:${this.httpPort}`;
+  }
+
+  /** A PUT that must answer 200. */
+  async put(path: string, body?: unknown): Promise<void> {
+    const r = await http('PUT', `${this.url}${path}`, body);
+    if (r.status !== 200) throw new Error(`PUT ${path}: ${r.status} ${r.text}`);
+  }
+
+  /** Runs `dig @127.0.0.1 -p <dns port> ...args` once (one try, 2 s). */
+  dig(...args: string[]): Promise<Dig> {
+    return dig(this.dnsPort, args);
   }
 
   async stop(): Promise<void> {

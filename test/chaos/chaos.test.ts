@@ -42,7 +42,14 @@ describe('chaos: real servers under kills, partitions, pauses and clock steps', 
     for (const w of ['register', 'counter', 'set', 'lock', 'health'])
       expect(r.ops[w]?.ok ?? 0, `${w}: ${summary(r)}`).toBeGreaterThan(50);
     expect(r.unknownOps, summary(r)).toBeGreaterThan(0);
-    expect(r.linearizability?.keys.map((k) => k.verdict)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+    // Three registers, the counter, and one lock key per 20 s generation: every one linearizable.
+    const keys = r.linearizability?.keys ?? [];
+    expect(keys.length, summary(r)).toBeGreaterThanOrEqual(5);
+    expect(keys.filter((k) => k.key.startsWith('chaos/lock/')).length, summary(r)).toBeGreaterThanOrEqual(1);
+    expect(
+      keys.filter((k) => k.verdict !== 'ok').map((k) => `${k.key}: ${k.verdict}`),
+      summary(r),
+    ).toEqual([]);
     expect(r.counter?.final, summary(r)).toBeGreaterThanOrEqual(r.counter?.acknowledged ?? Infinity);
     expect(r.set?.acknowledged, summary(r)).toBeGreaterThan(50);
     expect(r.health?.observations, summary(r)).toBeGreaterThan(50);

@@ -11,7 +11,7 @@
  *   increments (+ at most the unknown ones);
  * - set: each client adds unique keys under a prefix and sometimes lists them
  *   (a new prefix every 20 s);
- * - lock: sessions acquire and release one key; reads check the holder and
+ * - lock: sessions acquire and release one key (a new key every 20 s); reads check the holder and
  *   LockIndex (the fencing token);
  * - health: TTL instances registered up front and heartbeated through any
  *   server, and an observer watching their checks.
@@ -281,7 +281,12 @@ export async function setClient(ctx: WorkloadContext, rng: Rng, id: number) {
 
 // ---- lock --------------------------------------------------------------------------------
 
-export const LOCK_KEY = 'chaos/lock';
+export const LOCK_PREFIX = 'chaos/lock/';
+/**
+ * A new lock key every 20 s (`chaos/lock/g<n>`): each key's history is checked on its own, and one
+ * key contended for half an hour makes a history too long for the search to decide.
+ */
+export const LOCK_GENERATION_MS = 20_000;
 
 function lockRead(r: Extract<Reply, { kind: 'http' }>): unknown {
   if (r.status === 404) return null;
@@ -311,51 +316,53 @@ export async function createSession(ctx: WorkloadContext, server: Target, name: 
 export async function lockClient(ctx: WorkloadContext, rng: Rng, id: number, session: string) {
   const client = `lock${id}`;
   let seq = 0;
-  const act = (f: 'acquire' | 'release') => {
+  const act = (f: 'acquire' | 'release', key: string) => {
     const value = `${client}-${seq++}`;
     return perform(ctx, {
       workload: 'lock',
       client,
-      key: LOCK_KEY,
+      key,
       f,
       input: { session, value },
       server: rng.pick(ctx.servers),
       method: 'PUT',
-      path: `/v1/kv/${LOCK_KEY}?${f}=${session}`,
+      path: `/v1/kv/${key}?${f}=${session}`,
       body: value,
       output: booleanAnswer,
     });
   };
   /** Releases until the answer is definite (true or false), or the run is over. */
-  const letGo = async () => {
+  const letGo = async (key: string) => {
     while (ctx.running()) {
-      const rel = await act('release');
+      const rel = await act('release', key);
       if (rel.outcome === 'ok') return;
       await sleep(rng.int(10, 50));
     }
   };
   while (ctx.running()) {
-    const acq = await act('acquire');
+    // The key of this round: a lock taken on one generation is given back on the same key.
+    const key = `${LOCK_PREFIX}g${Math.floor(ctx.recorder.now() / LOCK_GENERATION_MS)}`;
+    const acq = await act('acquire', key);
     if (acq.outcome === 'ok' && acq.output === true) {
       const mode = readMode(ctx, rng);
       await perform(ctx, {
         workload: 'lock',
         client,
-        key: LOCK_KEY,
+        key,
         f: 'read',
         input: null,
         server: rng.pick(ctx.servers),
         method: 'GET',
-        path: `/v1/kv/${LOCK_KEY}${modeQuery(mode)}`,
+        path: `/v1/kv/${key}${modeQuery(mode)}`,
         mode,
         read: true,
         output: lockRead,
       });
       await sleep(rng.int(0, 30));
-      await letGo();
+      await letGo(key);
     } else if (acq.outcome === 'unknown') {
       // We may hold it: give it back before trying again.
-      await letGo();
+      await letGo(key);
     }
     await sleep(rng.int(5, 40));
   }

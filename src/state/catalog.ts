@@ -104,14 +104,9 @@ export class Catalog {
 
   /** Instances with this id on any node, those on `preferNode` first. */
   instancesWithId(serviceId: string, preferNode: string): Instance[] {
-    const own = this.instance(preferNode, serviceId);
-    if (own) return [own];
-    const found: Instance[] = [];
-    for (const node of this.nodesByServiceId.get(serviceId) ?? []) {
-      const i = this.instance(node, serviceId);
-      if (i) found.push(i);
-    }
-    return found;
+    return findById(preferNode, this.nodesByServiceId.get(serviceId), (node) =>
+      this.instance(node, serviceId),
+    );
   }
 
   instancesOf(name: string): Instance[] {
@@ -153,25 +148,11 @@ export class Catalog {
 
   /** Checks with this id on any node, those on `preferNode` first. */
   checksWithId(checkId: string, preferNode: string): Check[] {
-    const own = this.check(preferNode, checkId);
-    if (own) return [own];
-    const found: Check[] = [];
-    for (const node of this.nodesByCheckId.get(checkId) ?? []) {
-      const c = this.check(node, checkId);
-      if (c) found.push(c);
-    }
-    return found;
+    return findById(preferNode, this.nodesByCheckId.get(checkId), (node) => this.check(node, checkId));
   }
 
   checksOnNode(node: string): Check[] {
-    const ids = this.checksOfNode.get(node);
-    if (!ids) return [];
-    const out: Check[] = [];
-    for (const id of ids) {
-      const c = this.checks.get(scopedKey(node, id));
-      if (c) out.push(c);
-    }
-    return out.sort((a, b) => cmp(a.id, b.id));
+    return this.pick(node, this.checksOfNode.get(node));
   }
 
   /** The checks that decide an instance's health: its node's and its own. */
@@ -548,6 +529,22 @@ export class Catalog {
     if (c.serviceId === '') removeFrom(this.nodeLevelChecks, c.node, c.id);
     else removeFrom(this.checksOfInstanceKey, scopedKey(c.node, c.serviceId), c.id);
   }
+}
+
+/** A record by id (ids are unique per node): the one on `preferNode`, else every node's. */
+function findById<T>(
+  preferNode: string,
+  nodes: ReadonlySet<string> | undefined,
+  get: (node: string) => T | undefined,
+): T[] {
+  const own = get(preferNode);
+  if (own) return [own];
+  const found: T[] = [];
+  for (const node of nodes ?? []) {
+    const x = get(node);
+    if (x) found.push(x);
+  }
+  return found;
 }
 
 function addTo(m: Map<string, Set<string>>, k: string, v: string): void {

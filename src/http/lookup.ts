@@ -13,6 +13,7 @@ import {
 import type { HttpContext } from './context.js';
 import { badRequest } from './errors.js';
 import type { Filter } from './filter/index.js';
+import { nodeMetaMatches } from './params.js';
 import { checkJson, nodeJson, nodeServiceJson } from './shapes.js';
 
 export interface LookupOptions {
@@ -110,10 +111,7 @@ function healthyList(ctx: HttpContext, name: string, opts: LookupOptions): Healt
   const all: Entry[] = [];
   for (const i of catalog.instancesOf(name)) {
     if (!opts.tags.every((t) => i.tags.includes(t))) continue;
-    if (opts.nodeMeta.length > 0) {
-      const meta = catalog.node(i.node)?.meta ?? {};
-      if (!opts.nodeMeta.every(([k, v]) => meta[k] === v)) continue;
-    }
+    if (opts.nodeMeta.length > 0 && !nodeMetaMatches(opts.nodeMeta, catalog.node(i.node)?.meta)) continue;
     const checks = catalog.checksOfInstance(i);
     all.push({ instance: i, checks, status: aggregateStatus(checks) });
   }

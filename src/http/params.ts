@@ -100,6 +100,14 @@ export function nodeMeta(q: Query): [string, string][] {
   });
 }
 
+/** Whether a node's Meta has every `node-meta` pair (no pairs: every node does). */
+export function nodeMetaMatches(
+  pairs: readonly (readonly [string, string])[],
+  meta: Readonly<Record<string, string>> | undefined,
+): boolean {
+  return pairs.every(([k, v]) => meta?.[k] === v);
+}
+
 /** Path remainder after a wildcard route (`*`), decoded by fastify. */
 export function rest(req: FastifyRequest, what: string): string {
   const v = (req.params as Record<string, string>)['*'] ?? '';

@@ -3,7 +3,7 @@ import { Topic } from '../../state/index.js';
 import { type HttpContext, write } from '../context.js';
 import { badRequest, HttpError } from '../errors.js';
 import { Fields, jsonBody } from '../fields.js';
-import { nodeMeta, params, query, rest } from '../params.js';
+import { nodeMeta, nodeMetaMatches, params, query, rest } from '../params.js';
 import { queryFilter } from '../query-filter.js';
 import { nodeJson, nodeServiceJson, serviceNodeJson } from '../shapes.js';
 import { checkSpec, name, nodeSpec, serviceSpec } from '../specs.js';
@@ -75,7 +75,7 @@ export function catalogRoutes(app: FastifyInstance, ctx: HttpContext): void {
         index: catalog.indexes.nodes,
         body: catalog
           .allNodes()
-          .filter((n) => meta.every(([k, v]) => n.meta[k] === v))
+          .filter((n) => nodeMetaMatches(meta, n.meta))
           .map(nodeJson)
           .filter((n) => !filter || filter(n)),
       }),
@@ -92,10 +92,9 @@ export function catalogRoutes(app: FastifyInstance, ctx: HttpContext): void {
         const out: Record<string, string[]> = {};
         for (const [svc, tags] of catalog.serviceNames()) {
           if (meta.length > 0) {
-            const onMatchingNode = catalog.instancesOf(svc).some((i) => {
-              const m = catalog.node(i.node)?.meta ?? {};
-              return meta.every(([k, v]) => m[k] === v);
-            });
+            const onMatchingNode = catalog
+              .instancesOf(svc)
+              .some((i) => nodeMetaMatches(meta, catalog.node(i.node)?.meta));
             if (!onMatchingNode) continue;
           }
           out[svc] = tags;
@@ -122,11 +121,7 @@ export function catalogRoutes(app: FastifyInstance, ctx: HttpContext): void {
         body: catalog
           .instancesOf(svc)
           .filter((i) => tags.every((t) => i.tags.includes(t)))
-          .filter((i) => {
-            if (meta.length === 0) return true;
-            const m = catalog.node(i.node)?.meta ?? {};
-            return meta.every(([k, v]) => m[k] === v);
-          })
+          .filter((i) => meta.length === 0 || nodeMetaMatches(meta, catalog.node(i.node)?.meta))
           .map((i) => serviceNodeJson(i, catalog.node(i.node), ctx.datacenter))
           .filter((x) => !filter || filter(x)),
       }),

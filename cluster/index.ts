@@ -6,4 +6,5 @@ export {
   type NodeStatus,
   waitUntil,
 } from './local.js';
+export { CLI, NodeProcess, type NodeProcessOptions } from './node-process.js';
 export { AgentProcess, RegistryCluster, type RegistryClusterOptions } from './registry.js';

@@ -1,21 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The compiled CLI, whether this file runs from cluster/ (under vitest) or dist/cluster/. */
-const CLI = (() => {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const root = dirname(here.endsWith(join('dist', 'cluster')) ? dirname(here) : here);
-  return join(root, 'dist', 'src', 'cli', 'main.js');
-})();
+import { join } from 'node:path';
+import { CLI, NodeProcess } from './node-process.js';
 
 export interface LocalClusterOptions {
   readonly size: number;
   /** Extra servers that know the others but are not founding members: they join by membership change. */
   readonly spares?: number;
-  /** Each server gets `<baseDir>/<id>` as its data directory and `<id>.log` beside it. */
+  /** Each server gets `<baseDir>/<id>` as its data directory, `<id>.log` and `<id>.pid` beside it. */
   readonly baseDir: string;
   readonly snapshotEvery?: number;
   readonly trailingLogs?: number;
@@ -35,55 +27,21 @@ export interface NodeStatus {
 }
 
 /** One server process of a local cluster, started from the compiled CLI. */
-export class LocalServer {
-  private proc: ChildProcess | null = null;
-  private logFile: WriteStream | null = null;
-
+export class LocalServer extends NodeProcess {
   constructor(
     readonly id: string,
     readonly httpPort: number,
     readonly raftPort: number,
-    private readonly args: readonly string[],
-    readonly logPath: string,
-    private readonly nodeArgs: readonly string[] = [],
-  ) {}
+    args: readonly string[],
+    logPath: string,
+    pidPath: string,
+    nodeArgs: readonly string[] = [],
+  ) {
+    super({ argv: [...nodeArgs, CLI, 'raft-demo', ...args], logPath, pidPath });
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.httpPort}`;
-  }
-
-  get pid(): number | undefined {
-    return this.proc?.pid;
-  }
-
-  get running(): boolean {
-    return this.proc !== null && this.proc.exitCode === null && this.proc.signalCode === null;
-  }
-
-  start(): void {
-    if (this.running) throw new Error(`${this.id} is already running`);
-    this.logFile = createWriteStream(this.logPath, { flags: 'a' });
-    const proc = spawn(process.execPath, [...this.nodeArgs, CLI, 'raft-demo', ...this.args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    proc.stdout?.pipe(this.logFile, { end: false });
-    proc.stderr?.pipe(this.logFile, { end: false });
-    this.proc = proc;
-  }
-
-  /** Stops the process we started, by its PID: SIGKILL is a crash, SIGTERM a clean stop. */
-  async stop(signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
-    const proc = this.proc;
-    if (proc === null) return;
-    if (this.running) {
-      await new Promise<void>((resolve) => {
-        proc.once('exit', () => resolve());
-        proc.kill(signal);
-      });
-    }
-    this.proc = null;
-    this.logFile?.end();
-    this.logFile = null;
   }
 
   async status(): Promise<NodeStatus> {
@@ -147,7 +105,15 @@ export class LocalCluster {
         ...(opts.snapshotEvery !== undefined ? ['--snapshot-every', String(opts.snapshotEvery)] : []),
         ...(opts.trailingLogs !== undefined ? ['--trailing-logs', String(opts.trailingLogs)] : []),
       ];
-      return new LocalServer(id, httpPort, raftPort, args, join(opts.baseDir, `${id}.log`), opts.nodeArgs);
+      return new LocalServer(
+        id,
+        httpPort,
+        raftPort,
+        args,
+        join(opts.baseDir, `${id}.log`),
+        join(opts.baseDir, `${id}.pid`),
+        opts.nodeArgs,
+      );
     });
     return new LocalCluster(servers, opts.size);
   }

@@ -1,14 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, rmSync, type WriteStream, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { freePorts, waitUntil } from './local.js';
-
-const CLI = (() => {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const root = dirname(here.endsWith(join('dist', 'cluster')) ? dirname(here) : here);
-  return join(root, 'dist', 'src', 'cli', 'main.js');
-})();
+import { CLI, NodeProcess } from './node-process.js';
 
 export interface RegistryClusterOptions {
   readonly size: number;
@@ -22,19 +15,18 @@ export interface RegistryClusterOptions {
 }
 
 /** One `cairn agent` process of a local cluster. */
-export class AgentProcess {
-  private proc: ChildProcess | null = null;
-  private logFile: WriteStream | null = null;
-
+export class AgentProcess extends NodeProcess {
   constructor(
     readonly name: string,
     readonly httpPort: number,
     readonly serverPort: number,
-    private readonly args: readonly string[],
-    readonly logPath: string,
-    readonly pidPath: string,
-    private readonly nodeArgs: readonly string[] = [],
-  ) {}
+    args: readonly string[],
+    logPath: string,
+    pidPath: string,
+    nodeArgs: readonly string[] = [],
+  ) {
+    super({ argv: [...nodeArgs, CLI, 'agent', ...args], logPath, pidPath });
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.httpPort}`;
@@ -42,47 +34,6 @@ export class AgentProcess {
 
   get serverAddress(): string {
     return `127.0.0.1:${this.serverPort}`;
-  }
-
-  get pid(): number | undefined {
-    return this.proc?.pid;
-  }
-
-  get running(): boolean {
-    return this.proc !== null && this.proc.exitCode === null && this.proc.signalCode === null;
-  }
-
-  start(): void {
-    if (this.running) throw new Error(`${this.name} is already running`);
-    this.logFile = createWriteStream(this.logPath, { flags: 'a' });
-    const proc = spawn(process.execPath, [...this.nodeArgs, CLI, 'agent', ...this.args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    proc.stdout?.pipe(this.logFile, { end: false });
-    proc.stderr?.pipe(this.logFile, { end: false });
-    this.proc = proc;
-    if (proc.pid !== undefined) writeFileSync(this.pidPath, `${proc.pid}\n`);
-  }
-
-  /** Stops the process we started, by its PID: SIGKILL is a crash, SIGTERM a clean stop. */
-  async stop(signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
-    const proc = this.proc;
-    if (proc === null) return;
-    if (this.running) {
-      await new Promise<void>((resolve) => {
-        proc.once('exit', () => resolve());
-        proc.kill(signal);
-      });
-    }
-    this.proc = null;
-    this.logFile?.end();
-    this.logFile = null;
-    rmSync(this.pidPath, { force: true });
-  }
-
-  /** Pauses (SIGSTOP) or resumes (SIGCONT) the process. */
-  signal(sig: 'SIGSTOP' | 'SIGCONT'): void {
-    this.proc?.kill(sig);
   }
 
   async leader(): Promise<string> {

@@ -5,83 +5,24 @@
  * process is started, signalled and stopped by its own PID; each has a
  * pidfile beside its log while it runs.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, rmSync, type WriteStream, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePorts, waitUntil } from '../../cluster/index.js';
+import { CLI, freePorts, NodeProcess, waitUntil } from '../../cluster/index.js';
 import { distScript } from '../support/processes.js';
 import { FaultNetwork, type FaultProxy } from './proxy.js';
 
-const CLI = distScript('src/cli/main.js');
 const PRELOAD = distScript('test/chaos/preload.js');
 
-/** One server process, started from the compiled CLI. */
-export class ServerProcess {
-  private proc: ChildProcess | null = null;
-  private log: WriteStream | null = null;
-  paused = false;
-  starts = 0;
-
+/** One server process, started from the compiled CLI with the test-only preload. */
+export class ServerProcess extends NodeProcess {
   constructor(
     readonly name: string,
-    private readonly args: readonly string[],
-    private readonly env: Readonly<Record<string, string>>,
-    readonly logPath: string,
-    readonly pidPath: string,
-  ) {}
-
-  get pid(): number | undefined {
-    return this.proc?.pid;
-  }
-
-  get running(): boolean {
-    return this.proc !== null && this.proc.exitCode === null && this.proc.signalCode === null;
-  }
-
-  start(): void {
-    if (this.running) throw new Error(`${this.name} is already running`);
-    this.log = createWriteStream(this.logPath, { flags: 'a' });
-    const proc = spawn(process.execPath, ['--import', PRELOAD, CLI, 'agent', ...this.args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...this.env },
-    });
-    proc.stdout?.pipe(this.log, { end: false });
-    proc.stderr?.pipe(this.log, { end: false });
-    this.proc = proc;
-    this.paused = false;
-    this.starts++;
-    if (proc.pid !== undefined) writeFileSync(this.pidPath, `${proc.pid}\n`);
-  }
-
-  /** SIGKILL (a crash) or SIGTERM (a clean stop); resolves once the process is gone. */
-  async stop(signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
-    const proc = this.proc;
-    if (proc === null) return;
-    if (this.running) {
-      await new Promise<void>((resolve) => {
-        proc.once('exit', () => resolve());
-        proc.kill(signal);
-        // A stopped process acts on SIGTERM only once continued.
-        if (this.paused && signal === 'SIGTERM') proc.kill('SIGCONT');
-      });
-    }
-    this.proc = null;
-    this.paused = false;
-    this.log?.end();
-    this.log = null;
-    rmSync(this.pidPath, { force: true });
-  }
-
-  pause(): void {
-    if (!this.running || this.paused) return;
-    this.proc?.kill('SIGSTOP');
-    this.paused = true;
-  }
-
-  resume(): void {
-    if (!this.paused) return;
-    if (this.running) this.proc?.kill('SIGCONT');
-    this.paused = false;
+    args: readonly string[],
+    env: Readonly<Record<string, string>>,
+    logPath: string,
+    pidPath: string,
+  ) {
+    super({ argv: ['--import', PRELOAD, CLI, 'agent', ...args], env, logPath, pidPath });
   }
 }
 

@@ -107,7 +107,8 @@ export function applyKv(
         for (const e of draft.list(cmd.key)) draft.delete(e.key);
       } else {
         const old = draft.get(cmd.key);
-        if (cmd.cas !== null && (old === undefined ? cmd.cas !== 0 : old.modifyIndex !== cmd.cas)) {
+        // As Consul: a CAS delete of a key that is already gone succeeds, whatever the index.
+        if (cmd.cas !== null && old !== undefined && old.modifyIndex !== cmd.cas) {
           return { ok: true, value: false };
         }
         draft.delete(cmd.key);
@@ -203,7 +204,7 @@ function txnStep(draft: Draft, sessions: SessionStore, op: TxnOp, results: KvEnt
         for (const e of draft.list(op.key)) draft.delete(e.key);
         return null;
       case 'delete-cas':
-        if (!cur || cur.modifyIndex !== op.index)
+        if (cur && cur.modifyIndex !== op.index)
           return fail(`failed to delete key "${op.key}", index is stale`);
         draft.delete(op.key);
         return null;

@@ -142,6 +142,11 @@ describe('kvDelete', () => {
     expect(h.bool(kvDelete('k', { cas: 2 }))).toBe(true);
     expect(h.kv.get('k')).toBeUndefined();
     expect(h.kv.keyIndex('k')).toBe(5);
+    // As Consul: once the key is gone, a CAS delete succeeds whatever the index, and changes nothing.
+    const gone = dumpKv(h.state, ['k'], PREFIXES);
+    expect(h.bool(kvDelete('k', { cas: 2 }))).toBe(true);
+    expect(h.bool(kvDelete('never', { cas: 7 }))).toBe(true);
+    expect(dumpKv(h.state, ['k'], PREFIXES)).toEqual(gone);
   });
 
   it('recurse deletes exactly the keys with the prefix, in one index', () => {

@@ -313,7 +313,7 @@ function step(m: Model, a: Abs, index: number, w: WriteInfo): { cmd: Command; wa
       if (a.recurse) {
         for (const e of d.list(key)) d.delete(e.key);
       } else {
-        if (cas !== null && (cur === undefined ? cas !== 0 : cur.modifyIndex !== cas)) {
+        if (cas !== null && cur !== undefined && cur.modifyIndex !== cas) {
           return { cmd, want: { ok: true, value: false } };
         }
         d.delete(key);
@@ -385,7 +385,8 @@ function step(m: Model, a: Abs, index: number, w: WriteInfo): { cmd: Command; wa
             for (const e of d.list(key)) d.delete(e.key);
             break;
           case 'delete-cas':
-            if (cur && cur.modifyIndex === idx) d.delete(key);
+            if (!cur) break;
+            if (cur.modifyIndex === idx) d.delete(key);
             else fail();
             break;
         }

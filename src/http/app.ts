@@ -7,6 +7,7 @@ import type { NodeSpec } from '../state/index.js';
 import { Reads } from './blocking.js';
 import type { HttpContext } from './context.js';
 import { HttpError, toHttpError } from './errors.js';
+import { methodNotAllowed } from './methods.js';
 import { agentRoutes } from './routes/agent.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { healthRoutes } from './routes/health.js';
@@ -114,6 +115,7 @@ export function buildHttpApp(opts: HttpOptions): { app: FastifyInstance; ctx: Ht
 
   // Held blocking queries answer at once on close instead of holding the shutdown for minutes.
   app.addHook('preClose', async () => ctx.reads.close());
+  const addMethodAnswers = methodNotAllowed(app, ['/v1/']);
   agentRoutes(app, ctx);
   catalogRoutes(app, ctx);
   healthRoutes(app, ctx);
@@ -126,5 +128,7 @@ export function buildHttpApp(opts: HttpOptions): { app: FastifyInstance; ctx: Ht
   app.get('/v1/', async () => {
     throw new HttpError(404, 'Invalid URL path: not a recognized HTTP API endpoint');
   });
+  // Last, so that it sees the routes plugins add too (they load in order).
+  app.register(async (scope) => addMethodAnswers(scope));
   return { app, ctx };
 }

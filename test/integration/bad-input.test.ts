@@ -169,3 +169,42 @@ describe('bad input never crashes a server or earns a 5xx', () => {
     expect(r.status).toBe(413);
   });
 });
+
+describe('wrong methods and unknown paths answer as Consul does', () => {
+  let agent: DevAgent;
+
+  beforeAll(async () => {
+    agent = await DevAgent.start();
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+  });
+
+  it('a known path with the wrong method is a 405 naming the method, with Allow', async () => {
+    const cases: [string, string, string][] = [
+      ['POST', '/v1/kv/some/key', 'OPTIONS,GET,PUT,DELETE'],
+      ['DELETE', '/v1/catalog/services', 'OPTIONS,GET'],
+      ['GET', '/v1/agent/service/register', 'OPTIONS,PUT'],
+      ['PATCH', '/v1/txn', 'OPTIONS,PUT'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const r = await http(method, `${agent.url}${path}`);
+      expect(r.status, `${method} ${path}: ${r.text}`).toBe(405);
+      expect(r.text).toBe(`method ${method} not allowed`);
+      expect(r.headers.get('allow')).toBe(allow);
+    }
+    // Nothing was written by the refused POST.
+    expect((await http('GET', `${agent.url}/v1/kv/some/key`)).status).toBe(404);
+  });
+
+  it('OPTIONS answers 200 with the Allow header; unknown paths stay 404', async () => {
+    const opt = await http('OPTIONS', `${agent.url}/v1/kv/x`);
+    expect(opt.status).toBe(200);
+    expect(opt.headers.get('allow')).toBe('OPTIONS,GET,PUT,DELETE');
+    const unknown = await http('GET', `${agent.url}/v1/no/such/thing`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.text).toBe('Invalid URL path: not a recognized HTTP API endpoint');
+    expect((await http('PUT', `${agent.url}/v1/`)).status).toBe(404);
+  });
+});

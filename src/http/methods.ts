@@ -17,8 +17,8 @@ export function methodNotAllowed(
   let noting = true;
   app.addHook('onRoute', (route) => {
     if (!noting) return;
-    let methods = byUrl.get(route.url);
-    if (!methods) byUrl.set(route.url, (methods = new Set()));
+    const methods = byUrl.get(route.url) ?? new Set<string>();
+    byUrl.set(route.url, methods);
     for (const m of Array.isArray(route.method) ? route.method : [route.method]) methods.add(m);
   });
   return (scope) => {

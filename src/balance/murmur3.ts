@@ -14,8 +14,9 @@ function scramble(k: number): number {
  * Chosen for consistent hashing because its finaliser avalanches well, so keys that differ in one
  * character land on unrelated instances; it need not resist attackers, only spread keys evenly.
  */
-export function murmur3(bytes: Uint8Array, seed = 0): number {
-  const n = bytes.length;
+export function murmur3(bytes: Uint8Array, seed = 0, length = bytes.length): number {
+  // `length` lets a caller hash the start of a reused buffer without making a view of it.
+  const n = Math.min(length, bytes.length);
   const blocks = n & ~3;
   let h = seed >>> 0;
   for (let i = 0; i < blocks; i += 4) {

@@ -25,6 +25,13 @@ describe('murmur3', () => {
     expect(murmur3(ascii('Hello, world!'), 0x9747b28c)).toBe(0x24884cba);
     expect(murmur3(ascii('The quick brown fox jumps over the lazy dog'), 0x9747b28c)).toBe(0x2fa826cd);
   });
+
+  it('hashes only the first `length` bytes of a longer buffer', () => {
+    const ascii = (s: string) => new TextEncoder().encode(s);
+    const buffer = ascii('Hello, world! and then some leftover bytes');
+    expect(murmur3(buffer, 0x9747b28c, 13)).toBe(0x24884cba);
+    for (let n = 0; n <= 8; n++) expect(murmur3(buffer, 1, n)).toBe(murmur3(buffer.slice(0, n), 1));
+  });
 });
 
 describe('hash (rendezvous)', () => {

@@ -35,6 +35,8 @@ export interface AgentConfig {
   readonly kvHistory: number;
   /** Largest KV value in bytes. */
   readonly kvMaxValueBytes: number;
+  /** How long a deleted key's tombstone and history are kept (ms). */
+  readonly kvTombstoneTtlMs: number;
   // ---- DNS: absent means the default (src/dns/config.ts) ----
   /** `--domain`, lower case with the trailing dot (default `cairn.`; `consul.` is always served too). */
   readonly domain?: string | undefined;
@@ -59,7 +61,7 @@ export const AGENT_USAGE = `usage: cairn agent [--dev] [--node NAME] [--datacent
                    [--bootstrap-expect N] [--join HOST:PORT ...] [--log-level LEVEL]
                    [--config-file FILE.json] [--snapshot-every N] [--trailing-logs N]
                    [--self-preservation-share F] [--self-preservation-min-checks N]
-                   [--protection-threshold F] [--kv-history N] [--kv-max-value-size BYTES]
+                   [--protection-threshold F] [--kv-history N] [--kv-max-value-size BYTES] [--kv-tombstone-ttl DURATION]
                    [--domain DOMAIN] [--dns-ttl S] [--dns-service-ttl S] [--dns-answer-limit N]
                    [--dns-only-passing]`;
 
@@ -85,6 +87,7 @@ const OPTIONS = {
   'protection-threshold': { type: 'string' },
   'kv-history': { type: 'string' },
   'kv-max-value-size': { type: 'string' },
+  'kv-tombstone-ttl': { type: 'string' },
   domain: { type: 'string' },
   'dns-ttl': { type: 'string' },
   'dns-service-ttl': { type: 'string' },
@@ -186,6 +189,7 @@ export function parseAgentArgs(
       v['kv-max-value-size'] === undefined
         ? 512 * 1024
         : positiveInt(v['kv-max-value-size'], '--kv-max-value-size'),
+    kvTombstoneTtlMs: v['kv-tombstone-ttl'] === undefined ? 15 * 60_000 : tombstoneTtl(v['kv-tombstone-ttl']),
     ...dnsFlags(v),
   };
 }
@@ -210,6 +214,15 @@ function dnsFlags(v: Raw): Partial<AgentConfig> {
         : nonNegativeInt(v['dns-answer-limit'], '--dns-answer-limit'),
     dnsOnlyPassing: v['dns-only-passing'],
   };
+}
+
+/** A Go duration (`15m`, `1h`), at least 1 s: a shorter one would only churn the log. */
+function tombstoneTtl(raw: string): number {
+  const ms = parseDuration(raw);
+  if (ms === null || ms < 1000 || ms > 2 ** 31 - 1) {
+    throw new UsageError(`--kv-tombstone-ttl: ${q(raw)} is not a duration from 1s to 596h (e.g. 15m)`);
+  }
+  return ms;
 }
 
 /** Seconds as an integer (`30`) or a duration (`30s`, `1m`), 0 up to 2^31-1 (a DNS TTL). */

@@ -29,6 +29,7 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     selfPreservationMinChecks: config.selfPreservationMinChecks,
     ...(config.snapshotEvery !== undefined ? { snapshotEvery: config.snapshotEvery } : {}),
     ...(config.trailingLogs !== undefined ? { trailingLogs: config.trailingLogs } : {}),
+    kvTombstoneTtlMs: config.kvTombstoneTtlMs,
   });
   await server.start();
   const { app, ctx } = buildHttpApp({

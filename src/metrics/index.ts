@@ -140,6 +140,11 @@ export class Metrics {
       () => server.health.trackedChecks,
     );
     gauge(
+      'cairn_kv_tombstones',
+      'Deleted KV keys still remembered with their history (until the tombstone TTL)',
+      () => server.state.kv.tombstoneCount,
+    );
+    gauge(
       'cairn_blocking_queries_waiting',
       'Blocking queries and watches waiting for a change',
       () => server.state.hub.size,

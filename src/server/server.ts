@@ -33,6 +33,7 @@ import {
   type Request,
   type Response,
 } from './rpc.js';
+import { TombstoneGc } from './tombstone-gc.js';
 
 export type Consistency = 'stale' | 'default' | 'consistent';
 
@@ -65,6 +66,8 @@ export interface ServerOptions {
    */
   readonly now?: () => number;
   readonly tickMs?: number;
+  /** How long deleted KV keys keep their tombstone and history (default 15 min, as Consul's tombstone_ttl). */
+  readonly kvTombstoneTtlMs?: number;
 }
 
 export interface ApplyOutcome {
@@ -86,6 +89,7 @@ export class CairnServer extends EventEmitter {
   readonly state = new RegistryState();
   readonly raft: RaftNode<ApplyResult>;
   readonly health: LeaderHealth;
+  private readonly tombstones: TombstoneGc;
   readonly membership: Membership;
   readonly now: () => number;
   private readonly transport: TcpTransport;
@@ -120,6 +124,17 @@ export class CairnServer extends EventEmitter {
       expiryIntervalMs: 200,
       reapIntervalMs: 1000,
     });
+    const tombstoneTtlMs = opts.kvTombstoneTtlMs ?? 15 * 60_000;
+    this.tombstones = new TombstoneGc(
+      this.state,
+      () => this.raft.applied,
+      (cmd) => this.apply(cmd),
+      opts.logger,
+      {
+        ttlMs: tombstoneTtlMs,
+        intervalMs: Math.min(60_000, Math.max(100, tombstoneTtlMs / 10)),
+      },
+    );
     this.membership = new Membership(this, this.transport, opts);
     this.batcher = new Coalescer<Heartbeat, Failure | null>(async (beats) =>
       (await this.sendHeartbeats(beats)).map((r) => (r && !r.ok ? r : null)),
@@ -166,6 +181,7 @@ export class CairnServer extends EventEmitter {
     this.membership.stop();
     if (this.raft.isLeader()) await this.transferLeadership(3000);
     this.health.stop();
+    this.tombstones.stop();
     this.batcher.close();
     this.writes.close();
     await this.raft.stop();
@@ -193,8 +209,13 @@ export class CairnServer extends EventEmitter {
   }
 
   private onLeaderChanged(lead: NodeId | null): void {
-    if (lead === this.opts.node) this.health.start();
-    else this.health.stop();
+    if (lead === this.opts.node) {
+      this.health.start();
+      this.tombstones.start();
+    } else {
+      this.health.stop();
+      this.tombstones.stop();
+    }
     this.emit('leaderChanged', lead);
   }
 

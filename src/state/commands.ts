@@ -112,6 +112,11 @@ export type Command =
       readonly cas: number | null;
       readonly write: WriteInfo;
     }
+  /**
+   * Forget deleted keys (and their history) whose delete is at or below
+   * `upTo`: the leader sends it for deletes older than the tombstone TTL.
+   */
+  | { readonly type: 'kvReap'; readonly upTo: number }
   /** All of `ops` or none, in one entry. */
   | { readonly type: 'txn'; readonly ops: readonly TxnOp[]; readonly write: WriteInfo }
   | { readonly type: 'sessionCreate'; readonly session: SessionSpec; readonly write: WriteInfo }

@@ -8,6 +8,8 @@ export interface KvImage {
   readonly history: readonly (readonly [string, readonly KvVersion[]])[];
   readonly tombstones: readonly (readonly [string, Index])[];
   readonly index: Index;
+  /** The highest tombstone index reaped so far (absent in snapshots from before reaping existed). */
+  readonly reapedIndex?: Index;
 }
 
 /** One KV change, as watches stream it: the entry written, or null for a delete. */
@@ -30,7 +32,9 @@ export interface WriteMeta {
  * Key/value entries with per-key history. Keys are also kept in one sorted
  * array (live and deleted ones) so prefix reads and a prefix's index are a
  * binary search and a scan of just that range. A deleted key leaves a
- * tombstone index behind, so a prefix's index never goes back.
+ * tombstone index behind, so a prefix's index never goes back; tombstones
+ * (with the deleted key's history) are reaped once old enough, and the
+ * highest index reaped then stands in for them.
  */
 export class KvStore {
   private entries = new CowMap<string, KvEntry>();
@@ -38,6 +42,7 @@ export class KvStore {
   private tombstones = new CowMap<string, Index>();
   private sorted: string[] = [];
   private tableIndex: Index = 0;
+  private reapedIndex: Index = 0;
   /** key → leader-local time until which it may not be acquired (not replicated, as in Consul). */
   private readonly lockDelays = new Map<string, number>();
   /** Recent changes in apply order, for watches that resume or need only what changed. */
@@ -85,7 +90,8 @@ export class KvStore {
       if (!k.startsWith(prefix)) break;
       max = Math.max(max, this.entries.get(k)?.modifyIndex ?? 0, this.tombstones.get(k) ?? 0);
     }
-    return max === 0 ? this.tableIndex : max;
+    // A reaped tombstone may have been this prefix's latest change: never answer below it.
+    return max === 0 ? this.tableIndex : Math.max(max, this.reapedIndex);
   }
 
   /** The index of a single key: its ModifyIndex, its tombstone, or the table index. */
@@ -113,6 +119,18 @@ export class KvStore {
       if (prefix ? c.key.startsWith(key) : c.key === key) out.push(c);
     }
     return out;
+  }
+
+  /** Deleted keys still remembered (with their history). */
+  get tombstoneCount(): number {
+    return this.tombstones.size;
+  }
+
+  /** The lowest tombstone index, or null when there is none. */
+  oldestTombstone(): Index | null {
+    let min: Index | null = null;
+    for (const [, index] of this.tombstones.entries()) if (min === null || index < min) min = index;
+    return min;
   }
 
   versions(key: string): readonly KvVersion[] {
@@ -163,6 +181,23 @@ export class KvStore {
     );
     this.touch(key, meta.index, touched);
     this.log({ index: meta.index, key, entry: null });
+  }
+
+  /**
+   * Forgets deleted keys whose delete is at or below `upTo`, with their
+   * history, so key churn does not grow memory for ever. Returns how many.
+   */
+  reapTombstones(upTo: Index): number {
+    let reaped = 0;
+    for (const [key, index] of [...this.tombstones.entries()]) {
+      if (index > upTo) continue;
+      this.tombstones.delete(key);
+      this.history.delete(key);
+      this.reapedIndex = Math.max(this.reapedIndex, index);
+      reaped++;
+    }
+    if (reaped > 0) this.sorted = this.sorted.filter((k) => this.entries.has(k) || this.tombstones.has(k));
+    return reaped;
   }
 
   private log(c: KvChange): void {
@@ -220,11 +255,13 @@ export class KvStore {
     const history = this.history.freeze();
     const tombstones = this.tombstones.freeze();
     const index = this.tableIndex;
+    const reapedIndex = this.reapedIndex;
     return () => ({
       entries: [...entries.values()],
       history: [...history],
       tombstones: [...tombstones],
       index,
+      reapedIndex,
     });
   }
 
@@ -233,6 +270,7 @@ export class KvStore {
     this.history = new CowMap(img.history);
     this.tombstones = new CowMap(img.tombstones);
     this.tableIndex = img.index;
+    this.reapedIndex = img.reapedIndex ?? 0;
     this.sorted = [
       ...new Set(
         [...this.entries.entries()].map(([k]) => k).concat([...this.tombstones.entries()].map(([k]) => k)),

@@ -71,6 +71,11 @@ export class RegistryState implements StateMachine<ApplyResult> {
       case 'txn':
         result = applyKv(this.kv, this.sessions, cmd, index, touched);
         break;
+      case 'kvReap':
+        // Nothing visible changes (reads of a deleted key look the same), so nothing is touched.
+        this.kv.reapTombstones(cmd.upTo);
+        result = OK;
+        break;
       case 'sessionCreate':
         result = this.createSession(cmd, index, touched);
         break;

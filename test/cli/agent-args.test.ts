@@ -63,6 +63,7 @@ describe('cairn agent arguments: defaults', () => {
       protectionThreshold: 0,
       kvHistory: 20,
       kvMaxValueBytes: 524288,
+      kvTombstoneTtlMs: 900000,
     } satisfies AgentConfig);
   });
 
@@ -118,6 +119,8 @@ describe('cairn agent arguments: every flag', () => {
       '3',
       '--protection-threshold',
       '0.4',
+      '--kv-tombstone-ttl',
+      '2h',
     ]);
     expect(c).toEqual({
       dev: false,
@@ -140,6 +143,7 @@ describe('cairn agent arguments: every flag', () => {
       protectionThreshold: 0.4,
       kvHistory: 20,
       kvMaxValueBytes: 524288,
+      kvTombstoneTtlMs: 7_200_000,
     } satisfies AgentConfig);
   });
 
@@ -232,6 +236,8 @@ describe('cairn agent arguments: bad input is a one-line UsageError naming the f
     [['--dev', '--self-preservation-share', 'half'], /^--self-preservation-share: /],
     [['--dev', '--self-preservation-min-checks', '0'], /^--self-preservation-min-checks: /],
     [['--dev', '--protection-threshold=-0.1'], /^--protection-threshold: "-0.1" is not a fraction/],
+    [['--dev', '--kv-tombstone-ttl', '500ms'], /^--kv-tombstone-ttl: "500ms" is not a duration from 1s/],
+    [['--dev', '--kv-tombstone-ttl', '15'], /^--kv-tombstone-ttl: "15" is not a duration/],
     [['--dev', '--protection-threshold', 'NaN'], /^--protection-threshold: /],
     [['--dev', '--protection-threshold', 'Infinity'], /^--protection-threshold: /],
   ])('%j', (argv, message) => {
@@ -286,6 +292,7 @@ describe('cairn agent arguments: --config-file', () => {
       protectionThreshold: 0.2,
       kvHistory: 20,
       kvMaxValueBytes: 524288,
+      kvTombstoneTtlMs: 900000,
     } satisfies AgentConfig);
   });
 

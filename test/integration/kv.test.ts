@@ -258,3 +258,50 @@ describe('KV, transactions and sessions', () => {
     expect(badTtl.text).toMatch(/^TTL/);
   });
 });
+
+describe('deleted keys are forgotten after --kv-tombstone-ttl', () => {
+  let agent: DevAgent;
+
+  beforeAll(async () => {
+    agent = await DevAgent.start(['--kv-tombstone-ttl', '1s']);
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+  });
+
+  const tombstones = async (): Promise<number> => {
+    const text = (await http('GET', `${agent.url}/v1/agent/metrics?format=prometheus`)).text;
+    const line = text.split('\n').find((l) => l.startsWith('cairn_kv_tombstones '));
+    if (line === undefined) throw new Error('no cairn_kv_tombstones in the metrics');
+    return Number(line.split(' ')[1]);
+  };
+
+  it('keeps a deleted key’s history for the TTL, then reaps it; indexes never go back', async () => {
+    for (const k of ['churn/a', 'churn/b', 'keep/c']) {
+      expect((await http('PUT', `${agent.url}/v1/kv/${k}`, 'v')).status).toBe(200);
+    }
+    expect((await http('DELETE', `${agent.url}/v1/kv/churn?recurse`)).status).toBe(200);
+    const history = await http<Version[]>('GET', `${agent.url}/v1/kv/churn/a?history`);
+    expect(history.status).toBe(200);
+    expect(history.json.map((v) => v.Op)).toEqual(['delete', 'set']);
+    const before = Number(
+      (await http('GET', `${agent.url}/v1/kv/churn/?recurse`)).headers.get('x-consul-index'),
+    );
+    expect(await tombstones()).toBe(2);
+
+    const deadline = Date.now() + 15_000;
+    while ((await tombstones()) !== 0) {
+      if (Date.now() > deadline) throw new Error('tombstones were not reaped within 15 s of a 1 s TTL');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect((await http<Version[]>('GET', `${agent.url}/v1/kv/churn/a?history`)).json).toEqual([]);
+    const after = await http('GET', `${agent.url}/v1/kv/churn/?recurse`);
+    expect(after.status).toBe(404);
+    expect(Number(after.headers.get('x-consul-index'))).toBeGreaterThanOrEqual(before);
+    // Live keys and their history are untouched.
+    const kept = await http<KvPair[]>('GET', `${agent.url}/v1/kv/keep/c`);
+    expect(Buffer.from(kept.json[0]?.Value ?? '', 'base64').toString()).toBe('v');
+    expect((await http<Version[]>('GET', `${agent.url}/v1/kv/keep/c?history`)).json).toHaveLength(1);
+  }, 30_000);
+});

@@ -325,3 +325,16 @@ function q(s: string): string {
 function isLogLevel(s: string): s is LogLevel {
   return (LOG_LEVELS as readonly string[]).includes(s);
 }
+
+/**
+ * host:port of the HTTP API as the other servers and `/v1/agent/members` show it. An API bound to
+ * every interface (0.0.0.0) is shown at the cluster address instead, which others can dial.
+ */
+export function advertisedHttpAddress(
+  c: Pick<AgentConfig, 'client' | 'bind' | 'advertise' | 'httpPort'>,
+): string {
+  const advertisedHost = c.advertise?.slice(0, c.advertise.lastIndexOf(':')) ?? null;
+  const host =
+    c.client !== '0.0.0.0' ? c.client : c.bind !== '0.0.0.0' ? c.bind : (advertisedHost ?? c.client);
+  return `${host}:${c.httpPort}`;
+}

@@ -5,14 +5,14 @@ import { pino } from 'pino';
 import { answerConfig, DnsServer, StateView } from '../dns/index.js';
 import { buildHttpApp } from '../http/index.js';
 import { CairnServer } from '../server/index.js';
-import type { AgentConfig } from './agent-args.js';
+import { type AgentConfig, advertisedHttpAddress } from './agent-args.js';
 
 /** Runs one cairn server (Raft, state, HTTP API) until SIGTERM or SIGINT. */
 export async function runAgent(config: AgentConfig): Promise<void> {
   const logger = pino({ level: config.logLevel, base: { node: config.node } });
   const temporary = config.dataDir === null;
   const dataDir = config.dataDir ?? mkdtempSync(join(tmpdir(), 'cairn-dev-'));
-  const httpAddress = `${config.client}:${config.httpPort}`;
+  const httpAddress = advertisedHttpAddress(config);
   const server = new CairnServer({
     node: config.node,
     datacenter: config.datacenter,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type AgentConfig, parseAgentArgs } from '../../src/cli/agent-args.js';
+import { type AgentConfig, advertisedHttpAddress, parseAgentArgs } from '../../src/cli/agent-args.js';
 import { UsageError } from '../../src/cli/errors.js';
 
 /** A readFile that serves one fake file and fails for any other path. */
@@ -485,5 +485,23 @@ describe('cairn agent arguments: properties', () => {
         expect(c.dnsPort).toBe(p);
       }),
     );
+  });
+});
+
+describe('advertisedHttpAddress', () => {
+  const base = { client: '127.0.0.1', bind: '127.0.0.1', advertise: null, httpPort: 8500 };
+  it('is the client address, unless that is every interface: then the bind address, then the advertised host', () => {
+    expect(advertisedHttpAddress(base)).toBe('127.0.0.1:8500');
+    expect(advertisedHttpAddress({ ...base, client: '10.0.0.5' })).toBe('10.0.0.5:8500');
+    expect(advertisedHttpAddress({ ...base, client: '0.0.0.0', bind: '10.0.0.6' })).toBe('10.0.0.6:8500');
+    expect(
+      advertisedHttpAddress({
+        ...base,
+        client: '0.0.0.0',
+        bind: '0.0.0.0',
+        advertise: 'cairn-1.internal:8300',
+      }),
+    ).toBe('cairn-1.internal:8500');
+    expect(advertisedHttpAddress({ ...base, client: '0.0.0.0', bind: '0.0.0.0' })).toBe('0.0.0.0:8500');
   });
 });

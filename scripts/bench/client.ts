@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { Agent, request } from 'undici';
 import { RegistryCluster } from '../../cluster/index.js';
@@ -15,6 +14,7 @@ import {
   isClientStrategy,
 } from '../../src/client/index.js';
 import { Resolver } from '../../src/client/resolve/resolver.js';
+import { benchOutput, parseFlags, sleep } from './support/index.js';
 
 /**
  * `npm run bench:client`: the client SDK's own costs.
@@ -30,29 +30,19 @@ import { Resolver } from '../../src/client/resolve/resolver.js';
  * One JSON line per benchmark on stdout; progress on stderr.
  */
 
-const NAME = 'bench:client';
-const progress = (msg: string) => process.stderr.write(`${NAME}: ${msg}\n`);
-const fail = (msg: string, code = 1): never => {
-  process.stderr.write(`${NAME}: ${msg}\n`);
-  process.exit(code);
-};
+const { progress, fail } = benchOutput('bench:client');
 
-let values: Record<string, string | undefined>;
-try {
-  values = parseArgs({
-    options: {
-      seconds: { type: 'string', default: '2' },
-      instances: { type: 'string', default: '100' },
-      'call-seconds': { type: 'string', default: '5' },
-      concurrency: { type: 'string', default: '32' },
-      strategy: { type: 'string', default: 'round_robin' },
-      only: { type: 'string', default: 'picks,calls' },
-    },
-  }).values as Record<string, string | undefined>;
-} catch (e) {
-  fail((e as Error).message, 2);
-  throw e;
-}
+const values = parseFlags(
+  {
+    seconds: { type: 'string', default: '2' },
+    instances: { type: 'string', default: '100' },
+    'call-seconds': { type: 'string', default: '5' },
+    concurrency: { type: 'string', default: '32' },
+    strategy: { type: 'string', default: 'round_robin' },
+    only: { type: 'string', default: 'picks,calls' },
+  },
+  fail,
+);
 const seconds = Number(values.seconds);
 const instances = Number(values.instances);
 const callSeconds = Number(values['call-seconds']);
@@ -208,8 +198,7 @@ async function calls(): Promise<void> {
     const r = client.resolve('bench-svc', { strategy: strategy as ClientStrategy });
     await r.ready;
     const until = performance.now() + 10_000;
-    while (r.endpoints().length < ports.length && performance.now() < until)
-      await new Promise((x) => setTimeout(x, 50));
+    while (r.endpoints().length < ports.length && performance.now() < until) await sleep(50);
     if (r.endpoints().length < ports.length)
       fail(`only ${r.endpoints().length} of ${ports.length} instances resolved`);
 

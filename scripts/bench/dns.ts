@@ -3,7 +3,6 @@ import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { freePorts, waitUntil } from '../../cluster/index.js';
 import {
   dataset,
@@ -14,6 +13,7 @@ import {
   registration,
   zoneFile,
 } from './dns-zone.js';
+import { benchOutput, parseFlags, stopOnSignals } from './support/index.js';
 
 /**
  * `npm run bench:dns`: dnsperf against one `cairn agent --dev` for --seconds (20) with SRV and A
@@ -22,28 +22,25 @@ import {
  * them (goal: cairn at least half of BIND's queries/s, no lost queries). Installs dnsperf and BIND
  * with apt-get when they are missing.
  */
-let values: Record<string, string | undefined>;
-try {
-  values = parseArgs({
-    options: {
-      seconds: { type: 'string', default: '20' },
-      services: { type: 'string', default: '100' },
-      instances: { type: 'string', default: '3' },
-      /** dnsperf -q: queries in flight. */
-      outstanding: { type: 'string', default: '100' },
-      /** dnsperf -c: client sockets. */
-      clients: { type: 'string', default: '1' },
-      /** Unmeasured run before each measured one (JIT warm-up for cairn; the same for BIND). */
-      warmup: { type: 'string', default: '2' },
-      only: { type: 'string', default: 'cairn,bind' },
-      /** Write a V8 CPU profile of the cairn agent into this directory. */
-      profile: { type: 'string' },
-    },
-  }).values;
-} catch (e) {
-  process.stderr.write(`bench:dns: ${(e as Error).message.split('\n')[0]}\n`);
-  process.exit(2);
-}
+const { progress, fail } = benchOutput('bench:dns');
+
+const values = parseFlags(
+  {
+    seconds: { type: 'string', default: '20' },
+    services: { type: 'string', default: '100' },
+    instances: { type: 'string', default: '3' },
+    /** dnsperf -q: queries in flight. */
+    outstanding: { type: 'string', default: '100' },
+    /** dnsperf -c: client sockets. */
+    clients: { type: 'string', default: '1' },
+    /** Unmeasured run before each measured one (JIT warm-up for cairn; the same for BIND). */
+    warmup: { type: 'string', default: '2' },
+    only: { type: 'string', default: 'cairn,bind' },
+    /** Write a V8 CPU profile of the cairn agent into this directory. */
+    profile: { type: 'string' },
+  },
+  fail,
+);
 const seconds = Number(values.seconds);
 const services = Number(values.services);
 const instances = Number(values.instances);
@@ -51,19 +48,11 @@ const outstanding = Number(values.outstanding);
 const clients = Number(values.clients);
 const warmup = Number(values.warmup);
 const only = new Set((values.only ?? '').split(','));
-if (![seconds, services, instances, outstanding, clients].every((n) => Number.isInteger(n) && n > 0)) {
-  process.stderr.write(
-    'bench:dns: --seconds, --services, --instances, --outstanding and --clients must be positive integers\n',
-  );
-  process.exit(2);
-}
-if (!Number.isInteger(warmup) || warmup < 0) {
-  process.stderr.write('bench:dns: --warmup must be a whole number of seconds\n');
-  process.exit(2);
-}
+if (![seconds, services, instances, outstanding, clients].every((n) => Number.isInteger(n) && n > 0))
+  fail('--seconds, --services, --instances, --outstanding and --clients must be positive integers', 2);
+if (!Number.isInteger(warmup) || warmup < 0) fail('--warmup must be a whole number of seconds', 2);
 
 const DOMAIN = 'cairn';
-const progress = (msg: string) => process.stderr.write(`bench:dns: ${msg}\n`);
 // This file runs as dist/scripts/bench/dns.js: the CLI is dist/src/cli/main.js.
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = join(dist, 'src', 'cli', 'main.js');
@@ -113,8 +102,11 @@ function ensureTools(): { dnsperf: string; named: string; dig: string } {
 // ---- processes we start, stopped by their own PID ----------------------------------------
 
 const children: ChildProcess[] = [];
+/** Set once stopping began: the run may still be on its way to start something, which must not outlive us. */
+let stopping = false;
 
 function start(cmd: string, args: readonly string[], log: string): ChildProcess {
+  if (stopping) throw new Error(`not starting ${cmd}: the benchmark is stopping`);
   const out = createWriteStream(log, { flags: 'a' });
   const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   p.stdout?.pipe(out, { end: false });
@@ -124,6 +116,7 @@ function start(cmd: string, args: readonly string[], log: string): ChildProcess 
 }
 
 async function stopAll(): Promise<void> {
+  stopping = true;
   await Promise.all(
     children.map(
       (p) =>
@@ -173,14 +166,7 @@ function sameAnswers(tool: string, port: number): { srv: number; srv_additionals
 
 const tools = ensureTools();
 const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-dns-'));
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    void stopAll().finally(() => {
-      rmSync(dir, { recursive: true, force: true });
-      process.exit(130);
-    });
-  });
-}
+stopOnSignals(() => stopAll().finally(() => rmSync(dir, { recursive: true, force: true })));
 
 const results: Record<string, PerfResult & { answers: ReturnType<typeof sameAnswers> }> = {};
 try {

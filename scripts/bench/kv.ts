@@ -1,11 +1,25 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { RegistryCluster } from '../../cluster/index.js';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  benchOutput,
+  CairnServers,
+  checkEtcdPortsFree,
+  cpuSeconds,
+  cpuSpent,
+  DEFAULT_HARNESS_DIR,
+  EtcdCluster,
+  etcdVersion,
+  killChildren,
+  machineBusySeconds,
+  parseFlags,
+  requireHarnessFiles,
+  round,
+  run,
+  stopOnSignals,
+  sumIfAllKnown,
+} from './support/index.js';
 
 /**
  * `npm run bench:kv`: cairn's KV against a 3-member etcd cluster, side by side
@@ -27,37 +41,21 @@ import { RegistryCluster } from '../../cluster/index.js';
  * load that disturbs the comparison (other test suites, builds).
  */
 
-const NAME = 'bench:kv';
-const progress = (msg: string) => process.stderr.write(`${NAME}: ${msg}\n`);
-const fail = (msg: string, code = 1): never => {
-  process.stderr.write(`${NAME}: ${msg.split('\n')[0]}\n`);
-  process.exit(code);
-};
+const { progress, fail } = benchOutput('bench:kv');
 
-/** The repository root, whether this runs compiled (dist/scripts/bench) or from scripts/bench. */
-const ROOT = (() => {
-  const here = dirname(fileURLToPath(import.meta.url));
-  return here.endsWith(join('dist', 'scripts', 'bench')) ? resolve(here, '../../..') : resolve(here, '../..');
-})();
-
-let values: Record<string, string | undefined>;
-try {
-  values = parseArgs({
-    options: {
-      seconds: { type: 'string', default: '8' },
-      reps: { type: 'string', default: '3' },
-      warmup: { type: 'string', default: '2' },
-      concurrency: { type: 'string', default: '64' },
-      keys: { type: 'string', default: '10000' },
-      'value-bytes': { type: 'string', default: '256' },
-      only: { type: 'string', default: 'writes,reads' },
-      harness: { type: 'string', default: join(ROOT, '..', 'shared', 'bench') },
-    },
-  }).values as Record<string, string | undefined>;
-} catch (e) {
-  fail((e as Error).message, 2);
-  throw e;
-}
+const values = parseFlags(
+  {
+    seconds: { type: 'string', default: '8' },
+    reps: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '2' },
+    concurrency: { type: 'string', default: '64' },
+    keys: { type: 'string', default: '10000' },
+    'value-bytes': { type: 'string', default: '256' },
+    only: { type: 'string', default: 'writes,reads' },
+    harness: { type: 'string', default: DEFAULT_HARNESS_DIR },
+  },
+  fail,
+);
 const seconds = Number(values.seconds);
 const reps = Number(values.reps);
 const warmup = Number(values.warmup);
@@ -74,192 +72,26 @@ if (![seconds, reps, concurrency, keys, valueBytes].every((n) => Number.isIntege
 if (!(Number.isInteger(warmup) && warmup >= 0)) fail('--warmup must be a non-negative integer', 2);
 if (only.size === 0 || [...only].some((b) => b !== 'writes' && b !== 'reads'))
   fail('--only is a comma-separated subset of writes,reads', 2);
-for (const f of [loadgen, etcdScript])
-  if (!existsSync(f)) fail(`harness file ${f} not found (use --harness DIR)`, 2);
+requireHarnessFiles([loadgen, etcdScript], fail);
 
-// ---- child processes, always bounded in time and stopped on signals ---------
+// ---- what this benchmark started, stopped once, on signals too --------------
 
-const children = new Set<ChildProcess>();
+let cairn: CairnServers | null = null;
+let etcd: EtcdCluster | null = null;
 
-interface Ran {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly timedOut: boolean;
-}
-
-/** Runs a command to its end, or kills it (by its PID) after `timeoutMs`. */
-function run(cmd: string, args: readonly string[], timeoutMs: number): Promise<Ran> {
-  return new Promise((done, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(child);
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.once('error', (e) => {
-      clearTimeout(timer);
-      children.delete(child);
-      reject(e);
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      children.delete(child);
-      done({ code, signal, stdout, stderr, timedOut });
-    });
-  });
-}
-
-const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
-  new Promise((res, rej) => {
-    const t = setTimeout(() => rej(new Error(`${what}: no answer within ${ms / 1000} s`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        res(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        rej(e);
-      },
-    );
-  });
-
-let cairn: { cluster: RegistryCluster; dir: string } | null = null;
-let etcd: { dir: string } | null = null;
-
-let cairnStopping: Promise<void> | null = null;
-/** Stops cairn's servers (once; a second caller waits for the first stop). */
-function stopCairn(): Promise<void> {
-  const c = cairn;
-  if (c === null) return cairnStopping ?? Promise.resolve();
-  cairn = null;
-  cairnStopping = (async () => {
-    try {
-      await withTimeout(c.cluster.stop('SIGTERM'), 15_000, 'stopping cairn');
-    } catch {
-      await withTimeout(c.cluster.stop('SIGKILL'), 5_000, 'killing cairn').catch(() => undefined);
-    }
-    rmSync(c.dir, { recursive: true, force: true });
-  })();
-  return cairnStopping;
-}
-
-/** PIDs of processes whose command line has `--data-dir <dir>/...`: the etcd members started for `dir`. */
-function etcdPidsUnder(dir: string): number[] {
-  const out: number[] = [];
-  let entries: string[] = [];
-  try {
-    entries = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
-  } catch {
-    return out;
-  }
-  for (const pid of entries) {
-    try {
-      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      const i = args.indexOf('--data-dir');
-      if (i >= 0 && (args[i + 1] ?? '').startsWith(`${dir}/`)) out.push(Number(pid));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
-
-let etcdStopping: Promise<void> | null = null;
-/** Stops etcd's members (once; a second caller waits for the first stop). */
-function stopEtcd(): Promise<void> {
-  const e = etcd;
-  if (e === null) return etcdStopping ?? Promise.resolve();
-  etcd = null;
-  etcdStopping = stopEtcdMembers(e.dir);
-  return etcdStopping;
-}
-
-async function stopEtcdMembers(dir: string): Promise<void> {
-  const r = await run('bash', [etcdScript, 'stop', dir], 30_000).catch(() => null);
-  if (r === null || r.code !== 0) progress(`etcd-cluster.sh stop ${dir} did not finish cleanly`);
-  // A member whose PID the start script had not recorded yet (interrupted start) is still ours:
-  // it runs on this run's own data directory. Stop it by its PID too.
-  for (let i = 0; i < 30; i++) {
-    const left = etcdPidsUnder(dir);
-    if (left.length === 0) break;
-    for (const pid of left) {
-      try {
-        process.kill(pid, i < 20 ? 'SIGTERM' : 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    await new Promise((res) => setTimeout(res, 200));
-  }
-  rmSync(dir, { recursive: true, force: true });
-}
-
-let interrupted: NodeJS.Signals | null = null;
 let shuttingDown: Promise<void> | null = null;
 /** Stops everything this benchmark started, once, whoever asks first. */
 function shutdown(): Promise<void> {
   if (shuttingDown === null) {
-    for (const c of children) c.kill('SIGKILL');
-    children.clear();
-    shuttingDown = Promise.allSettled([stopCairn(), stopEtcd()]).then(() => undefined);
+    killChildren();
+    shuttingDown = Promise.allSettled([cairn?.stop(), etcd?.stop()]).then(() => undefined);
   }
   return shuttingDown;
 }
 
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    interrupted = sig;
-    progress(`${sig}: stopping everything this benchmark started`);
-    void shutdown().finally(() => process.exit(130));
-  });
-}
+const interruptedBy = stopOnSignals(shutdown, progress);
 
 // ---- measurements ------------------------------------------------------------
-
-/** CPU seconds (user + system) a process has used, from /proc; null where there is none. */
-const CLK_TCK = (() => {
-  const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
-  const n = Number((r.stdout ?? '').trim());
-  return Number.isInteger(n) && n > 0 ? n : 100;
-})();
-function cpuSeconds(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-  } catch {
-    return null;
-  }
-}
-
-/** CPU seconds the whole machine has been busy (all cores), from /proc/stat; null where there is none. */
-function machineBusySeconds(): number | null {
-  try {
-    const f = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '')
-      .trim()
-      .split(/\s+/)
-      .slice(1)
-      .map(Number);
-    // user nice system idle iowait irq softirq steal
-    const busy = [0, 1, 2, 5, 6, 7].reduce((a, i) => a + (f[i] ?? 0), 0);
-    return busy / CLK_TCK;
-  } catch {
-    return null;
-  }
-}
 
 /** Warnings cairn's servers logged since the last call: late raft ticks and anything else. */
 class LogWatch {
@@ -338,7 +170,7 @@ type RunFigures = Omit<LoadgenResult, 'target' | 'concurrency'> & {
 interface Side {
   readonly name: 'cairn' | 'etcd';
   readonly urls: readonly string[];
-  readonly pids: () => (number | undefined)[];
+  readonly pids: () => readonly (number | undefined)[];
   readonly logs: LogWatch | null;
 }
 
@@ -381,11 +213,8 @@ async function loadgenRun(side: Side, target: string, secs: number): Promise<Run
   if (!(res.ops > 0))
     throw new Error(`loadgen --target ${target}: no successful request (${res.errors} errors)`);
   const { target: _t, concurrency: _c, ...figures } = res;
-  const serversCpu = cpu0.map((c, i) => {
-    const d = cpu1[i];
-    return c === null || d === null || d === undefined ? null : Number((d - c).toFixed(2));
-  });
-  const ours = serversCpu.reduce<number | null>((a, c) => (a === null || c === null ? null : a + c), 0);
+  const serversCpu = cpuSpent(cpu0, cpu1).map((c) => (c === null ? null : round(c, 2)));
+  const ours = sumIfAllKnown(serversCpu);
   const out: RunFigures = {
     ...figures,
     servers_cpu_s: serversCpu,
@@ -435,7 +264,6 @@ const median = (xs: readonly number[]): number => {
   const m = s.length >> 1;
   return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
-const round = (n: number, d = 2) => Number(n.toFixed(d));
 
 function summary(target: string) {
   const runs = results.get(target) ?? [];
@@ -478,12 +306,6 @@ function report(bench: string, cairnTarget: string, etcdTarget: string): void {
 // ---- preflight: etcd's tools and ports, before any measuring ----------------
 
 const hasCommand = (c: string) => spawnSync('sh', ['-c', `command -v ${c}`]).status === 0;
-const portFree = (port: number) =>
-  new Promise<boolean>((res) => {
-    const s = createServer();
-    s.once('error', () => res(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => res(true)));
-  });
 
 async function preflight(): Promise<void> {
   // etcd-cluster.sh installs etcd-server itself, but its health check runs etcdctl, which Debian
@@ -499,13 +321,7 @@ async function preflight(): Promise<void> {
     if (r.code !== 0 || !hasCommand('etcdctl'))
       throw new Error(`cannot install etcd-client: ${r.stderr.trim().split('\n').pop() ?? ''}`);
   }
-  // etcd-cluster.sh uses fixed ports; something already there would answer its health check.
-  for (let i = 1; i <= 3; i++) {
-    const c = 32369 + i * 10;
-    for (const p of [c, c + 1])
-      if (!(await portFree(p)))
-        throw new Error(`port ${p} (etcd-cluster.sh's) is in use: stop what holds it`);
-  }
+  await checkEtcdPortsFree(3);
 }
 
 // ---- the peers, one after the other -----------------------------------------
@@ -520,58 +336,38 @@ const etcdTargets = [
 ];
 
 async function runCairn(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-kv-'));
-  const cluster = await RegistryCluster.create({ size: 3, baseDir: dir, logLevel: 'warn' });
-  cairn = { cluster, dir };
-  cluster.start();
-  const leader = await cluster.waitForLeader(60_000).catch((e: unknown) => {
-    // Say why before the data directory (and the servers' logs) goes away.
-    for (const s of cluster.servers) {
-      let last = '';
-      try {
-        last = readFileSync(s.logPath, 'utf8').trim().split('\n').pop() ?? '';
-      } catch {
-        // no log
-      }
-      progress(`  ${s.name} ${s.running ? 'running' : 'exited'}; log: ${last.slice(0, 300)}`);
-    }
-    throw e;
+  const c = await CairnServers.create({
+    size: 3,
+    dirPrefix: 'cairn-bench-kv-',
+    stopGraceMs: 15_000,
+    progress,
   });
-  progress(`cairn: 3 servers up (${cluster.servers.map((s) => s.name).join(', ')}), leader ${leader.name}`);
+  cairn = c;
+  const leader = await c.startAndWaitForLeader();
+  progress(`cairn: 3 servers up (${c.servers.map((s) => s.name).join(', ')}), leader ${leader.name}`);
   const side: Side = {
     name: 'cairn',
-    urls: cluster.servers.map((s) => s.url),
-    pids: () => cluster.servers.map((s) => s.pid),
-    logs: new LogWatch(cluster.servers.map((s) => s.logPath)),
+    urls: c.servers.map((s) => s.url),
+    pids: () => c.servers.map((s) => s.pid),
+    logs: new LogWatch(c.servers.map((s) => s.logPath)),
   };
-  progress(`cairn: server CPU is listed as ${cluster.servers.map((s) => s.name).join('/')}`);
+  progress(`cairn: server CPU is listed as ${c.servers.map((s) => s.name).join('/')}`);
   await measure(side, cairnTargets);
-  const down = cluster.servers.filter((s) => !s.running).map((s) => s.name);
+  const down = c.servers.filter((s) => !s.running).map((s) => s.name);
   if (down.length > 0) throw new Error(`cairn server(s) ${down.join(', ')} exited during the run`);
-  await stopCairn();
+  await c.stop();
 }
 
 async function runEtcd(): Promise<void> {
   if (shuttingDown !== null) throw new Error('stopping');
-  const dir = mkdtempSync(join(tmpdir(), 'etcd-bench-kv-'));
-  etcd = { dir };
+  const e = new EtcdCluster(etcdScript, 'etcd-bench-kv-', progress);
+  etcd = e;
   progress(`etcd: starting 3 members with ${etcdScript}`);
-  const r = await run('bash', [etcdScript, 'start', '3', dir], 400_000);
-  if (r.code !== 0 || r.timedOut)
-    throw new Error(
-      `etcd-cluster.sh start failed: ${r.timedOut ? 'timed out' : r.stderr.trim().split('\n').pop()}`,
-    );
-  const urls = (r.stdout.trim().split('\n').pop() ?? '').split(',').filter((u) => u.startsWith('http'));
-  if (urls.length !== 3) throw new Error(`etcd-cluster.sh printed no 3 client URLs: ${r.stdout.trim()}`);
-  const pids = readFileSync(join(dir, 'pids'), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map(Number);
-  const version = spawnSync('etcd', ['--version'], { encoding: 'utf8' }).stdout?.split('\n')[0] ?? '';
-  progress(`etcd: ${version.trim()}, members at ${urls.join(', ')}`);
-  const side: Side = { name: 'etcd', urls, pids: () => pids, logs: null };
+  await e.start(3);
+  progress(`etcd: ${etcdVersion()}, members at ${e.urls.join(', ')}`);
+  const side: Side = { name: 'etcd', urls: e.urls, pids: () => e.pids, logs: null };
   await measure(side, etcdTargets);
-  await stopEtcd();
+  await e.stop();
 }
 
 try {
@@ -587,6 +383,7 @@ try {
   }
 } catch (e) {
   await shutdown();
+  const interrupted = interruptedBy();
   if (interrupted !== null) fail(`interrupted by ${interrupted}`, 130);
   fail((e as Error).message);
 } finally {

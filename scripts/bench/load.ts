@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { WorkerPlan } from './load-worker.js';
+import { quantile, round } from './support/index.js';
 
 export interface LoadFigures {
   readonly ops: number;
@@ -37,16 +38,12 @@ export async function runLoad(plan: WorkerPlan, threads: number): Promise<LoadFi
   );
   const seconds = (performance.now() - started) / 1000;
   const all = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
-  const q = (p: number) =>
-    all.length
-      ? Number((all[Math.min(all.length - 1, Math.floor(all.length * p))] as number).toFixed(2))
-      : null;
   return {
     ops: all.length,
     ops_per_s: Math.round(all.length / seconds),
     errors: results.reduce((n, r) => n + r.errors, 0),
-    p50_ms: q(0.5),
-    p99_ms: q(0.99),
-    max_ms: all.length ? Number((all[all.length - 1] as number).toFixed(2)) : null,
+    p50_ms: quantile(all, 0.5),
+    p99_ms: quantile(all, 0.99),
+    max_ms: all.length ? round(all[all.length - 1] as number) : null,
   };
 }

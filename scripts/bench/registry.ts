@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import { type AgentProcess, freePorts, RegistryCluster } from '../../cluster/index.js';
 import { runLoad } from './load.js';
+import { benchOutput, parseFlags, sleep, stopOnSignals } from './support/index.js';
 
 /**
  * `npm run bench:registry`: three cairn servers as separate processes on
@@ -13,34 +13,27 @@ import { runLoad } from './load.js';
  * servers, false expiries counted), lookups (balanced healthy lookup on one
  * follower vs a bare fastify route in the same run), registrations.
  */
-let values: Record<string, string | undefined>;
-try {
-  values = parseArgs({
-    options: {
-      instances: { type: 'string', default: '100000' },
-      seconds: { type: 'string', default: '10' },
-      concurrency: { type: 'string', default: '64' },
-      threads: { type: 'string', default: '2' },
-      only: { type: 'string', default: 'registrations,heartbeats,lookups' },
-      /** Write a V8 CPU profile of every server into this directory. */
-      profile: { type: 'string' },
-    },
-  }).values;
-} catch (e) {
-  process.stderr.write(`bench:registry: ${(e as Error).message.split('\n')[0]}\n`);
-  process.exit(2);
-}
+const { progress, fail } = benchOutput('bench:registry');
+
+const values = parseFlags(
+  {
+    instances: { type: 'string', default: '100000' },
+    seconds: { type: 'string', default: '10' },
+    concurrency: { type: 'string', default: '64' },
+    threads: { type: 'string', default: '2' },
+    only: { type: 'string', default: 'registrations,heartbeats,lookups' },
+    /** Write a V8 CPU profile of every server into this directory. */
+    profile: { type: 'string' },
+  },
+  fail,
+);
 const instances = Number(values.instances);
 const seconds = Number(values.seconds);
 const concurrency = Number(values.concurrency);
 const threads = Number(values.threads);
 const only = new Set((values.only ?? '').split(','));
-if (![instances, seconds, concurrency, threads].every((n) => Number.isInteger(n) && n > 0)) {
-  process.stderr.write(
-    'bench:registry: --instances, --seconds, --concurrency and --threads must be positive integers\n',
-  );
-  process.exit(2);
-}
+if (![instances, seconds, concurrency, threads].every((n) => Number.isInteger(n) && n > 0))
+  fail('--instances, --seconds, --concurrency and --threads must be positive integers', 2);
 
 /** The heartbeated instances (hb-*) the leader reports critical; registrations of the other benchmark do not count. */
 async function criticalHeartbeated(leader: AgentProcess): Promise<unknown[]> {
@@ -48,7 +41,6 @@ async function criticalHeartbeated(leader: AgentProcess): Promise<unknown[]> {
   return all.filter((c) => c.CheckID.startsWith('service:hb-'));
 }
 
-const progress = (msg: string) => process.stderr.write(`bench:registry: ${msg}\n`);
 const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-reg-'));
 const cluster = await RegistryCluster.create({
   size: 3,
@@ -58,14 +50,7 @@ const cluster = await RegistryCluster.create({
 });
 cluster.start();
 // Ctrl-C or a timeout still stops every server this benchmark started.
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    void cluster.stop('SIGTERM').finally(() => {
-      rmSync(dir, { recursive: true, force: true });
-      process.exit(130);
-    });
-  });
-}
+stopOnSignals(() => cluster.stop('SIGTERM').finally(() => rmSync(dir, { recursive: true, force: true })));
 try {
   const leader = await cluster.waitForLeader(60_000);
   const urls = cluster.servers.map((s) => s.url);
@@ -119,7 +104,7 @@ try {
       threads,
     );
     // Let one more expiry round run, then count instances the leader marked critical.
-    await new Promise((res) => setTimeout(res, 1000));
+    await sleep(1000);
     const critical = await criticalHeartbeated(leader);
     const coverage = Math.min(1, (r.ops_per_s * 15) / instances);
     console.log(
@@ -153,7 +138,7 @@ try {
       });
     }
     const path = '/v1/health/service/lookup?passing&lb=round_robin';
-    await new Promise((res) => setTimeout(res, 500));
+    await sleep(500);
     const sample = await (await fetch(`${follower.url}${path}`)).text();
     const bare = Fastify();
     const body = JSON.parse(sample) as unknown;

@@ -1,12 +1,31 @@
-import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { freePorts, RegistryCluster } from '../../cluster/index.js';
+import { freePorts } from '../../cluster/index.js';
+import {
+  benchOutput,
+  CairnServers,
+  checkEtcdPortsFree,
+  cpuSeconds,
+  cpuSpent,
+  DEFAULT_HARNESS_DIR,
+  EtcdCluster,
+  etcdVersion,
+  killChildren,
+  machineBusySeconds,
+  parseFlags,
+  quantile,
+  requireHarnessFiles,
+  round,
+  sleep,
+  stopOnSignals,
+  sumIfAllKnown,
+  trackChild,
+  withTimeout,
+} from './support/index.js';
 import type { FromWorker, ToWorker, WatchPlan } from './watch-worker.js';
 
 /**
@@ -39,47 +58,34 @@ import type { FromWorker, ToWorker, WatchPlan } from './watch-worker.js';
 type Transport = 'ws' | 'longpoll' | 'etcd' | 'bare-ws' | 'bare-longpoll';
 type Target = 'kv' | 'service';
 
-const NAME = 'bench:watch';
-const progress = (msg: string) => process.stderr.write(`${NAME}: ${msg}\n`);
-const fail = (msg: string, code = 1): never => {
-  process.stderr.write(`${NAME}: ${msg.split('\n')[0]}\n`);
-  process.exit(code);
-};
+const { progress, fail } = benchOutput('bench:watch');
 
-/** The repository root, whether this runs compiled (dist/scripts/bench) or from scripts/bench. */
+/** Where the load processes and the floor server are, beside this file (compiled). */
 const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = HERE.endsWith(join('dist', 'scripts', 'bench'))
-  ? resolve(HERE, '../../..')
-  : resolve(HERE, '../..');
 const WORKER = join(HERE, 'watch-worker.js');
 const BARE = join(HERE, 'watch-bare.js');
 
-let values: Record<string, string | undefined>;
-try {
-  values = parseArgs({
-    options: {
-      watchers: { type: 'string', default: '1000,10000' },
-      seconds: { type: 'string', default: '30' },
-      servers: { type: 'string', default: '1,3' },
-      only: { type: 'string', default: 'ws,longpoll,etcd' },
-      target: { type: 'string', default: 'kv,service' },
-      /** Load processes the watchers are spread over. */
-      procs: { type: 'string', default: '4' },
-      /** Watchers of one load process that connect at the same time. */
-      'connect-concurrency': { type: 'string', default: '50' },
-      /** After the last write, how long to wait for late deliveries (seconds). */
-      grace: { type: 'string', default: '15' },
-      /** Before each case, wait at most this long (seconds) for other processes to quieten down. */
-      'quiet-wait': { type: 'string', default: '120' },
-      harness: { type: 'string', default: join(ROOT, '..', 'shared', 'bench') },
-      /** Write a V8 CPU profile of every cairn server into this directory. */
-      profile: { type: 'string' },
-    },
-  }).values as Record<string, string | undefined>;
-} catch (e) {
-  fail((e as Error).message, 2);
-  throw e;
-}
+const values = parseFlags(
+  {
+    watchers: { type: 'string', default: '1000,10000' },
+    seconds: { type: 'string', default: '30' },
+    servers: { type: 'string', default: '1,3' },
+    only: { type: 'string', default: 'ws,longpoll,etcd' },
+    target: { type: 'string', default: 'kv,service' },
+    /** Load processes the watchers are spread over. */
+    procs: { type: 'string', default: '4' },
+    /** Watchers of one load process that connect at the same time. */
+    'connect-concurrency': { type: 'string', default: '50' },
+    /** After the last write, how long to wait for late deliveries (seconds). */
+    grace: { type: 'string', default: '15' },
+    /** Before each case, wait at most this long (seconds) for other processes to quieten down. */
+    'quiet-wait': { type: 'string', default: '120' },
+    harness: { type: 'string', default: DEFAULT_HARNESS_DIR },
+    /** Write a V8 CPU profile of every cairn server into this directory. */
+    profile: { type: 'string' },
+  },
+  fail,
+);
 
 const list = (s: string | undefined) => (s ?? '').split(',').filter((x) => x !== '');
 const watcherCounts = list(values.watchers).map(Number);
@@ -109,8 +115,7 @@ if (only.length === 0 || only.some((o) => !(TRANSPORTS as readonly string[]).inc
   fail('--only is a comma-separated subset of ws,longpoll,etcd,bare-ws,bare-longpoll', 2);
 if (targets.length === 0 || targets.some((t) => t !== 'kv' && t !== 'service'))
   fail('--target is a comma-separated subset of kv,service', 2);
-if (only.includes('etcd') && !existsSync(etcdScript))
-  fail(`harness file ${etcdScript} not found (use --harness DIR)`, 2);
+if (only.includes('etcd')) requireHarnessFiles([etcdScript], fail);
 
 const KV_KEY = 'bench/watched';
 const SERVICE = 'bench-svc';
@@ -118,86 +123,9 @@ const INSTANCES = 50;
 const FLIPPED = `${SERVICE}-0`;
 
 const clock = () => performance.timeOrigin + performance.now();
-const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
-const round = (n: number, d = 2) => Number(n.toFixed(d));
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
-const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
-  new Promise((res, rej) => {
-    const t = setTimeout(() => rej(new Error(`${what}: no answer within ${ms / 1000} s`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        res(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        rej(e);
-      },
-    );
-  });
-
-// ---- child processes: all bounded in time, all stopped by PID ---------------------
-
-const children = new Set<ChildProcess>();
-
-interface Ran {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly timedOut: boolean;
-}
-
-/** Runs a command to its end, or kills it (by its PID) after `timeoutMs`. */
-function run(cmd: string, args: readonly string[], timeoutMs: number): Promise<Ran> {
-  return new Promise((done, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(child);
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.once('error', (e) => {
-      clearTimeout(timer);
-      children.delete(child);
-      reject(e);
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      children.delete(child);
-      done({ code, stdout, stderr, timedOut });
-    });
-  });
-}
-
 // ---- /proc ----------------------------------------------------------------------
-
-const CLK_TCK = (() => {
-  const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
-  const n = Number((r.stdout ?? '').trim());
-  return Number.isInteger(n) && n > 0 ? n : 100;
-})();
-
-/** CPU seconds (utime + stime) of a process, from /proc/<pid>/stat; null when unknown. */
-function cpuSeconds(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-  } catch {
-    return null;
-  }
-}
 
 /** A field of /proc/<pid>/status in MiB (VmRSS, VmHWM); null when unknown. */
 function statusMb(pid: number | undefined, field: string): number | null {
@@ -216,21 +144,6 @@ function openFilesLimit(): number | null {
     const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
     if (!m) return null;
     return m[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(m[1]);
-  } catch {
-    return null;
-  }
-}
-
-/** CPU seconds the whole machine has been busy (all cores), from /proc/stat; null when unknown. */
-function machineBusySeconds(): number | null {
-  try {
-    const f = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '')
-      .trim()
-      .split(/\s+/)
-      .slice(1)
-      .map(Number);
-    // user nice system idle iowait irq softirq steal
-    return [0, 1, 2, 5, 6, 7].reduce((a, i) => a + (f[i] ?? 0), 0) / CLK_TCK;
   } catch {
     return null;
   }
@@ -271,9 +184,6 @@ async function waitForQuiet(maxS: number): Promise<number | null> {
     }
   }
 }
-
-const sum = (xs: readonly (number | null)[]): number | null =>
-  xs.reduce<number | null>((a, x) => (a === null || x === null ? null : a + x), 0);
 
 // ---- HTTP for the writer and set-up ---------------------------------------------
 
@@ -340,7 +250,7 @@ interface System {
   /** Client URLs, watchers spread round robin over them. */
   readonly urls: readonly string[];
   /** Server process ids, in the order of `urls`. */
-  readonly pids: () => (number | undefined)[];
+  readonly pids: () => readonly (number | undefined)[];
   /** Makes change `seq`; resolves on its acknowledgement. */
   write(seq: number): Promise<void>;
   /** Server log lines at warning level or above since start, with a few samples. */
@@ -351,36 +261,24 @@ interface System {
 let current: System | null = null;
 
 async function startCairn(servers: number, target: Target): Promise<System> {
-  const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-watch-'));
-  const cluster = await RegistryCluster.create({
+  const cairn = await CairnServers.create({
     size: servers,
-    baseDir: dir,
-    logLevel: 'warn',
+    dirPrefix: 'cairn-bench-watch-',
     ...(values.profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${resolve(values.profile)}`] } : {}),
+    stopGraceMs: 20_000,
+    progress,
   });
-  let stopped: Promise<void> | null = null;
-  const stop = () => {
-    stopped ??= (async () => {
-      try {
-        await withTimeout(cluster.stop('SIGTERM'), 20_000, 'stopping cairn');
-      } catch {
-        await withTimeout(cluster.stop('SIGKILL'), 5_000, 'killing cairn').catch(() => undefined);
-      }
-      rmSync(dir, { recursive: true, force: true });
-    })();
-    return stopped;
-  };
   const sys: System = {
     name: 'cairn',
     servers,
-    urls: cluster.servers.map((s) => s.url),
-    pids: () => cluster.servers.map((s) => s.pid),
+    urls: cairn.servers.map((s) => s.url),
+    pids: () => cairn.servers.map((s) => s.pid),
     write: async () => {},
     warnings: () => {
       let count = 0;
       let lateTicks = 0;
       const sample: string[] = [];
-      for (const s of cluster.servers) {
+      for (const s of cairn.servers) {
         let text = '';
         try {
           text = readFileSync(s.logPath, 'utf8');
@@ -403,22 +301,10 @@ async function startCairn(servers: number, target: Target): Promise<System> {
       }
       return { count, lateTicks, sample };
     },
-    stop,
+    stop: () => cairn.stop(),
   };
   current = sys;
-  cluster.start();
-  const leader = await cluster.waitForLeader(60_000).catch((e: unknown) => {
-    for (const s of cluster.servers) {
-      let last = '';
-      try {
-        last = readFileSync(s.logPath, 'utf8').trim().split('\n').pop() ?? '';
-      } catch {
-        // no log
-      }
-      progress(`  ${s.name} ${s.running ? 'running' : 'exited'}; log: ${last.slice(0, 300)}`);
-    }
-    throw e;
-  });
+  const leader = await cairn.startAndWaitForLeader();
   if (target === 'kv') {
     await mustCall('PUT', `${leader.url}/v1/kv/${KV_KEY}`, 'seq-0');
     await Promise.all(
@@ -475,88 +361,23 @@ async function startCairn(servers: number, target: Target): Promise<System> {
   return sys;
 }
 
-/** PIDs of processes whose command line has `--data-dir <dir>/...`: the etcd members started for `dir`. */
-function etcdPidsUnder(dir: string): number[] {
-  const out: number[] = [];
-  let entries: string[] = [];
-  try {
-    entries = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
-  } catch {
-    return out;
-  }
-  for (const pid of entries) {
-    try {
-      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      const i = args.indexOf('--data-dir');
-      if (i >= 0 && (args[i + 1] ?? '').startsWith(`${dir}/`)) out.push(Number(pid));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
-
-const portFree = (port: number) =>
-  new Promise<boolean>((res) => {
-    const s = createServer();
-    s.once('error', () => res(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => res(true)));
-  });
-
 async function startEtcd(servers: number, target: Target): Promise<System> {
-  for (let i = 1; i <= servers; i++) {
-    const c = 32369 + i * 10;
-    for (const p of [c, c + 1])
-      if (!(await portFree(p)))
-        throw new Error(`port ${p} (etcd-cluster.sh's) is in use: stop what holds it`);
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'etcd-bench-watch-'));
-  let pids: number[] = [];
-  let stopped: Promise<void> | null = null;
-  const stop = () => {
-    stopped ??= (async () => {
-      const r = await run('bash', [etcdScript, 'stop', dir], 30_000).catch(() => null);
-      if (r === null || r.code !== 0) progress(`etcd-cluster.sh stop ${dir} did not finish cleanly`);
-      // A member the start script had not recorded yet (interrupted start) runs on this run's data directory.
-      for (let i = 0; i < 30; i++) {
-        const left = etcdPidsUnder(dir);
-        if (left.length === 0) break;
-        for (const pid of left) {
-          try {
-            process.kill(pid, i < 20 ? 'SIGTERM' : 'SIGKILL');
-          } catch {
-            // already gone
-          }
-        }
-        await sleep(200);
-      }
-      rmSync(dir, { recursive: true, force: true });
-    })();
-    return stopped;
-  };
+  await checkEtcdPortsFree(servers);
+  const etcd = new EtcdCluster(etcdScript, 'etcd-bench-watch-', progress);
   const sys: System = {
     name: 'etcd',
     servers,
-    urls: [],
-    pids: () => pids,
+    get urls() {
+      return etcd.urls;
+    },
+    pids: () => etcd.pids,
     write: async () => {},
     warnings: () => ({ count: 0, lateTicks: 0, sample: [] }),
-    stop,
+    stop: () => etcd.stop(),
   };
   current = sys;
-  const r = await run('bash', [etcdScript, 'start', String(servers), dir], 400_000);
-  if (r.code !== 0 || r.timedOut)
-    throw new Error(
-      `etcd-cluster.sh start failed: ${r.timedOut ? 'timed out' : r.stderr.trim().split('\n').pop()}`,
-    );
-  const urls = (r.stdout.trim().split('\n').pop() ?? '').split(',').filter((u) => u.startsWith('http'));
-  if (urls.length !== servers)
-    throw new Error(`etcd-cluster.sh printed no ${servers} client URLs: ${r.stdout.trim()}`);
-  pids = readFileSync(join(dir, 'pids'), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map(Number);
-  (sys as { urls: readonly string[] }).urls = urls;
+  await etcd.start(servers);
+  const urls = etcd.urls;
   // Writes go to the leader, as cairn's do.
   let leaderUrl = urls[0] as string;
   for (const u of urls) {
@@ -591,16 +412,16 @@ async function startEtcd(servers: number, target: Target): Promise<System> {
     sys.write = (seq) =>
       put(`${SERVICE}/${FLIPPED}`, instance(0, seq % 2 === 1 ? 'critical' : 'passing', `seq-${seq}`));
   }
-  const version = spawnSync('etcd', ['--version'], { encoding: 'utf8' }).stdout?.split('\n')[0] ?? '';
-  progress(`etcd: ${version.trim()}, ${servers} member(s) at ${urls.join(', ')}; writes to ${leaderUrl}`);
+  progress(`etcd: ${etcdVersion()}, ${servers} member(s) at ${urls.join(', ')}; writes to ${leaderUrl}`);
   return sys;
 }
 
 /** The floor: watch-bare.js, one process answering the same protocol for one key with no registry behind it. */
 async function startBare(): Promise<System> {
   const [port] = (await freePorts(1)) as [number];
-  const child = spawn(process.execPath, [BARE, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.add(child);
+  const child = trackChild(
+    spawn(process.execPath, [BARE, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] }),
+  );
   const exited = new Promise<void>((res) => child.once('exit', () => res()));
   let stopped: Promise<void> | null = null;
   const url = `http://127.0.0.1:${port}`;
@@ -620,7 +441,6 @@ async function startBare(): Promise<System> {
           child.kill('SIGKILL');
           return exited;
         });
-        children.delete(child);
       })();
       return stopped;
     },
@@ -647,15 +467,15 @@ class LoadProcess {
   readonly exited: Promise<void>;
 
   constructor(readonly plan: WatchPlan) {
-    this.child = fork(WORKER, [], {
-      serialization: 'advanced',
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-      execArgv: [],
-    });
-    children.add(this.child);
+    this.child = trackChild(
+      fork(WORKER, [], {
+        serialization: 'advanced',
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+        execArgv: [],
+      }),
+    );
     this.exited = new Promise((res) => {
       this.child.once('exit', () => {
-        children.delete(this.child);
         for (const w of this.waiting.splice(0)) w({ t: 'progress', seen: -1 });
         res();
       });
@@ -748,10 +568,6 @@ function planFor(spec: CaseSpec, sys: System, first: number, count: number): Wat
   }
 }
 
-/** Quantile of sorted values (nearest rank below). */
-const q = (s: Float64Array, p: number): number | null =>
-  s.length === 0 ? null : round(s[Math.min(s.length - 1, Math.floor(s.length * p))] as number);
-
 async function runCase(spec: CaseSpec): Promise<Record<string, unknown>> {
   const label = `${spec.system} ${spec.servers}s ${spec.transport} ${spec.target} ${spec.watchers}w`;
   const othersBefore = quietWaitS > 0 ? await waitForQuiet(quietWaitS) : null;
@@ -792,19 +608,13 @@ async function runCase(spec: CaseSpec): Promise<Record<string, unknown>> {
     const idle0 = pids.map(cpuSeconds);
     const idleT0 = clock();
     await sleep(3000);
-    const idleCpu = sum(
-      pids.map((p, i) => {
-        const a = idle0[i];
-        const b = cpuSeconds(p);
-        return a === null || a === undefined || b === null ? null : b - a;
-      }),
-    );
+    const idleCpu = sumIfAllKnown(cpuSpent(idle0, pids.map(cpuSeconds)));
     const idleMsPerS = idleCpu === null ? null : round((idleCpu * 1000) / ((clock() - idleT0) / 1000), 1);
 
     // The window: one change per second, CPU measured over exactly `seconds` seconds from the first write.
     const loadPids = loads.map((l) => l.pid);
     const cpu0 = pids.map(cpuSeconds);
-    const load0 = sum(loadPids.map(cpuSeconds));
+    const load0 = sumIfAllKnown(loadPids.map(cpuSeconds));
     const main0 = process.cpuUsage();
     const busy0 = machineBusySeconds();
     const acks = new Float64Array(seconds + 1).fill(Number.NaN);
@@ -832,7 +642,7 @@ async function runCase(spec: CaseSpec): Promise<Record<string, unknown>> {
     if (clock() < windowEnd) await sleep(windowEnd - clock());
     const windowS = (clock() - t0) / 1000;
     const cpu1 = pids.map(cpuSeconds);
-    const load1 = sum(loadPids.map(cpuSeconds));
+    const load1 = sumIfAllKnown(loadPids.map(cpuSeconds));
     const mainCpu = process.cpuUsage(main0);
     const busy1 = machineBusySeconds();
     const rssEnd = pids.map((p) => statusMb(p, 'VmRSS'));
@@ -892,11 +702,8 @@ async function runCase(spec: CaseSpec): Promise<Record<string, unknown>> {
       }
     });
     const sorted = Float64Array.from(all).sort();
-    const serverCpu = cpu1.map((c, i) => {
-      const b = cpu0[i];
-      return c === null || b === null || b === undefined ? null : c - b;
-    });
-    const totalCpu = sum(serverCpu);
+    const serverCpu = cpuSpent(cpu0, cpu1);
+    const totalCpu = sumIfAllKnown(serverCpu);
     const cpuPerChange = totalCpu === null || changes === 0 ? null : (totalCpu * 1000) / changes;
     const loadCpu =
       load0 === null || load1 === null ? null : load1 - load0 + (mainCpu.user + mainCpu.system) / 1e6;
@@ -904,7 +711,7 @@ async function runCase(spec: CaseSpec): Promise<Record<string, unknown>> {
       busy0 === null || busy1 === null || totalCpu === null || loadCpu === null
         ? null
         : round(Math.max(0, busy1 - busy0 - totalCpu - loadCpu), 1);
-    const p99 = q(sorted, 0.99);
+    const p99 = quantile(sorted, 0.99);
     const perThousand = cpuPerChange === null ? null : cpuPerChange / (spec.watchers / 1000);
     const out: Record<string, unknown> = {
       bench: 'watch',
@@ -919,29 +726,29 @@ async function runCase(spec: CaseSpec): Promise<Record<string, unknown>> {
       missed,
       missed_superseded: superseded,
       min_ms: sorted.length ? round(sorted[0] as number) : null,
-      p50_ms: q(sorted, 0.5),
-      p90_ms: q(sorted, 0.9),
+      p50_ms: quantile(sorted, 0.5),
+      p90_ms: quantile(sorted, 0.9),
       p99_ms: p99,
       max_ms: sorted.length ? round(sorted[sorted.length - 1] as number) : null,
       /** The same deliveries timed from when the write was sent (fair where the ack waits for the fan-out). */
       from_send: (() => {
         const f = Float64Array.from(fromSend).sort();
         return {
-          p50_ms: q(f, 0.5),
-          p99_ms: q(f, 0.99),
+          p50_ms: quantile(f, 0.5),
+          p99_ms: quantile(f, 0.99),
           max_ms: f.length ? round(f[f.length - 1] as number) : null,
         };
       })(),
       by_server: byServer.map((d) => {
         const s = Float64Array.from(d).sort();
         return {
-          p50_ms: q(s, 0.5),
-          p99_ms: q(s, 0.99),
+          p50_ms: quantile(s, 0.5),
+          p99_ms: quantile(s, 0.99),
           max_ms: s.length ? round(s[s.length - 1] as number) : null,
         };
       }),
       /** The median delay of each change in turn: a stall shows up as one slow change. */
-      change_p50_ms: byChange.slice(1).map((d) => q(Float64Array.from(d).sort(), 0.5)),
+      change_p50_ms: byChange.slice(1).map((d) => quantile(Float64Array.from(d).sort(), 0.5)),
       server_cpu_ms_per_change: cpuPerChange === null ? null : round(cpuPerChange, 1),
       cpu_ms_per_1000_watchers_per_change: perThousand === null ? null : round(perThousand, 2),
       server_cpu_s: serverCpu.map((c) => (c === null ? null : round(c, 2))),
@@ -952,7 +759,7 @@ async function runCase(spec: CaseSpec): Promise<Record<string, unknown>> {
           ? null
           : round(cpuPerChange - (idleMsPerS * windowS) / changes, 1),
       window_s: round(windowS, 1),
-      server_rss_mb: sum(rssEnd) === null ? null : round(sum(rssEnd) as number, 1),
+      server_rss_mb: sumIfAllKnown(rssEnd) === null ? null : round(sumIfAllKnown(rssEnd) as number, 1),
       server_rss_mb_each: rssEnd,
       server_rss_mb_before_watchers: rssBefore,
       server_peak_rss_mb_each: hwm,
@@ -1007,16 +814,11 @@ async function runCase(spec: CaseSpec): Promise<Record<string, unknown>> {
 
 // ---- stopping on signals ---------------------------------------------------------------
 
-let interrupted: NodeJS.Signals | null = null;
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    interrupted = sig;
-    progress(`${sig}: stopping everything this benchmark started`);
-    for (const c of children) c.kill('SIGKILL');
-    const sys = current;
-    void (sys ? sys.stop() : Promise.resolve()).finally(() => process.exit(130));
-  });
-}
+const interruptedBy = stopOnSignals(() => {
+  killChildren();
+  const sys = current;
+  return sys ? sys.stop() : Promise.resolve();
+}, progress);
 
 // ---- the cases -------------------------------------------------------------------------
 
@@ -1046,12 +848,12 @@ progress(`${cases.length} cases of about ${seconds + 20} s or more each`);
 let failures = 0;
 try {
   for (const c of cases) {
-    if (interrupted) break;
+    if (interruptedBy()) break;
     try {
       const out = await runCase(c);
       console.log(JSON.stringify(out));
     } catch (e) {
-      if (interrupted) break;
+      if (interruptedBy()) break;
       failures++;
       progress(
         `${c.system} ${c.servers}s ${c.transport} ${c.target} ${c.watchers}w failed: ${(e as Error).message}`,
@@ -1060,9 +862,10 @@ try {
     }
   }
 } finally {
-  for (const c of children) c.kill('SIGKILL');
+  killChildren();
   await (current as System | null)?.stop();
   agent.destroy();
 }
+const interrupted = interruptedBy();
 if (interrupted) fail(`interrupted by ${interrupted}`, 130);
 process.exit(failures > 0 ? 1 : 0);

@@ -32,7 +32,10 @@ export interface RaftNodeOptions<R> {
   readonly advertise?: PeerAddress;
   /** Milliseconds per core tick (default 100). */
   readonly tickMs?: number;
-  /** Take a snapshot every this many applied entries (default 10,000). */
+  /**
+   * Take a snapshot once this many entries have applied since the last one (default 10,000)
+   * and their bytes reach half the last snapshot's size.
+   */
   readonly snapshotEvery?: number;
   /** Entries kept in the log behind a snapshot for slow followers (default 5,000). */
   readonly keepEntries?: number;
@@ -89,6 +92,9 @@ export class RaftNode<R> extends EventEmitter {
   private stopped = true;
   private snapshotting = false;
   private lastSnapshotIndex: Index = 0;
+  /** Size of the newest snapshot, and entry bytes applied since it was captured. */
+  private lastSnapshotBytes = 0;
+  private bytesSinceSnapshot = 0;
   private rewrites = 0;
   private readSeq = 0;
   private lastTickAt = 0;
@@ -149,6 +155,7 @@ export class RaftNode<R> extends EventEmitter {
       if (state.snapshot) {
         this.sm.restore(state.snapshot.data);
         this.lastSnapshotIndex = state.snapshot.meta.index;
+        this.lastSnapshotBytes = state.snapshot.data.byteLength;
         this.appliedIndex = state.snapshot.meta.index;
       }
     }
@@ -453,6 +460,7 @@ export class RaftNode<R> extends EventEmitter {
       else late.push(m);
     }
     const commitOnly = rd.entries.length === 0 && !rd.snapshot && !rd.mustSync && rd.hardState !== null;
+    let saved: Promise<void> | null = null;
     if (commitOnly) {
       // Only the commit index moved. It need not be durable (a restarted server learns it again
       // from the leader), so it rides along with the next write instead of costing one of its own.
@@ -461,16 +469,32 @@ export class RaftNode<R> extends EventEmitter {
       const t0 = performance.now();
       const hardState = rd.hardState ?? this.unsavedHardState;
       this.unsavedHardState = null;
-      await this.storage.save({ entries: rd.entries, hardState, snapshot: rd.snapshot }, rd.mustSync);
-      this.stats.saveMs += performance.now() - t0;
-      if (rd.mustSync) this.stats.syncedWrites++;
-      this.stats.entriesWritten += rd.entries.length;
+      saved = this.storage
+        .save({ entries: rd.entries, hardState, snapshot: rd.snapshot }, rd.mustSync)
+        .then(() => {
+          this.stats.saveMs += performance.now() - t0;
+          if (rd.mustSync) this.stats.syncedWrites++;
+          this.stats.entriesWritten += rd.entries.length;
+        });
     }
-    for (const m of late) this.transport.send(m);
-    if (rd.snapshot) this.installSnapshot(rd.snapshot);
+    if (rd.snapshot) {
+      // A snapshot replaces the state the entries apply to: it must be on disk first.
+      await saved;
+      saved = null;
+      this.installSnapshot(rd.snapshot);
+    }
+    // Committed entries are already on a majority's disks, so they apply (and answer their clients)
+    // while this Ready's new entries are written, instead of waiting one more fsync for them.
     const t1 = performance.now();
-    await this.applyEntries(rd.committedEntries);
+    try {
+      await this.applyEntries(rd.committedEntries);
+    } finally {
+      // Even if applying failed, the write must settle before the loop reports the failure.
+      if (saved) await saved;
+    }
     this.stats.applyMs += performance.now() - t1;
+    // Acknowledgements and votes promise what is now on disk, so they go only after the write.
+    for (const m of late) this.transport.send(m);
     this.onReadStates(rd.readStates);
     this.raw.advance(rd);
     const log = this.raw.raft.log;
@@ -485,6 +509,8 @@ export class RaftNode<R> extends EventEmitter {
     this.sm.restore(snap.data);
     this.appliedIndex = snap.meta.index;
     this.lastSnapshotIndex = snap.meta.index;
+    this.lastSnapshotBytes = snap.data.byteLength;
+    this.bytesSinceSnapshot = 0;
     this.log.info({ index: snap.meta.index, bytes: snap.data.byteLength }, 'installed snapshot from leader');
     this.releaseReads();
   }
@@ -500,6 +526,7 @@ export class RaftNode<R> extends EventEmitter {
         this.proposals.applied(e, undefined as R);
       }
       this.appliedIndex = e.index;
+      this.bytesSinceSnapshot += e.data.byteLength;
       this.stats.applied++;
       // Never hold the event loop for a long apply: heartbeats and requests must get through.
       if (performance.now() - sliceStart > this.applySliceMs) {
@@ -563,12 +590,17 @@ export class RaftNode<R> extends EventEmitter {
 
   private maybeSnapshot(): void {
     if (this.snapshotting || this.appliedIndex - this.lastSnapshotIndex < this.snapshotEvery) return;
+    // A large state is not serialized again every few seconds under heavy writes: waiting for
+    // half its size in new entries keeps snapshot work proportional to what is written.
+    if (this.bytesSinceSnapshot < this.lastSnapshotBytes / 2) return;
     const index = this.appliedIndex;
     const term = this.raw.raft.log.term(index);
     if (term === undefined) return;
     this.snapshotting = true;
     const conf = this.raw.raft.conf;
     const serialize = this.sm.snapshot();
+    const covered = this.bytesSinceSnapshot;
+    this.bytesSinceSnapshot = 0;
     const started = performance.now();
     void (async () => {
       try {
@@ -578,6 +610,7 @@ export class RaftNode<R> extends EventEmitter {
         if (this.stopped) return;
         this.raw.compact(snap, Math.max(1, index - this.keepEntries + 1));
         this.lastSnapshotIndex = index;
+        this.lastSnapshotBytes = data.byteLength;
         await this.storage.compact(this.raw.raft.log.firstIndex());
         this.log.info(
           { index, bytes: data.byteLength, ms: Math.round(performance.now() - started) },
@@ -585,6 +618,8 @@ export class RaftNode<R> extends EventEmitter {
         );
       } catch (err) {
         this.log.error({ err, index }, 'snapshot failed; will retry');
+        // The entries it would have covered still count towards the next attempt.
+        this.bytesSinceSnapshot += covered;
       } finally {
         this.snapshotting = false;
       }

@@ -9,6 +9,7 @@ import { type KvImage, KvStore } from './kv.js';
 import { applyKv, writeMeta } from './kv-apply.js';
 import { Members, type MembersImage } from './members.js';
 import { SessionStore, type SessionsImage } from './sessions.js';
+import { packInSlices } from './slice-pack.js';
 import { Touched } from './topics.js';
 import type { HealthStatus } from './types.js';
 import { WatchHub } from './watch-hub.js';
@@ -141,21 +142,25 @@ export class RegistryState implements StateMachine<ApplyResult> {
     return this.appliedIndex;
   }
 
-  snapshot(): () => Uint8Array {
+  snapshot(): () => Promise<Uint8Array> {
     const catalog = this.catalog.image();
     const members = this.members.image();
     const kv = this.kv.image();
     const sessions = this.sessions.image();
     const applied = this.appliedIndex;
     return () =>
-      packr.pack({
-        v: 2,
-        applied,
-        catalog: catalog(),
-        members: members(),
-        kv: kv(),
-        sessions: sessions(),
-      } satisfies Image);
+      packInSlices(
+        {
+          v: 2,
+          applied,
+          catalog: catalog(),
+          members: members(),
+          kv: kv(),
+          sessions: sessions(),
+        } satisfies Image,
+        packr,
+        { sliceMs: 5, yieldToLoop: () => new Promise((resolve) => setImmediate(resolve)) },
+      );
   }
 
   restore(data: Uint8Array): void {

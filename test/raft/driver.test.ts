@@ -196,6 +196,26 @@ describe('RaftNode (driver) over the in-memory network', () => {
     );
   });
 
+  it('snapshots wait for half the last snapshot’s size in new entries, not only for snapshotEvery entries', async () => {
+    h = new Harness();
+    await h.startCluster(['a'], { snapshotEvery: 10, keepEntries: 1 });
+    const leader = await h.leader();
+    // A state of ~20 KB: its snapshot is large next to the tiny entries that follow.
+    await leader.propose(enc('big', 'x'.repeat(20_000)));
+    for (let i = 0; i < 9; i++) await leader.propose(enc(`t${i}`, '1'));
+    const first = await until('the first snapshot', 5000, () =>
+      leader.status().firstIndex > 1 ? leader.status().firstIndex : undefined,
+    );
+    // 100 more tiny entries (~3 KB): ten times snapshotEvery, far less than half of 20 KB.
+    for (let i = 0; i < 100; i++) await leader.propose(enc(`u${i}`, '1'));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(leader.status().firstIndex, 'no snapshot for a few KB of new entries').toBe(first);
+    // Then 12 KB of entries: past half the snapshot's size, so the next one is taken.
+    await leader.propose(enc('big2', 'y'.repeat(12_000)));
+    for (let i = 0; i < 10; i++) await leader.propose(enc(`v${i}`, '1'));
+    await until('a second snapshot', 5000, () => (leader.status().firstIndex > first ? true : undefined));
+  });
+
   it('membership: a learner joins and catches up, is promoted, and a removed server leaves', async () => {
     h = new Harness();
     await h.startCluster(['a', 'b', 'c'], { snapshotEvery: 30, keepEntries: 5 });
@@ -207,6 +227,11 @@ describe('RaftNode (driver) over the in-memory network', () => {
       h.members.get('d')?.machine.summary().digest === h.members.get(leader.id)?.machine.summary().digest
         ? true
         : undefined,
+    );
+    // d applies committed entries while it writes them, so the leader learns of its progress
+    // (from the acknowledgement sent after the write) a moment after d's state matches.
+    await until('the leader to see d caught up', 5000, () =>
+      (leader.status().progress.get('d')?.match ?? 0) >= leader.status().commit ? true : undefined,
     );
     await expect(leader.promote('zz')).rejects.toMatchObject({ code: 'RAFT_BAD_MEMBERSHIP' });
     await leader.promote('d');

@@ -58,17 +58,17 @@ function seeded(): Harness {
 }
 
 describe('snapshot / restore', () => {
-  it('restoring into a fresh state reproduces every answer, indexes and applied included', () => {
+  it('restoring into a fresh state reproduces every answer, indexes and applied included', async () => {
     const h = seeded();
     const fresh = new RegistryState();
-    fresh.restore(h.state.snapshot()() as Uint8Array);
+    fresh.restore(await h.state.snapshot()());
     expect(answers(fresh)).toEqual(answers(h.state));
     expect(fresh.catalog.indexOfService('beta')).toBe(6);
     expect(fresh.catalog.instance('n1', 's1')?.load).toBe(3);
     expect(fresh.members.get('m1')?.status).toBe('alive');
   });
 
-  it('a capture serializes the state as of capture, whatever is applied afterwards (copy-on-write)', () => {
+  it('a capture serializes the state as of capture, whatever is applied afterwards (copy-on-write)', async () => {
     const h = seeded();
     const asOfCapture = answers(h.state);
     const capture = h.state.snapshot();
@@ -86,8 +86,8 @@ describe('snapshot / restore', () => {
     h.ok(register('n3', serviceSpec('s9', 'delta'), []));
     h.ok({ type: 'memberLeft', name: 'm1' });
     h.ok({ type: 'memberUpsert', name: 'm2', serverAddress: 'b:1', httpAddress: 'b:2', datacenter: 'dc1' });
-    const bytes = capture() as Uint8Array;
-    expect(capture()).toEqual(bytes);
+    const bytes = await capture();
+    expect(await capture()).toEqual(bytes);
     const fresh = new RegistryState();
     fresh.restore(bytes);
     expect(answers(fresh)).toEqual(asOfCapture);
@@ -98,10 +98,10 @@ describe('snapshot / restore', () => {
     expect(h.state.catalog.node('n2')).toBeUndefined();
   });
 
-  it('a restored state applies further commands exactly as the original does', () => {
+  it('a restored state applies further commands exactly as the original does', async () => {
     const h = seeded();
     const fresh = new RegistryState();
-    fresh.restore(h.state.snapshot()() as Uint8Array);
+    fresh.restore(await h.state.snapshot()());
     const more: Command[] = [
       { type: 'deregisterService', node: 'n1', serviceId: 's1' },
       register('n2', serviceSpec('s1', 'alpha', { tags: ['y'] }), [ttlCheck('c9', 's1')], {
@@ -120,18 +120,18 @@ describe('snapshot / restore', () => {
     }
   });
 
-  it('property: snapshot after a prefix, then any suffix, equals restore + the same suffix; the capture is unaffected', () => {
-    fc.assert(
-      fc.property(
+  it('property: snapshot after a prefix, then any suffix, equals restore + the same suffix; the capture is unaffected', async () => {
+    await fc.assert(
+      fc.asyncProperty(
         fc.array(commandArb, { maxLength: 20 }),
         fc.array(commandArb, { maxLength: 20 }),
-        (prefix, suffix) => {
+        async (prefix, suffix) => {
           const a = new Harness();
           for (const c of prefix) a.apply(c);
           const atCapture = answers(a.state);
           const capture = a.state.snapshot();
           const b = new Harness();
-          b.state.restore(capture() as Uint8Array);
+          b.state.restore(await capture());
           b.index = a.index;
           for (const c of suffix) {
             const ra = a.apply(c);
@@ -140,7 +140,7 @@ describe('snapshot / restore', () => {
           }
           expect(answers(b.state)).toEqual(answers(a.state));
           const c = new RegistryState();
-          c.restore(capture() as Uint8Array);
+          c.restore(await capture());
           expect(answers(c)).toEqual(atCapture);
         },
       ),
@@ -150,7 +150,7 @@ describe('snapshot / restore', () => {
 
   it('restore replaces (not merges) what was there and wakes every waiter with the snapshot index', async () => {
     const source = seeded();
-    const bytes = source.state.snapshot()() as Uint8Array;
+    const bytes = await source.state.snapshot()();
     const target = new Harness();
     for (let i = 0; i < 10; i++)
       target.ok(register(`other${i}`, serviceSpec('z', 'zeta'), [ttlCheck('cz', 'z')]));

@@ -43,18 +43,18 @@ function seeded(): KvHarness {
   return h;
 }
 
-function restored(h: KvHarness, bytesOf: Uint8Array = h.state.snapshot()()): KvHarness {
+async function restored(h: KvHarness, bytesOf?: Uint8Array): Promise<KvHarness> {
   const r = new KvHarness();
   r.now = h.now;
-  r.state.restore(bytesOf);
+  r.state.restore(bytesOf ?? (await h.state.snapshot()()));
   r.index = h.index;
   return r;
 }
 
 describe('KV and sessions in snapshots', () => {
-  it('a restored state answers every KV and session read the same', () => {
+  it('a restored state answers every KV and session read the same', async () => {
     const h = seeded();
-    const r = restored(h);
+    const r = await restored(h);
     expect(dumpKv(r.state, KEYS, PREFIXES)).toEqual(dumpKv(h.state, KEYS, PREFIXES));
     expect(r.state.applied).toBe(h.state.applied);
     // Spot checks, so an empty dump on both sides cannot pass.
@@ -65,9 +65,9 @@ describe('KV and sessions in snapshots', () => {
     expect(r.kv.list('cfg/').map((e) => e.key)).toEqual(['cfg/a', 'cfg/b', 'cfg/sub/x']);
   });
 
-  it('a restored state then applies the same commands to the same answers', () => {
+  it('a restored state then applies the same commands to the same answers', async () => {
     const h = seeded();
-    const r = restored(h);
+    const r = await restored(h);
     const next: Command[] = [
       kvSet('cfg/c', 'reborn'), // a tombstoned key comes back (must not appear twice in lists)
       kvSet('cfg/aa', 'between'), // a new key sorting among restored ones
@@ -106,7 +106,7 @@ describe('KV and sessions in snapshots', () => {
     ]);
   });
 
-  it('a capture is the state as of capture, whatever is applied afterwards', () => {
+  it('a capture is the state as of capture, whatever is applied afterwards', async () => {
     const h = seeded();
     const asOfCapture = dumpKv(h.state, KEYS, PREFIXES);
     const capture = h.state.snapshot();
@@ -116,18 +116,18 @@ describe('KV and sessions in snapshots', () => {
     h.ok(sessionEnd(['s-rel', 's-del']));
     h.ok(sessionCreate('s-late'));
     expect(dumpKv(h.state, KEYS, PREFIXES)).not.toEqual(asOfCapture);
-    const r = restored(h, capture());
+    const r = await restored(h, await capture());
     expect(dumpKv(r.state, KEYS, PREFIXES)).toEqual(asOfCapture);
   });
 
-  it('survives a second round trip unchanged', () => {
+  it('survives a second round trip unchanged', async () => {
     const h = seeded();
-    const once = restored(h);
-    const twice = restored(once);
+    const once = await restored(h);
+    const twice = await restored(once);
     expect(dumpKv(twice.state, KEYS, PREFIXES)).toEqual(dumpKv(h.state, KEYS, PREFIXES));
   });
 
-  it('restoring replaces whatever KV and sessions were there before', () => {
+  it('restoring replaces whatever KV and sessions were there before', async () => {
     const h = seeded();
     const r = new KvHarness();
     r.ok(register('n9', null));
@@ -135,7 +135,7 @@ describe('KV and sessions in snapshots', () => {
     r.ok(kvSet('q/stale', 'x'));
     r.ok(kvDelete('q/stale'));
     r.ok(kvSet('new', 'old-value', { acquire: 'old' }));
-    r.state.restore(h.state.snapshot()());
+    r.state.restore(await h.state.snapshot()());
     expect(dumpKv(r.state, KEYS.concat('q/stale'), PREFIXES)).toEqual(
       dumpKv(h.state, KEYS.concat('q/stale'), PREFIXES),
     );
@@ -143,18 +143,18 @@ describe('KV and sessions in snapshots', () => {
     expect(r.kv.versions('q/stale')).toEqual([]);
   });
 
-  it('lock-delays are not part of the snapshot (server-local, as in Consul)', () => {
+  it('lock-delays are not part of the snapshot (server-local, as in Consul)', async () => {
     const h = seeded();
     h.ok(sessionEnd(['s-rel']));
     expect(h.kv.lockDelayed('lock/1', h.now)).toBe(true);
-    const r = restored(h);
+    const r = await restored(h);
     expect(r.kv.lockDelayed('lock/1', h.now)).toBe(false);
   });
 
-  it('a version-1 snapshot (before KV) restores to empty KV and no sessions', () => {
+  it('a version-1 snapshot (before KV) restores to empty KV and no sessions', async () => {
     const h = seeded();
     const packr = new Packr({ useRecords: false, moreTypes: false });
-    const full = packr.unpack(h.state.snapshot()()) as Record<string, unknown>;
+    const full = packr.unpack(await h.state.snapshot()()) as Record<string, unknown>;
     const { kv: _kv, sessions: _sessions, ...rest } = full;
     const r = new RegistryState();
     r.restore(packr.pack({ ...rest, v: 1 }));

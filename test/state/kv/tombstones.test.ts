@@ -95,14 +95,14 @@ describe('KV tombstone reaping', () => {
     );
   });
 
-  it('a snapshot carries what was reaped, so a restored server answers the same indexes', () => {
+  it('a snapshot carries what was reaped, so a restored server answers the same indexes', async () => {
     const h = new KvHarness();
     h.ok(kvSet('a/1', 'x'));
     h.ok(kvSet('a/2', 'y'));
     h.ok(kvDelete('a/2'));
     h.ok(reap(3));
     const r = new KvHarness();
-    r.state.restore(h.state.snapshot()());
+    r.state.restore(await h.state.snapshot()());
     expect(dumpKv(r.state, ['a/1', 'a/2'], PREFIXES)).toEqual(dumpKv(h.state, ['a/1', 'a/2'], PREFIXES));
     expect(r.kv.prefixIndex('a/')).toBe(3);
   });

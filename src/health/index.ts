@@ -1,4 +1,15 @@
-/** Leader-side health: TTL deadlines, expiry with self-preservation, and the critical-service reaper. */
+/** Leader-side health: TTL deadlines, expiry with self-preservation, the critical-service reaper, and HTTP/TCP probe scheduling. */
+
+export {
+  httpAnswered,
+  httpCheckStatus,
+  httpFailed,
+  OUTPUT_LIMIT,
+  type ProbeResult,
+  ProbeSchedule,
+  tcpConnected,
+  tcpFailed,
+} from './probes.js';
 export { servicesToReap } from './reaper.js';
 export { SessionTracker } from './session-tracker.js';
 export {

@@ -101,6 +101,27 @@ export class Fields {
     return out;
   }
 
+  /** An object of string lists (HTTP headers: `{"Accept": ["text/plain"]}`; a lone string counts as one). */
+  strListMap(field: string): Record<string, string[]> {
+    const v = this.raw(field);
+    if (v === undefined || v === null) return {};
+    if (typeof v !== 'object' || Array.isArray(v))
+      throw badRequest(this.name(field), 'expected an object of string lists');
+    const out: Record<string, string[]> = {};
+    const entries = Object.entries(v);
+    if (entries.length > 64) throw badRequest(this.name(field), 'more than 64 keys');
+    for (const [k, raw] of entries) {
+      const at = `${this.name(field)}.${k}`;
+      if (k === '__proto__') throw badRequest(at, 'is not an allowed key');
+      const x: unknown = typeof raw === 'string' ? [raw] : raw;
+      if (!Array.isArray(x) || x.length > 16 || !x.every((s) => typeof s === 'string' && s.length <= 512))
+        throw badRequest(at, 'expected a list of at most 16 strings');
+      if (k.length > 128) throw badRequest(at, 'key too long');
+      out[k] = x as string[];
+    }
+    return out;
+  }
+
   /** Milliseconds, from a Go duration string or integer nanoseconds. */
   duration(field: string): number {
     const v = this.raw(field);

@@ -1,5 +1,5 @@
 /** Consul's JSON shapes, built from the replicated records (consul-api.md §2). */
-import type { CatalogNode, Check, Instance, Member } from '../state/index.js';
+import type { CatalogNode, Check, Instance, Member, Probe } from '../state/index.js';
 import { formatDuration } from '../state/index.js';
 
 export function nodeJson(n: CatalogNode) {
@@ -88,6 +88,19 @@ export function agentServiceJson(i: Instance, datacenter: string) {
   };
 }
 
+function probeDefinition(p: Probe) {
+  const timing = { Interval: formatDuration(p.intervalMs), Timeout: formatDuration(p.timeoutMs) };
+  if (p.kind === 'tcp') return { TCP: p.address, ...timing };
+  return {
+    HTTP: p.url,
+    Method: p.method,
+    Header: p.headers,
+    Body: p.body,
+    TLSSkipVerify: p.tlsSkipVerify,
+    ...timing,
+  };
+}
+
 export function checkJson(c: Check) {
   return {
     Node: c.node,
@@ -100,13 +113,14 @@ export function checkJson(c: Check) {
     ServiceName: c.serviceName,
     ServiceTags: c.serviceTags,
     Type: c.type,
-    Interval: '',
-    Timeout: '',
+    Interval: c.probe ? formatDuration(c.probe.intervalMs) : '',
+    Timeout: c.probe ? formatDuration(c.probe.timeoutMs) : '',
     ExposedPort: 0,
     Definition:
-      c.ttlMs > 0 || c.deregisterCriticalAfterMs > 0
+      c.ttlMs > 0 || c.deregisterCriticalAfterMs > 0 || c.probe
         ? {
             ...(c.ttlMs > 0 ? { TTL: formatDuration(c.ttlMs) } : {}),
+            ...(c.probe ? probeDefinition(c.probe) : {}),
             ...(c.deregisterCriticalAfterMs > 0
               ? { DeregisterCriticalServiceAfter: formatDuration(c.deregisterCriticalAfterMs) }
               : {}),

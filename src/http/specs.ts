@@ -2,7 +2,7 @@
  * Consul request bodies → validated command parts. Pure: a body in, a spec
  * out, or an HttpError 400 that names the field.
  */
-import type { CheckSpec, HealthStatus, NodeSpec, ServiceSpec } from '../state/index.js';
+import type { CheckSpec, HealthStatus, NodeSpec, Probe, ServiceSpec } from '../state/index.js';
 import { HEALTH_STATUSES } from '../state/index.js';
 import { badRequest } from './errors.js';
 import type { Fields } from './fields.js';
@@ -60,36 +60,80 @@ export interface CheckDefaults {
   readonly serviceId: string;
 }
 
+/** Consul raises shorter intervals to a second; so does cairn. */
+const MIN_PROBE_INTERVAL_MS = 1000;
+
 /**
- * A check definition. cairn runs TTL checks (heartbeats); checks that the
- * agent itself would have to run (HTTP, TCP, script, gRPC) are refused with a
- * 400 rather than stored and never run. Catalog checks (no TTL) are kept as
- * given, as Consul's catalog does.
+ * The HTTP or TCP probe of an agent check, or null for a check without one.
+ * As Consul: an Interval is required, Timeout defaults to 10 s and never
+ * exceeds the interval, Method to GET.
+ */
+function probeSpec(f: Fields, at: (field: string) => string): Probe | null {
+  const http = f.str('HTTP');
+  const tcp = f.str('TCP');
+  if (http === '' && tcp === '') return null;
+  if (http !== '' && tcp !== '') throw badRequest(at('TCP'), 'a check probes either HTTP or TCP, not both');
+  const interval = f.duration('Interval');
+  if (interval <= 0)
+    throw badRequest(at('Interval'), `is required for ${http !== '' ? 'HTTP' : 'TCP'} checks`);
+  const intervalMs = Math.max(interval, MIN_PROBE_INTERVAL_MS);
+  const timeoutMs = Math.min(f.duration('Timeout') || 10_000, intervalMs);
+  if (tcp !== '') {
+    if (!/^[^\s:]+:\d{1,5}$/.test(tcp) && !/^\[[0-9a-fA-F:.]+\]:\d{1,5}$/.test(tcp))
+      throw badRequest(at('TCP'), `"${tcp}" is not HOST:PORT`);
+    return { kind: 'tcp', address: tcp, intervalMs, timeoutMs };
+  }
+  let url: URL;
+  try {
+    url = new URL(http);
+  } catch {
+    throw badRequest(at('HTTP'), `"${http}" is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw badRequest(at('HTTP'), `"${http}" is not an http or https URL`);
+  const method = (f.str('Method') || 'GET').toUpperCase();
+  if (!/^[A-Z]{1,16}$/.test(method)) throw badRequest(at('Method'), `"${method}" is not an HTTP method`);
+  return {
+    kind: 'http',
+    url: url.toString(),
+    method,
+    headers: f.strListMap('Header'),
+    body: f.str('Body'),
+    tlsSkipVerify: f.bool('TLSSkipVerify'),
+    intervalMs,
+    timeoutMs,
+  };
+}
+
+/**
+ * A check definition. cairn runs TTL checks (heartbeats) and, from the
+ * leader, HTTP and TCP checks; checks that would need a process on the
+ * instance's machine (script, Docker, OS service) or a protocol cairn does
+ * not speak (gRPC, H2 ping, UDP) are refused with a 400 rather than stored
+ * and never run. Catalog checks (no TTL) are kept as given, as Consul's
+ * catalog does.
  */
 export function checkSpec(f: Fields, defaults: CheckDefaults, catalog: boolean): CheckSpec {
   const at = (field: string) => (f.path ? `${f.path}.${field}` : field);
-  for (const runner of [
-    'HTTP',
-    'TCP',
-    'Args',
-    'Script',
-    'GRPC',
-    'DockerContainerID',
-    'H2PING',
-    'UDP',
-    'OSService',
-  ]) {
+  for (const runner of ['Args', 'Script', 'GRPC', 'DockerContainerID', 'H2PING', 'UDP', 'OSService']) {
     if (f.has(runner) && !catalog) {
-      throw badRequest(at(runner), 'cairn does not run probes; use a TTL check and heartbeat it');
+      throw badRequest(at(runner), 'cairn runs TTL, HTTP and TCP checks only; use one of those');
     }
   }
   const ttlMs = f.duration('TTL');
+  const probe = catalog ? null : probeSpec(f, at);
+  if (probe && ttlMs > 0)
+    throw badRequest(at('TTL'), `a check is either a TTL or an ${probe.kind.toUpperCase()} check`);
   const checkName = f.str('Name') || defaults.name;
   // As Consul: a check without an id is known by its name.
   const id = f.str('CheckID') || f.str('ID') || defaults.id || checkName;
   if (checkName === '') throw badRequest(at('Name'), 'is required');
   if (id === '') throw badRequest(at('CheckID'), 'is required');
-  if (!catalog && ttlMs <= 0) throw badRequest(at('TTL'), 'is required (cairn runs TTL checks)');
+  if (!catalog && ttlMs <= 0 && !probe)
+    throw badRequest(
+      at('TTL'),
+      'is required, or HTTP or TCP with an Interval (cairn runs TTL, HTTP and TCP checks)',
+    );
   if (ttlMs > 0 && ttlMs < 100) throw badRequest(at('TTL'), 'must be at least 100ms');
   const rawStatus = f.str('Status');
   const deregister = f.duration('DeregisterCriticalServiceAfter');
@@ -100,8 +144,9 @@ export function checkSpec(f: Fields, defaults: CheckDefaults, catalog: boolean):
     notes: f.str('Notes'),
     output: f.str('Output'),
     serviceId: f.str('ServiceID') || defaults.serviceId,
-    type: ttlMs > 0 ? 'ttl' : '',
+    type: ttlMs > 0 ? 'ttl' : (probe?.kind ?? ''),
     ttlMs,
+    probe,
     deregisterCriticalAfterMs: deregister > 0 ? Math.max(deregister, 1000) : 0,
   };
 }

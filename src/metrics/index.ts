@@ -140,6 +140,16 @@ export class Metrics {
       () => server.health.trackedChecks,
     );
     gauge(
+      'cairn_probe_checks',
+      'HTTP and TCP checks this server probes as leader',
+      () => server.prober.checks,
+    );
+    gauge(
+      'cairn_probes_run',
+      'HTTP and TCP probes run by this server as leader',
+      () => server.prober.counters.probes,
+    );
+    gauge(
       'cairn_kv_tombstones',
       'Deleted KV keys still remembered with their history (until the tombstone TTL)',
       () => server.state.kv.tombstoneCount,

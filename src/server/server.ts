@@ -22,6 +22,7 @@ import { Coalescer } from './coalescer.js';
 import { noLeader, ServerError } from './errors.js';
 import { LeaderHealth } from './leader-health.js';
 import { Membership } from './membership.js';
+import { Prober } from './prober.js';
 import { ReadBatcher } from './read-batcher.js';
 import {
   type Applied,
@@ -90,6 +91,8 @@ export class CairnServer extends EventEmitter {
   readonly raft: RaftNode<ApplyResult>;
   readonly health: LeaderHealth;
   private readonly tombstones: TombstoneGc;
+  /** HTTP and TCP checks, probed by the leader. */
+  readonly prober: Prober;
   readonly membership: Membership;
   readonly now: () => number;
   private readonly transport: TcpTransport;
@@ -134,6 +137,13 @@ export class CairnServer extends EventEmitter {
         ttlMs: tombstoneTtlMs,
         intervalMs: Math.min(60_000, Math.max(100, tombstoneTtlMs / 10)),
       },
+    );
+    this.prober = new Prober(
+      this.state,
+      (cmd) => this.apply(cmd),
+      opts.logger,
+      { tickMs: 250, concurrency: 64 },
+      this.now,
     );
     this.membership = new Membership(this, this.transport, opts);
     this.batcher = new Coalescer<Heartbeat, Failure | null>(async (beats) =>
@@ -182,6 +192,7 @@ export class CairnServer extends EventEmitter {
     if (this.raft.isLeader()) await this.transferLeadership(3000);
     this.health.stop();
     this.tombstones.stop();
+    this.prober.stop();
     this.batcher.close();
     this.writes.close();
     await this.raft.stop();
@@ -212,9 +223,11 @@ export class CairnServer extends EventEmitter {
     if (lead === this.opts.node) {
       this.health.start();
       this.tombstones.start();
+      this.prober.start();
     } else {
       this.health.stop();
       this.tombstones.stop();
+      this.prober.stop();
     }
     this.emit('leaderChanged', lead);
   }

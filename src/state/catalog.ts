@@ -197,6 +197,13 @@ export class Catalog {
     return out;
   }
 
+  /** Every HTTP or TCP check, for the leader's prober. */
+  probeChecks(): Check[] {
+    const out: Check[] = [];
+    for (const c of this.checks.values()) if (c.probe !== null) out.push(c);
+    return out;
+  }
+
   get counts(): { nodes: number; instances: number; checks: number } {
     return { nodes: this.nodes.size, instances: this.instances.size, checks: this.checks.size };
   }
@@ -245,7 +252,12 @@ export class Catalog {
   restore(img: CatalogImage): void {
     this.nodes = new CowMap(img.nodes.map((n) => [n.name, n] as const));
     this.instances = new CowMap(img.instances.map((i) => [scopedKey(i.node, i.id), i] as const));
-    this.checks = new CowMap(img.checks.map((c) => [scopedKey(c.node, c.id), c] as const));
+    // Snapshots from before probes existed have checks without one.
+    this.checks = new CowMap(
+      img.checks.map(
+        (c) => [scopedKey(c.node, c.id), c.probe === undefined ? { ...c, probe: null } : c] as const,
+      ),
+    );
     this.serviceIndex = new CowMap(img.serviceIndex);
     this.nodeIndex = new CowMap(img.nodeIndex);
     this.tableIndex = { ...img.index };
@@ -258,7 +270,7 @@ export class Catalog {
     this.nodesByCheckId = new Map();
     this.nodesByServiceId = new Map();
     for (const i of img.instances) this.link(i);
-    for (const c of img.checks) this.linkCheck(c);
+    for (const c of this.checks.values()) this.linkCheck(c);
   }
 
   // ---- writes -------------------------------------------------------------------------
@@ -380,6 +392,7 @@ export class Catalog {
       serviceTags: inst?.tags ?? [],
       type: spec.type,
       ttlMs: spec.ttlMs,
+      probe: spec.probe ?? null,
       deregisterCriticalAfterMs: spec.deregisterCriticalAfterMs,
       statusSince: old && old.status === status ? old.statusSince : at,
       createIndex: old?.createIndex ?? index,
@@ -604,6 +617,7 @@ function sameCheck(a: Check, b: Check): boolean {
     sameList(a.serviceTags, b.serviceTags) &&
     a.type === b.type &&
     a.ttlMs === b.ttlMs &&
+    JSON.stringify(a.probe) === JSON.stringify(b.probe) &&
     a.deregisterCriticalAfterMs === b.deregisterCriticalAfterMs
   );
 }

@@ -7,7 +7,7 @@
  */
 import { Packr } from 'msgpackr';
 import type { SessionBehavior, TxnOp } from './kv-types.js';
-import type { HealthStatus, Weights } from './types.js';
+import type { HealthStatus, Probe, Weights } from './types.js';
 
 export interface NodeSpec {
   readonly name: string;
@@ -41,6 +41,8 @@ export interface CheckSpec {
   readonly serviceId: string;
   readonly type: string;
   readonly ttlMs: number;
+  /** HTTP and TCP checks; absent in entries written before probes existed. */
+  readonly probe?: Probe | null;
   readonly deregisterCriticalAfterMs: number;
 }
 

@@ -42,6 +42,28 @@ export interface Instance {
   readonly modifyIndex: Index;
 }
 
+/**
+ * What the leader probes for an HTTP or TCP check (Consul's agents run these;
+ * cairn has no agents on the instances' machines, so the leader does).
+ */
+export type Probe =
+  | {
+      readonly kind: 'http';
+      readonly url: string;
+      readonly method: string;
+      readonly headers: Readonly<Record<string, readonly string[]>>;
+      readonly body: string;
+      readonly tlsSkipVerify: boolean;
+      readonly intervalMs: number;
+      readonly timeoutMs: number;
+    }
+  | {
+      readonly kind: 'tcp';
+      readonly address: string;
+      readonly intervalMs: number;
+      readonly timeoutMs: number;
+    };
+
 export interface Check {
   readonly node: string;
   readonly id: string;
@@ -53,10 +75,12 @@ export interface Check {
   readonly serviceId: string;
   readonly serviceName: string;
   readonly serviceTags: readonly string[];
-  /** "ttl" for TTL checks, "" for checks registered through the catalog. */
+  /** "ttl", "http" or "tcp"; "" for checks registered through the catalog. */
   readonly type: string;
   /** TTL in milliseconds; 0 when the check has none. */
   readonly ttlMs: number;
+  /** The probe the leader runs for an HTTP or TCP check; null for the others. */
+  readonly probe: Probe | null;
   /** Deregister the service after this long critical; 0 = never. */
   readonly deregisterCriticalAfterMs: number;
   /** Leader clock (ms since epoch) when the status last changed: the reaper measures from it. */

@@ -147,6 +147,7 @@ describe('checkSpec (agent): TTL checks only', () => {
       serviceId: '',
       type: 'ttl',
       ttlMs: 15_000,
+      probe: null,
       deregisterCriticalAfterMs: 0,
     });
   });
@@ -182,7 +183,10 @@ describe('checkSpec (agent): TTL checks only', () => {
   });
 
   it.each<[unknown, RegExp]>([
-    [undefined, /^TTL: is required \(cairn runs TTL checks\)$/],
+    [
+      undefined,
+      /^TTL: is required, or HTTP or TCP with an Interval \(cairn runs TTL, HTTP and TCP checks\)$/,
+    ],
     ['', /^TTL: is required/],
     ['0s', /^TTL: is required/],
     [0, /^TTL: is required/],
@@ -196,8 +200,6 @@ describe('checkSpec (agent): TTL checks only', () => {
   });
 
   it.each([
-    ['HTTP', 'http://127.0.0.1/health'],
-    ['TCP', '127.0.0.1:80'],
     ['Args', ['/bin/true']],
     ['Script', 'true'],
     ['GRPC', '127.0.0.1:9000'],
@@ -205,18 +207,85 @@ describe('checkSpec (agent): TTL checks only', () => {
     ['H2PING', '127.0.0.1:443'],
     ['UDP', '127.0.0.1:53'],
     ['OSService', 'sshd'],
-    ['http', 'http://x/'],
     ['docker_container_id', 'abc'],
   ])('a %s check is refused naming the field, even with a TTL', (field, value) => {
-    const canonical =
-      field === 'http' ? 'HTTP' : field === 'docker_container_id' ? 'DockerContainerID' : field;
+    const canonical = field === 'docker_container_id' ? 'DockerContainerID' : field;
     const message = bad(() =>
       agentCheck({ Name: 'c', TTL: '10s', [field]: value, Interval: '10s' }, 'Checks[1]'),
     );
     expect(message).toBe(
-      `Checks[1].${canonical}: cairn does not run probes; use a TTL check and heartbeat it`,
+      `Checks[1].${canonical}: cairn runs TTL, HTTP and TCP checks only; use one of those`,
     );
     expect(bad(() => agentCheck({ Name: 'c', [field]: value }))).toMatch(new RegExp(`^${canonical}: `));
+  });
+
+  it('an HTTP check: the probe as given, method upper-cased, timeout 10 s by default and never past the interval', () => {
+    expect(
+      agentCheck({
+        CheckID: 'api',
+        Name: 'api',
+        http: 'http://127.0.0.1:8080/health',
+        Method: 'post',
+        Header: { Accept: ['text/plain'], 'X-One': 'single' },
+        Body: '{}',
+        TLSSkipVerify: true,
+        Interval: '15s',
+      }),
+    ).toEqual({
+      id: 'api',
+      name: 'api',
+      status: null,
+      notes: '',
+      output: '',
+      serviceId: '',
+      type: 'http',
+      ttlMs: 0,
+      probe: {
+        kind: 'http',
+        url: 'http://127.0.0.1:8080/health',
+        method: 'POST',
+        headers: { Accept: ['text/plain'], 'X-One': ['single'] },
+        body: '{}',
+        tlsSkipVerify: true,
+        intervalMs: 15_000,
+        timeoutMs: 10_000,
+      },
+      deregisterCriticalAfterMs: 0,
+    });
+    expect(agentCheck({ Name: 'c', HTTP: 'https://x/h', Interval: '2s', Timeout: '5s' }).probe).toMatchObject(
+      {
+        intervalMs: 2000,
+        timeoutMs: 2000,
+      },
+    );
+    // Shorter intervals are raised to a second, as Consul does.
+    expect(agentCheck({ Name: 'c', HTTP: 'https://x/h', Interval: '100ms' }).probe?.intervalMs).toBe(1000);
+  });
+
+  it('a TCP check, and the probe mistakes that are a 400', () => {
+    expect(agentCheck({ Name: 'db', TCP: 'db.internal:5432', Interval: '10s', Timeout: '1s' })).toMatchObject(
+      {
+        type: 'tcp',
+        ttlMs: 0,
+        probe: { kind: 'tcp', address: 'db.internal:5432', intervalMs: 10_000, timeoutMs: 1000 },
+      },
+    );
+    expect(agentCheck({ Name: 'db', TCP: '[::1]:5432', Interval: '10s' }).probe).toMatchObject({
+      address: '[::1]:5432',
+    });
+    expect(bad(() => agentCheck({ Name: 'c', TCP: 'x:1' }, 'Check'))).toBe(
+      'Check.Interval: is required for TCP checks',
+    );
+    expect(bad(() => agentCheck({ Name: 'c', HTTP: 'x', Interval: '1s' }))).toBe('HTTP: "x" is not a URL');
+    expect(bad(() => agentCheck({ Name: 'c', HTTP: 'http://x/', Method: 'GE T', Interval: '1s' }))).toBe(
+      'Method: "GE T" is not an HTTP method',
+    );
+    expect(bad(() => agentCheck({ Name: 'c', HTTP: 'http://x/', Header: { A: [1] }, Interval: '1s' }))).toBe(
+      'Header.A: expected a list of at most 16 strings',
+    );
+    expect(bad(() => agentCheck({ Name: 'c', HTTP: 'http://x/', TTL: '5s', Interval: '1s' }))).toBe(
+      'TTL: a check is either a TTL or an HTTP check',
+    );
   });
 
   it('a null probe field counts as absent', () => {
@@ -273,6 +342,8 @@ describe('checkSpec (catalog): kept as given', () => {
       serviceId: 'web',
       type: '',
       ttlMs: 0,
+      // The catalog stores checks; it never runs them (as Consul's catalog).
+      probe: null,
       deregisterCriticalAfterMs: 0,
     });
   });
@@ -338,9 +409,11 @@ describe('serviceChecks', () => {
 
   it('errors name the check by its place', () => {
     expect(bad(() => svc({ Name: 'web', Checks: [{ TTL: '1s' }, { Interval: '10s' }] }))).toBe(
-      'Checks[1].TTL: is required (cairn runs TTL checks)',
+      'Checks[1].TTL: is required, or HTTP or TCP with an Interval (cairn runs TTL, HTTP and TCP checks)',
     );
-    expect(bad(() => svc({ Name: 'web', Check: { TTL: '1s', HTTP: 'http://x' } }))).toMatch(/^Check\.HTTP: /);
+    expect(bad(() => svc({ Name: 'web', Check: { TTL: '1s', HTTP: 'http://x' } }))).toBe(
+      'Check.Interval: is required for HTTP checks',
+    );
     expect(bad(() => svc({ Name: 'web', Checks: [{ TTL: '1s' }, 'x'] }))).toBe(
       'Checks[1]: expected a JSON object',
     );

@@ -103,6 +103,7 @@ describe('register', () => {
       serviceTags: ['v1', 'blue'],
       type: 'ttl',
       ttlMs: 15_000,
+      probe: null,
       deregisterCriticalAfterMs: 60_000,
       statusSince: 4242,
       createIndex: 1,

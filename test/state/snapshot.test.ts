@@ -174,3 +174,22 @@ describe('snapshot / restore', () => {
     expect(() => new RegistryState().restore(bytes)).toThrow(/version 99/);
   });
 });
+
+describe('snapshots from before HTTP/TCP checks', () => {
+  it('checks without a probe field restore as checks without a probe', async () => {
+    const h = seeded();
+    const packr = new Packr({ useRecords: false, moreTypes: false });
+    const img = packr.unpack(await h.state.snapshot()()) as {
+      catalog: { checks: Record<string, unknown>[] };
+    };
+    expect(img.catalog.checks.length).toBeGreaterThan(0);
+    for (const c of img.catalog.checks) delete c.probe;
+    const r = new RegistryState();
+    r.restore(packr.pack(img));
+    const checks = r.catalog.allChecks();
+    expect(checks.length).toBe(img.catalog.checks.length);
+    for (const c of checks) expect(c.probe).toBeNull();
+    expect(r.catalog.probeChecks()).toEqual([]);
+    expect(dumpCatalog(r)).toEqual(dumpCatalog(h.state));
+  });
+});

@@ -121,6 +121,7 @@ export function checkRecord(over: Partial<Check> & Pick<Check, 'id'>): Check {
     serviceTags: [],
     type: 'ttl',
     ttlMs: 10_000,
+    probe: null,
     deregisterCriticalAfterMs: 0,
     statusSince: 0,
     createIndex: 1,

@@ -1,0 +1,184 @@
+import { STATUS_CODES } from 'node:http';
+import { connect } from 'node:net';
+import type { Logger } from 'pino';
+import { Agent, type Dispatcher, interceptors, request } from 'undici';
+import {
+  httpAnswered,
+  httpFailed,
+  OUTPUT_LIMIT,
+  type ProbeResult,
+  ProbeSchedule,
+  tcpConnected,
+  tcpFailed,
+} from '../health/index.js';
+import type { Check, Command, Probe, RegistryState, StatusUpdate } from '../state/index.js';
+import { scopedKey } from '../state/index.js';
+
+export interface ProberOptions {
+  /** How often due probes are started and status changes proposed (ms). */
+  readonly tickMs: number;
+  /** Probes in flight at once. */
+  readonly concurrency: number;
+}
+
+/**
+ * The leader's HTTP and TCP checks: probes every check on its interval and
+ * proposes the status changes (batched into one `checkStatus` per tick).
+ * Only a change of status is replicated, as with heartbeats. A new leader
+ * probes everything again at once, so a leader change costs no stale status.
+ */
+export class Prober {
+  private readonly schedule = new ProbeSchedule();
+  private readonly pending = new Map<string, StatusUpdate>();
+  private timer: NodeJS.Timeout | null = null;
+  private syncedIndex = -1;
+  private inFlight = 0;
+  private flushing = false;
+  /** Follow redirects as Consul's checks do (Go's default client: up to 10); made on first use. */
+  private dispatchers: { verified: Dispatcher; insecure: Dispatcher } | null = null;
+  readonly counters = { probes: 0, statusChanges: 0 };
+
+  constructor(
+    private readonly state: RegistryState,
+    private readonly apply: (cmd: Command) => Promise<unknown>,
+    private readonly log: Logger,
+    private readonly opts: ProberOptions,
+    private readonly now: () => number = Date.now,
+    private readonly clock: () => number = () => performance.now(),
+  ) {}
+
+  get checks(): number {
+    return this.schedule.size;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.syncedIndex = -1;
+    this.timer = setInterval(() => this.tick(), this.opts.tickMs);
+    this.timer.unref();
+    this.tick();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.schedule.clear();
+    this.pending.clear();
+    const d = this.dispatchers;
+    this.dispatchers = null;
+    if (d) void Promise.all([d.verified.close(), d.insecure.close()]).catch(() => {});
+  }
+
+  private tick(): void {
+    if (!this.timer) return;
+    const checksIndex = this.state.catalog.indexes.checks;
+    if (checksIndex !== this.syncedIndex) {
+      this.schedule.sync(this.state.catalog.probeChecks(), this.clock());
+      this.syncedIndex = checksIndex;
+    }
+    for (const c of this.schedule.due(this.clock(), this.opts.concurrency - this.inFlight)) {
+      this.inFlight++;
+      void this.probe(c).then((result) => {
+        this.inFlight--;
+        this.counters.probes++;
+        this.schedule.done(c, this.clock());
+        this.record(c, result);
+      });
+    }
+    this.flush();
+  }
+
+  /** Keeps a status change to propose; a result for a check that changed meanwhile is dropped. */
+  private record(probed: Check, result: ProbeResult): void {
+    if (!this.timer) return;
+    const current = this.state.catalog.check(probed.node, probed.id);
+    if (!current || JSON.stringify(current.probe) !== JSON.stringify(probed.probe)) return;
+    const key = scopedKey(current.node, current.id);
+    if (current.status === result.status) {
+      this.pending.delete(key);
+      return;
+    }
+    this.pending.set(key, {
+      node: current.node,
+      checkId: current.id,
+      status: result.status,
+      output: result.output,
+    });
+  }
+
+  private flush(): void {
+    if (this.flushing || this.pending.size === 0) return;
+    const updates = [...this.pending.values()];
+    this.pending.clear();
+    this.flushing = true;
+    this.counters.statusChanges += updates.length;
+    this.apply({ type: 'checkStatus', at: this.now(), updates })
+      .catch((err: unknown) => this.log.warn({ err }, 'proposing probe results failed'))
+      .finally(() => {
+        this.flushing = false;
+      });
+  }
+
+  private probe(c: Check): Promise<ProbeResult> {
+    const p = c.probe as Probe;
+    return p.kind === 'http' ? this.http(p) : tcp(p);
+  }
+
+  private async http(p: Extract<Probe, { kind: 'http' }>): Promise<ProbeResult> {
+    this.dispatchers ??= {
+      verified: new Agent().compose(interceptors.redirect({ maxRedirections: 10 })),
+      insecure: new Agent({ connect: { rejectUnauthorized: false } }).compose(
+        interceptors.redirect({ maxRedirections: 10 }),
+      ),
+    };
+    try {
+      const res = await request(p.url, {
+        method: p.method as 'GET',
+        headers: { 'user-agent': 'cairn health check', ...p.headers },
+        ...(p.body !== '' ? { body: p.body } : {}),
+        signal: AbortSignal.timeout(p.timeoutMs),
+        dispatcher: p.tlsSkipVerify ? this.dispatchers.insecure : this.dispatchers.verified,
+      });
+      const body = await readSome(res.body, OUTPUT_LIMIT);
+      return httpAnswered(p, res.statusCode, STATUS_CODES[res.statusCode] ?? '', body);
+    } catch (err) {
+      const e = err as { name?: string; message?: string };
+      const reason =
+        e.name === 'TimeoutError' || e.name === 'AbortError'
+          ? `timed out after ${p.timeoutMs} ms`
+          : (e.message ?? String(err));
+      return httpFailed(p, reason);
+    }
+  }
+}
+
+/** Reads at most `limit` characters of a body, then drops the rest. */
+async function readSome(body: AsyncIterable<Buffer> & { destroy(): void }, limit: number): Promise<string> {
+  let text = '';
+  try {
+    for await (const chunk of body) {
+      text += chunk.toString('utf8');
+      if (text.length >= limit) break;
+    }
+  } finally {
+    body.destroy();
+  }
+  return text.slice(0, limit);
+}
+
+function tcp(p: Extract<Probe, { kind: 'tcp' }>): Promise<ProbeResult> {
+  const colon = p.address.lastIndexOf(':');
+  const host = p.address.slice(0, colon).replace(/^\[|\]$/g, '');
+  const port = Number(p.address.slice(colon + 1));
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const finish = (result: ProbeResult) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    };
+    const timer = setTimeout(() => finish(tcpFailed(p, `i/o timeout after ${p.timeoutMs} ms`)), p.timeoutMs);
+    socket.once('connect', () => finish(tcpConnected(p)));
+    socket.once('error', (err) => finish(tcpFailed(p, err.message)));
+  });
+}

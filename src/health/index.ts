@@ -7,6 +7,7 @@ export {
   OUTPUT_LIMIT,
   type ProbeResult,
   ProbeSchedule,
+  Streaks,
   tcpConnected,
   tcpFailed,
 } from './probes.js';

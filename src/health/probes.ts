@@ -1,4 +1,4 @@
-import type { Check, HealthStatus, Probe } from '../state/index.js';
+import type { Check, HealthStatus, Probe, ProbeThresholds } from '../state/index.js';
 import { scopedKey } from '../state/index.js';
 
 /** A probe's verdict, worded as Consul words it in a check's Output. */
@@ -99,5 +99,43 @@ export class ProbeSchedule {
 
   clear(): void {
     this.slots.clear();
+  }
+}
+
+/**
+ * Consecutive probe results per check, and the status they allow, as
+ * Consul's SuccessBeforePassing / FailuresBeforeWarning /
+ * FailuresBeforeCritical: passing and warning count as successes, critical as
+ * failures, and a status moves only after that many in a row (0: at once).
+ */
+export class Streaks {
+  private readonly byKey = new Map<string, { successes: number; failures: number }>();
+
+  /** The status the check moves to after `result`, or null to keep the one it has. */
+  observe(key: string, result: HealthStatus, t: ProbeThresholds | undefined): HealthStatus | null {
+    let s = this.byKey.get(key);
+    if (!s) {
+      s = { successes: 0, failures: 0 };
+      this.byKey.set(key, s);
+    }
+    if (result !== 'critical') {
+      s.successes++;
+      s.failures = 0;
+      return s.successes >= (t?.successBeforePassing ?? 0) ? result : null;
+    }
+    s.failures++;
+    s.successes = 0;
+    if (s.failures >= (t?.failuresBeforeCritical ?? 0)) return 'critical';
+    if (s.failures >= (t?.failuresBeforeWarning ?? 0)) return 'warning';
+    return null;
+  }
+
+  /** Drops the counts of checks not in `keys` (deregistered ones). */
+  keepOnly(keys: ReadonlySet<string>): void {
+    for (const k of this.byKey.keys()) if (!keys.has(k)) this.byKey.delete(k);
+  }
+
+  clear(): void {
+    this.byKey.clear();
   }
 }

@@ -2,7 +2,14 @@
  * Consul request bodies → validated command parts. Pure: a body in, a spec
  * out, or an HttpError 400 that names the field.
  */
-import type { CheckSpec, HealthStatus, NodeSpec, Probe, ServiceSpec } from '../state/index.js';
+import type {
+  CheckSpec,
+  HealthStatus,
+  NodeSpec,
+  Probe,
+  ProbeThresholds,
+  ServiceSpec,
+} from '../state/index.js';
 import { HEALTH_STATUSES } from '../state/index.js';
 import { badRequest } from './errors.js';
 import type { Fields } from './fields.js';
@@ -78,10 +85,17 @@ function probeSpec(f: Fields, at: (field: string) => string): Probe | null {
     throw badRequest(at('Interval'), `is required for ${http !== '' ? 'HTTP' : 'TCP'} checks`);
   const intervalMs = Math.max(interval, MIN_PROBE_INTERVAL_MS);
   const timeoutMs = Math.min(f.duration('Timeout') || 10_000, intervalMs);
+  const failuresBeforeCritical = f.int('FailuresBeforeCritical', 0, 0, 1000);
+  const thresholds: ProbeThresholds = {
+    successBeforePassing: f.int('SuccessBeforePassing', 0, 0, 1000),
+    // As Consul: without its own setting, warning comes no earlier than critical.
+    failuresBeforeWarning: f.int('FailuresBeforeWarning', failuresBeforeCritical, 0, 1000),
+    failuresBeforeCritical,
+  };
   if (tcp !== '') {
     if (!/^[^\s:]+:\d{1,5}$/.test(tcp) && !/^\[[0-9a-fA-F:.]+\]:\d{1,5}$/.test(tcp))
       throw badRequest(at('TCP'), `"${tcp}" is not HOST:PORT`);
-    return { kind: 'tcp', address: tcp, intervalMs, timeoutMs };
+    return { kind: 'tcp', address: tcp, intervalMs, timeoutMs, thresholds };
   }
   let url: URL;
   try {
@@ -102,6 +116,7 @@ function probeSpec(f: Fields, at: (field: string) => string): Probe | null {
     tlsSkipVerify: f.bool('TLSSkipVerify'),
     intervalMs,
     timeoutMs,
+    thresholds,
   };
 }
 

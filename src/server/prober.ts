@@ -8,6 +8,7 @@ import {
   OUTPUT_LIMIT,
   type ProbeResult,
   ProbeSchedule,
+  Streaks,
   tcpConnected,
   tcpFailed,
 } from '../health/index.js';
@@ -29,6 +30,7 @@ export interface ProberOptions {
  */
 export class Prober {
   private readonly schedule = new ProbeSchedule();
+  private readonly streaks = new Streaks();
   private readonly pending = new Map<string, StatusUpdate>();
   private timer: NodeJS.Timeout | null = null;
   private syncedIndex = -1;
@@ -63,6 +65,7 @@ export class Prober {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.schedule.clear();
+    this.streaks.clear();
     this.pending.clear();
     const d = this.dispatchers;
     this.dispatchers = null;
@@ -73,7 +76,9 @@ export class Prober {
     if (!this.timer) return;
     const checksIndex = this.state.catalog.indexes.checks;
     if (checksIndex !== this.syncedIndex) {
-      this.schedule.sync(this.state.catalog.probeChecks(), this.clock());
+      const checks = this.state.catalog.probeChecks();
+      this.schedule.sync(checks, this.clock());
+      this.streaks.keepOnly(new Set(checks.map((c) => scopedKey(c.node, c.id))));
       this.syncedIndex = checksIndex;
     }
     for (const c of this.schedule.due(this.clock(), this.opts.concurrency - this.inFlight)) {
@@ -94,16 +99,12 @@ export class Prober {
     const current = this.state.catalog.check(probed.node, probed.id);
     if (!current || JSON.stringify(current.probe) !== JSON.stringify(probed.probe)) return;
     const key = scopedKey(current.node, current.id);
-    if (current.status === result.status) {
+    const next = this.streaks.observe(key, result.status, current.probe?.thresholds);
+    if (next === null || next === current.status) {
       this.pending.delete(key);
       return;
     }
-    this.pending.set(key, {
-      node: current.node,
-      checkId: current.id,
-      status: result.status,
-      output: result.output,
-    });
+    this.pending.set(key, { node: current.node, checkId: current.id, status: next, output: result.output });
   }
 
   private flush(): void {

@@ -56,13 +56,23 @@ export type Probe =
       readonly tlsSkipVerify: boolean;
       readonly intervalMs: number;
       readonly timeoutMs: number;
+      /** Absent in entries from before damping existed: no damping. */
+      readonly thresholds?: ProbeThresholds;
     }
   | {
       readonly kind: 'tcp';
       readonly address: string;
       readonly intervalMs: number;
       readonly timeoutMs: number;
+      readonly thresholds?: ProbeThresholds;
     };
+
+/** Consul's damping of flapping probes: consecutive results needed before the status moves (0 = at once). */
+export interface ProbeThresholds {
+  readonly successBeforePassing: number;
+  readonly failuresBeforeWarning: number;
+  readonly failuresBeforeCritical: number;
+}
 
 export interface Check {
   readonly node: string;

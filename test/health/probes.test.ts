@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { httpAnswered, httpCheckStatus, ProbeSchedule, tcpFailed } from '../../src/health/index.js';
+import { httpAnswered, httpCheckStatus, ProbeSchedule, Streaks, tcpFailed } from '../../src/health/index.js';
 import type { Probe } from '../../src/state/index.js';
 import { checkRecord } from '../state/support.js';
 
@@ -68,5 +68,44 @@ describe('ProbeSchedule', () => {
     expect(s.due(1010, 10).map((c) => c.id)).toEqual(['a']);
     s.clear();
     expect(s.size).toBe(0);
+  });
+});
+
+describe('Streaks (SuccessBeforePassing / FailuresBeforeWarning / FailuresBeforeCritical)', () => {
+  const run = (
+    t:
+      | { successBeforePassing: number; failuresBeforeWarning: number; failuresBeforeCritical: number }
+      | undefined,
+    results: string[],
+  ) => {
+    const s = new Streaks();
+    return results.map((r) => s.observe('k', r as 'passing' | 'warning' | 'critical', t));
+  };
+
+  it('without thresholds every result moves the status at once', () => {
+    expect(run(undefined, ['passing', 'critical', 'warning', 'critical'])).toEqual([
+      'passing',
+      'critical',
+      'warning',
+      'critical',
+    ]);
+  });
+
+  it('counts results in a row; a result of the other kind starts the count again', () => {
+    const t = { successBeforePassing: 2, failuresBeforeWarning: 1, failuresBeforeCritical: 3 };
+    expect(
+      run(t, ['critical', 'critical', 'passing', 'critical', 'critical', 'critical', 'passing', 'passing']),
+    ).toEqual(['warning', 'warning', null, 'warning', 'warning', 'critical', null, 'passing']);
+    // 429 (warning) counts as a success, as in Consul.
+    expect(run(t, ['warning', 'warning'])).toEqual([null, 'warning']);
+  });
+
+  it('keepOnly forgets checks that are gone', () => {
+    const s = new Streaks();
+    const t = { successBeforePassing: 2, failuresBeforeWarning: 2, failuresBeforeCritical: 2 };
+    expect(s.observe('a', 'passing', t)).toBeNull();
+    s.keepOnly(new Set(['b']));
+    expect(s.observe('a', 'passing', t)).toBeNull();
+    expect(s.observe('a', 'passing', t)).toBe('passing');
   });
 });

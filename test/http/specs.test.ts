@@ -249,9 +249,23 @@ describe('checkSpec (agent): TTL checks only', () => {
         tlsSkipVerify: true,
         intervalMs: 15_000,
         timeoutMs: 10_000,
+        thresholds: { successBeforePassing: 0, failuresBeforeWarning: 0, failuresBeforeCritical: 0 },
       },
       deregisterCriticalAfterMs: 0,
     });
+    // Damping: warning defaults to the critical threshold, as in Consul.
+    expect(
+      agentCheck({
+        Name: 'c',
+        HTTP: 'https://x/h',
+        Interval: '1s',
+        FailuresBeforeCritical: 3,
+        SuccessBeforePassing: 2,
+      }).probe?.thresholds,
+    ).toEqual({ successBeforePassing: 2, failuresBeforeWarning: 3, failuresBeforeCritical: 3 });
+    expect(
+      bad(() => agentCheck({ Name: 'c', HTTP: 'https://x/h', Interval: '1s', FailuresBeforeCritical: -1 })),
+    ).toBe('FailuresBeforeCritical: must be between 0 and 1000');
     expect(agentCheck({ Name: 'c', HTTP: 'https://x/h', Interval: '2s', Timeout: '5s' }).probe).toMatchObject(
       {
         intervalMs: 2000,

@@ -97,6 +97,7 @@ function probeDefinition(p: Probe) {
     Header: p.headers,
     Body: p.body,
     TLSSkipVerify: p.tlsSkipVerify,
+    DisableRedirects: p.disableRedirects ?? false,
     ...timing,
   };
 }

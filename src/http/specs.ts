@@ -114,6 +114,7 @@ function probeSpec(f: Fields, at: (field: string) => string): Probe | null {
     headers: f.strListMap('Header'),
     body: f.str('Body'),
     tlsSkipVerify: f.bool('TLSSkipVerify'),
+    disableRedirects: f.bool('DisableRedirects'),
     intervalMs,
     timeoutMs,
     thresholds,

@@ -15,6 +15,12 @@ import {
 import type { Check, Command, Probe, RegistryState, StatusUpdate } from '../state/index.js';
 import { scopedKey } from '../state/index.js';
 
+/**
+ * A change of output alone is replicated at most this often (Consul's check_update_interval), or
+ * at once for a check that has none yet: output is for people, status is what lookups use.
+ */
+const OUTPUT_SYNC_MS = 5 * 60_000;
+
 export interface ProberOptions {
   /** How often due probes are started and status changes proposed (ms). */
   readonly tickMs: number;
@@ -25,19 +31,25 @@ export interface ProberOptions {
 /**
  * The leader's HTTP and TCP checks: probes every check on its interval and
  * proposes the status changes (batched into one `checkStatus` per tick).
- * Only a change of status is replicated, as with heartbeats. A new leader
+ * A change of status is replicated at once, a change of output alone every
+ * five minutes (as Consul's agents sync them). A new leader
  * probes everything again at once, so a leader change costs no stale status.
  */
 export class Prober {
   private readonly schedule = new ProbeSchedule();
   private readonly streaks = new Streaks();
+  /** When each check's output was last replicated (monotonic ms). */
+  private readonly outputSynced = new Map<string, number>();
   private readonly pending = new Map<string, StatusUpdate>();
   private timer: NodeJS.Timeout | null = null;
   private syncedIndex = -1;
   private inFlight = 0;
   private flushing = false;
-  /** Follow redirects as Consul's checks do (Go's default client: up to 10); made on first use. */
-  private dispatchers: { verified: Dispatcher; insecure: Dispatcher } | null = null;
+  /**
+   * One HTTP client per (TLS verification, redirect policy), made on first use. Redirects are
+   * followed as Consul's checks do (Go's default client: up to 10) unless DisableRedirects.
+   */
+  private readonly dispatchers = new Map<string, Dispatcher>();
   readonly counters = { probes: 0, statusChanges: 0 };
 
   constructor(
@@ -66,10 +78,11 @@ export class Prober {
     this.timer = null;
     this.schedule.clear();
     this.streaks.clear();
+    this.outputSynced.clear();
     this.pending.clear();
-    const d = this.dispatchers;
-    this.dispatchers = null;
-    if (d) void Promise.all([d.verified.close(), d.insecure.close()]).catch(() => {});
+    const open = [...this.dispatchers.values()];
+    this.dispatchers.clear();
+    void Promise.all(open.map((d) => d.close())).catch(() => {});
   }
 
   private tick(): void {
@@ -78,7 +91,9 @@ export class Prober {
     if (checksIndex !== this.syncedIndex) {
       const checks = this.state.catalog.probeChecks();
       this.schedule.sync(checks, this.clock());
-      this.streaks.keepOnly(new Set(checks.map((c) => scopedKey(c.node, c.id))));
+      const keys = new Set(checks.map((c) => scopedKey(c.node, c.id)));
+      this.streaks.keepOnly(keys);
+      for (const k of this.outputSynced.keys()) if (!keys.has(k)) this.outputSynced.delete(k);
       this.syncedIndex = checksIndex;
     }
     for (const c of this.schedule.due(this.clock(), this.opts.concurrency - this.inFlight)) {
@@ -100,10 +115,16 @@ export class Prober {
     if (!current || JSON.stringify(current.probe) !== JSON.stringify(probed.probe)) return;
     const key = scopedKey(current.node, current.id);
     const next = this.streaks.observe(key, result.status, current.probe?.thresholds);
-    if (next === null || next === current.status) {
+    const now = this.clock();
+    const outputStale =
+      next !== null &&
+      result.output !== current.output &&
+      (current.output === '' || now - (this.outputSynced.get(key) ?? 0) >= OUTPUT_SYNC_MS);
+    if (next === null || (next === current.status && !outputStale)) {
       this.pending.delete(key);
       return;
     }
+    this.outputSynced.set(key, now);
     this.pending.set(key, { node: current.node, checkId: current.id, status: next, output: result.output });
   }
 
@@ -126,19 +147,21 @@ export class Prober {
   }
 
   private async http(p: Extract<Probe, { kind: 'http' }>): Promise<ProbeResult> {
-    this.dispatchers ??= {
-      verified: new Agent().compose(interceptors.redirect({ maxRedirections: 10 })),
-      insecure: new Agent({ connect: { rejectUnauthorized: false } }).compose(
-        interceptors.redirect({ maxRedirections: 10 }),
-      ),
-    };
+    const follow = p.disableRedirects !== true;
+    const which = `${p.tlsSkipVerify}/${follow}`;
+    let dispatcher = this.dispatchers.get(which);
+    if (!dispatcher) {
+      const agent = new Agent(p.tlsSkipVerify ? { connect: { rejectUnauthorized: false } } : {});
+      dispatcher = follow ? agent.compose(interceptors.redirect({ maxRedirections: 10 })) : agent;
+      this.dispatchers.set(which, dispatcher);
+    }
     try {
       const res = await request(p.url, {
         method: p.method as 'GET',
         headers: { 'user-agent': 'cairn health check', ...p.headers },
         ...(p.body !== '' ? { body: p.body } : {}),
         signal: AbortSignal.timeout(p.timeoutMs),
-        dispatcher: p.tlsSkipVerify ? this.dispatchers.insecure : this.dispatchers.verified,
+        dispatcher,
       });
       const body = await readSome(res.body, OUTPUT_LIMIT);
       return httpAnswered(p, res.statusCode, STATUS_CODES[res.statusCode] ?? '', body);

@@ -54,6 +54,8 @@ export type Probe =
       readonly headers: Readonly<Record<string, readonly string[]>>;
       readonly body: string;
       readonly tlsSkipVerify: boolean;
+      /** Answer a redirect as it is (a 3xx is critical) instead of following it; absent: follow. */
+      readonly disableRedirects?: boolean;
       readonly intervalMs: number;
       readonly timeoutMs: number;
       /** Absent in entries from before damping existed: no damping. */

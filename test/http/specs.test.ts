@@ -247,6 +247,7 @@ describe('checkSpec (agent): TTL checks only', () => {
         headers: { Accept: ['text/plain'], 'X-One': ['single'] },
         body: '{}',
         tlsSkipVerify: true,
+        disableRedirects: false,
         intervalMs: 15_000,
         timeoutMs: 10_000,
         thresholds: { successBeforePassing: 0, failuresBeforeWarning: 0, failuresBeforeCritical: 0 },

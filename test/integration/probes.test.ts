@@ -116,6 +116,18 @@ describe('HTTP and TCP checks, probed by the leader', () => {
     });
     await statusBecomes('moved', 'passing');
     await agent.put('/v1/agent/check/register', {
+      Name: 'not-followed',
+      CheckID: 'not-followed',
+      HTTP: `http://127.0.0.1:${webPort}/moved`,
+      DisableRedirects: true,
+      Interval: '1s',
+    });
+    // A new check starts critical: its first probe, critical too, still brings its output.
+    await waitUntil('the first probe of not-followed', async () =>
+      (await check('not-followed')).Output.includes('302 Found') ? true : undefined,
+    );
+    expect((await check('not-followed')).Status).toBe('critical');
+    await agent.put('/v1/agent/check/register', {
       Name: 'posted',
       CheckID: 'posted',
       HTTP: `http://127.0.0.1:${webPort}/health`,

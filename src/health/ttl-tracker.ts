@@ -10,6 +10,11 @@ export interface TtlTrackerOptions {
   readonly selfPreservationShare: number;
   /** Below this many TTL checks self-preservation never engages. */
   readonly selfPreservationMinChecks: number;
+  /**
+   * A heartbeat that changes only the output is replicated at most this often (ms; default
+   * 5 min, Consul's check_update_interval): output is for people, and heartbeats stay off the log.
+   */
+  readonly outputSyncMs?: number;
 }
 
 interface Tracked {
@@ -22,6 +27,8 @@ interface Tracked {
   /** The status the replicated state holds, as this tracker last saw it. */
   status: HealthStatus;
   output: string;
+  /** When the output was last replicated (or first seen). */
+  outputSyncedAt: number;
 }
 
 export type HeartbeatVerdict =
@@ -78,6 +85,7 @@ export class TtlTracker {
           expiredAt: 0,
           status: c.status,
           output: c.output,
+          outputSyncedAt: now,
         });
         return;
       }
@@ -120,10 +128,12 @@ export class TtlTracker {
     t.deadline = now + t.ttlMs;
     t.expiredAt = 0;
     if (t.status === status && t.output === output) return { kind: 'ok', change: null };
-    // Output alone changing is not worth a replicated write (as Consul defers output-only syncs).
-    if (t.status === status) return { kind: 'ok', change: null };
+    if (t.status === status && now - t.outputSyncedAt < (this.opts.outputSyncMs ?? 5 * 60_000)) {
+      return { kind: 'ok', change: null };
+    }
     t.status = status;
     t.output = output;
+    t.outputSyncedAt = now;
     return { kind: 'ok', change: { node, checkId, status, output } };
   }
 

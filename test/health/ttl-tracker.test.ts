@@ -63,6 +63,23 @@ describe('TtlTracker', () => {
     expect(ids(t.expire(17_000 + TTL))).toEqual(['a']);
   });
 
+  it('a changed output alone is proposed once the output sync interval passed (Consul’s check_update_interval)', () => {
+    const t = new TtlTracker({ ...OPTS, outputSyncMs: 60_000 });
+    t.sync([checkRecord({ id: 'a', output: 'v1', ttlMs: 1_000_000 })], 0);
+    expect(t.heartbeat('n1', 'a', 'passing', 'v2', 59_999)).toEqual({ kind: 'ok', change: null });
+    expect(t.heartbeat('n1', 'a', 'passing', 'v2', 60_000)).toEqual({
+      kind: 'ok',
+      change: { node: 'n1', checkId: 'a', status: 'passing', output: 'v2' },
+    });
+    // Synced: the same output is no change, and a new one waits another interval.
+    expect(t.heartbeat('n1', 'a', 'passing', 'v2', 60_001)).toEqual({ kind: 'ok', change: null });
+    expect(t.heartbeat('n1', 'a', 'passing', 'v3', 119_999)).toEqual({ kind: 'ok', change: null });
+    expect(t.heartbeat('n1', 'a', 'passing', 'v3', 120_000)).toEqual({
+      kind: 'ok',
+      change: { node: 'n1', checkId: 'a', status: 'passing', output: 'v3' },
+    });
+  });
+
   it('a status change is returned as the StatusUpdate to propose', () => {
     const t = new TtlTracker(OPTS);
     t.sync([checkRecord({ id: 'a' })], 0);

@@ -69,6 +69,7 @@ export interface CheckDefaults {
 
 /** Consul raises shorter intervals to a second; so does cairn. */
 const MIN_PROBE_INTERVAL_MS = 1000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * The HTTP or TCP probe of an agent check, or null for a check without one.
@@ -83,8 +84,9 @@ function probeSpec(f: Fields, at: (field: string) => string): Probe | null {
   const interval = f.duration('Interval');
   if (interval <= 0)
     throw badRequest(at('Interval'), `is required for ${http !== '' ? 'HTTP' : 'TCP'} checks`);
-  const intervalMs = Math.max(interval, MIN_PROBE_INTERVAL_MS);
-  const timeoutMs = Math.min(f.duration('Timeout') || 10_000, intervalMs);
+  // Whole milliseconds within what timers take (2^31-1 ms, about 24 days).
+  const intervalMs = Math.min(Math.max(Math.ceil(interval), MIN_PROBE_INTERVAL_MS), MAX_TIMER_MS);
+  const timeoutMs = Math.max(1, Math.min(Math.ceil(f.duration('Timeout') || 10_000), intervalMs));
   const failuresBeforeCritical = f.int('FailuresBeforeCritical', 0, 0, 1000);
   const thresholds: ProbeThresholds = {
     successBeforePassing: f.int('SuccessBeforePassing', 0, 0, 1000),
@@ -93,8 +95,9 @@ function probeSpec(f: Fields, at: (field: string) => string): Probe | null {
     failuresBeforeCritical,
   };
   if (tcp !== '') {
-    if (!/^[^\s:]+:\d{1,5}$/.test(tcp) && !/^\[[0-9a-fA-F:.]+\]:\d{1,5}$/.test(tcp))
-      throw badRequest(at('TCP'), `"${tcp}" is not HOST:PORT`);
+    const port = /^(?:[^\s:[\]]+|\[[0-9a-fA-F:.]+\]):(\d{1,5})$/.exec(tcp)?.[1];
+    if (port === undefined || Number(port) < 1 || Number(port) > 65535)
+      throw badRequest(at('TCP'), `"${tcp}" is not HOST:PORT (port 1-65535)`);
     return { kind: 'tcp', address: tcp, intervalMs, timeoutMs, thresholds };
   }
   let url: URL;

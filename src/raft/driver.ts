@@ -453,12 +453,16 @@ export class RaftNode<R> extends EventEmitter {
     }
     // A leader may send appends while its own write runs (thesis 10.2.1), unless that write
     // records a new term or vote, which must be durable before anyone hears of it.
-    const early = this.raw.raft.role === 'leader' && !(rd.hardState && rd.mustSync);
+    const early = this.raw.raft.role === 'leader' && !rd.termOrVoteChanged;
     const late: Message[] = [];
     for (const m of rd.messages) {
       if (early && (m.type === 'append' || m.type === 'heartbeat')) this.transport.send(m);
       else late.push(m);
     }
+    // Acknowledgements and votes promise what this Ready writes, so they go once it is on disk.
+    const sendLate = () => {
+      for (const m of late) this.transport.send(m);
+    };
     const commitOnly = rd.entries.length === 0 && !rd.snapshot && !rd.mustSync && rd.hardState !== null;
     let saved: Promise<void> | null = null;
     if (commitOnly) {
@@ -475,7 +479,13 @@ export class RaftNode<R> extends EventEmitter {
           this.stats.saveMs += performance.now() - t0;
           if (rd.mustSync) this.stats.syncedWrites++;
           this.stats.entriesWritten += rd.entries.length;
+          sendLate();
         });
+      // Handled here so a failed write is never an unhandled rejection while applies run; it is
+      // still thrown below, where the loop turns it into a clean stop.
+      saved.catch(() => {});
+    } else {
+      sendLate();
     }
     if (rd.snapshot) {
       // A snapshot replaces the state the entries apply to: it must be on disk first.
@@ -486,15 +496,16 @@ export class RaftNode<R> extends EventEmitter {
     // Committed entries are already on a majority's disks, so they apply (and answer their clients)
     // while this Ready's new entries are written, instead of waiting one more fsync for them.
     const t1 = performance.now();
+    let applyError: unknown = null;
     try {
       await this.applyEntries(rd.committedEntries);
-    } finally {
-      // Even if applying failed, the write must settle before the loop reports the failure.
-      if (saved) await saved;
+    } catch (err) {
+      applyError = err;
     }
+    // The write settles before the loop goes on (or reports a failure): advance() marks it stable.
+    if (saved) await saved;
+    if (applyError !== null) throw applyError;
     this.stats.applyMs += performance.now() - t1;
-    // Acknowledgements and votes promise what is now on disk, so they go only after the write.
-    for (const m of late) this.transport.send(m);
     this.onReadStates(rd.readStates);
     this.raw.advance(rd);
     const log = this.raw.raft.log;
@@ -591,8 +602,12 @@ export class RaftNode<R> extends EventEmitter {
   private maybeSnapshot(): void {
     if (this.snapshotting || this.appliedIndex - this.lastSnapshotIndex < this.snapshotEvery) return;
     // A large state is not serialized again every few seconds under heavy writes: waiting for
-    // half its size in new entries keeps snapshot work proportional to what is written.
-    if (this.bytesSinceSnapshot < this.lastSnapshotBytes / 2) return;
+    // half its size in new entries keeps snapshot work proportional to what is written. Ten
+    // times snapshotEvery entries is the most the log grows by regardless (say, a state that
+    // shrank, or tiny entries against a large state).
+    const entriesSince = this.appliedIndex - this.lastSnapshotIndex;
+    if (this.bytesSinceSnapshot < this.lastSnapshotBytes / 2 && entriesSince < 10 * this.snapshotEvery)
+      return;
     const index = this.appliedIndex;
     const term = this.raw.raft.log.term(index);
     if (term === undefined) return;
@@ -609,8 +624,11 @@ export class RaftNode<R> extends EventEmitter {
         await this.storage.saveSnapshot(snap);
         if (this.stopped) return;
         this.raw.compact(snap, Math.max(1, index - this.keepEntries + 1));
-        this.lastSnapshotIndex = index;
-        this.lastSnapshotBytes = data.byteLength;
+        // A snapshot from the leader may have been installed meanwhile: keep the newer figures.
+        if (index > this.lastSnapshotIndex) {
+          this.lastSnapshotIndex = index;
+          this.lastSnapshotBytes = data.byteLength;
+        }
         await this.storage.compact(this.raw.raft.log.firstIndex());
         this.log.info(
           { index, bytes: data.byteLength, ms: Math.round(performance.now() - started) },

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { Agent, type Dispatcher, interceptors, request } from 'undici';
 import {
@@ -44,6 +44,8 @@ export class Prober {
   private timer: NodeJS.Timeout | null = null;
   private syncedIndex = -1;
   private inFlight = 0;
+  /** Bumped on every start: a probe begun under an earlier leadership reports to nobody. */
+  private generation = 0;
   private flushing = false;
   /**
    * One HTTP client per (TLS verification, redirect policy), made on first use. Redirects are
@@ -67,6 +69,8 @@ export class Prober {
 
   start(): void {
     if (this.timer) return;
+    this.generation++;
+    this.inFlight = 0;
     this.syncedIndex = -1;
     this.timer = setInterval(() => this.tick(), this.opts.tickMs);
     this.timer.unref();
@@ -96,14 +100,20 @@ export class Prober {
       for (const k of this.outputSynced.keys()) if (!keys.has(k)) this.outputSynced.delete(k);
       this.syncedIndex = checksIndex;
     }
+    const generation = this.generation;
     for (const c of this.schedule.due(this.clock(), this.opts.concurrency - this.inFlight)) {
       this.inFlight++;
-      void this.probe(c).then((result) => {
-        this.inFlight--;
-        this.counters.probes++;
-        this.schedule.done(c, this.clock());
-        this.record(c, result);
-      });
+      void this.probe(c)
+        .catch(
+          (err: unknown): ProbeResult => ({ status: 'critical', output: `probe failed: ${String(err)}` }),
+        )
+        .then((result) => {
+          if (generation !== this.generation) return;
+          this.inFlight--;
+          this.counters.probes++;
+          this.schedule.done(c, this.clock());
+          this.record(c, result);
+        });
     }
     this.flush();
   }
@@ -158,7 +168,7 @@ export class Prober {
     try {
       const res = await request(p.url, {
         method: p.method as 'GET',
-        headers: { 'user-agent': 'cairn health check', ...p.headers },
+        headers: requestHeaders(p.headers),
         ...(p.body !== '' ? { body: p.body } : {}),
         signal: AbortSignal.timeout(p.timeoutMs),
         dispatcher,
@@ -174,6 +184,31 @@ export class Prober {
       return httpFailed(p, reason);
     }
   }
+}
+
+/** Headers undici sets itself (and refuses from callers): a check naming them must not fail for it. */
+const TRANSPORT_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+  'expect',
+]);
+
+/** The check's headers (its own User-Agent wins), without the ones the HTTP client owns. */
+function requestHeaders(given: Readonly<Record<string, readonly string[]>>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  let userAgent = false;
+  for (const [name, values] of Object.entries(given)) {
+    const lower = name.toLowerCase();
+    if (TRANSPORT_HEADERS.has(lower)) continue;
+    if (lower === 'user-agent') userAgent = true;
+    out[name] = [...values];
+  }
+  if (!userAgent) out['user-agent'] = ['cairn health check'];
+  return out;
 }
 
 /** Reads at most `limit` characters of a body, then drops the rest. */
@@ -195,7 +230,14 @@ function tcp(p: Extract<Probe, { kind: 'tcp' }>): Promise<ProbeResult> {
   const host = p.address.slice(0, colon).replace(/^\[|\]$/g, '');
   const port = Number(p.address.slice(colon + 1));
   return new Promise((resolve) => {
-    const socket = connect({ host, port });
+    let socket: Socket;
+    try {
+      socket = connect({ host, port });
+    } catch (err) {
+      // A bad address is refused at registration; this is the last line, not the first.
+      resolve(tcpFailed(p, err instanceof Error ? err.message : String(err)));
+      return;
+    }
     const finish = (result: ProbeResult) => {
       clearTimeout(timer);
       socket.destroy();

@@ -291,6 +291,18 @@ describe('checkSpec (agent): TTL checks only', () => {
     expect(bad(() => agentCheck({ Name: 'c', TCP: 'x:1' }, 'Check'))).toBe(
       'Check.Interval: is required for TCP checks',
     );
+    for (const addr of ['127.0.0.1:99999', '127.0.0.1:0', 'a:b', ':80', 'a b:1'])
+      expect(bad(() => agentCheck({ Name: 'c', TCP: addr, Interval: '1s' }))).toBe(
+        `TCP: "${addr}" is not HOST:PORT (port 1-65535)`,
+      );
+    // Timers take whole milliseconds up to 2^31-1.
+    expect(
+      agentCheck({ Name: 'c', TCP: 'x:1', Interval: '1500.5ms', Timeout: '700.2ms' }).probe,
+    ).toMatchObject({
+      intervalMs: 1501,
+      timeoutMs: 701,
+    });
+    expect(agentCheck({ Name: 'c', TCP: 'x:1', Interval: '1000h' }).probe?.intervalMs).toBe(2 ** 31 - 1);
     expect(bad(() => agentCheck({ Name: 'c', HTTP: 'x', Interval: '1s' }))).toBe('HTTP: "x" is not a URL');
     expect(bad(() => agentCheck({ Name: 'c', HTTP: 'http://x/', Method: 'GE T', Interval: '1s' }))).toBe(
       'Method: "GE T" is not an HTTP method',

@@ -196,7 +196,7 @@ describe('RaftNode (driver) over the in-memory network', () => {
     );
   });
 
-  it('snapshots wait for half the last snapshot’s size in new entries, not only for snapshotEvery entries', async () => {
+  it('snapshots wait for half the last snapshot’s size in new entries (or ten times snapshotEvery), not only snapshotEvery', async () => {
     h = new Harness();
     await h.startCluster(['a'], { snapshotEvery: 10, keepEntries: 1 });
     const leader = await h.leader();
@@ -206,14 +206,60 @@ describe('RaftNode (driver) over the in-memory network', () => {
     const first = await until('the first snapshot', 5000, () =>
       leader.status().firstIndex > 1 ? leader.status().firstIndex : undefined,
     );
-    // 100 more tiny entries (~3 KB): ten times snapshotEvery, far less than half of 20 KB.
-    for (let i = 0; i < 100; i++) await leader.propose(enc(`u${i}`, '1'));
+    // 60 more tiny entries (~2 KB): six times snapshotEvery, far less than half of 20 KB.
+    for (let i = 0; i < 60; i++) await leader.propose(enc(`u${i}`, '1'));
     await new Promise((r) => setTimeout(r, 300));
     expect(leader.status().firstIndex, 'no snapshot for a few KB of new entries').toBe(first);
-    // Then 12 KB of entries: past half the snapshot's size, so the next one is taken.
+    // Ten times snapshotEvery entries is the most the log grows by, however small they are.
+    for (let i = 0; i < 45; i++) await leader.propose(enc(`w${i}`, '1'));
+    const second = await until('a snapshot at ten times snapshotEvery', 5000, () =>
+      leader.status().firstIndex > first ? leader.status().firstIndex : undefined,
+    );
+    // Then 12 KB of entries: past half the snapshot's size, so the next one is taken at once.
     await leader.propose(enc('big2', 'y'.repeat(12_000)));
     for (let i = 0; i < 10; i++) await leader.propose(enc(`v${i}`, '1'));
-    await until('a second snapshot', 5000, () => (leader.status().firstIndex > first ? true : undefined));
+    await until('a snapshot after half its size in bytes', 5000, () =>
+      leader.status().firstIndex > second ? true : undefined,
+    );
+  });
+
+  it('a failed disk write while entries apply stops the node with a fatal event and fails the proposal', async () => {
+    const hasBoom = (data: Uint8Array) => Buffer.from(data).includes('boom');
+    class FailingStorage extends MemoryStorage {
+      override async save(...args: Parameters<MemoryStorage['save']>): Promise<void> {
+        if (args[0].entries.some((e) => hasBoom(e.data))) throw new Error('disk on fire');
+        return super.save(...args);
+      }
+    }
+    /** Applies slowly, so the driver yields mid-apply while the same Ready's write fails. */
+    class SlowMachine extends KvMachine {
+      override apply(command: Uint8Array, index: number): number {
+        const until = performance.now() + 3;
+        while (performance.now() < until) {}
+        return super.apply(command, index);
+      }
+    }
+    const node = new RaftNode<number>({
+      tickMs: 10,
+      id: 'solo',
+      bootstrap: ['solo'],
+      storage: new FailingStorage(new MemoryDisk()),
+      transport: new MemoryNetwork(3).transport('solo'),
+      stateMachine: new SlowMachine(),
+      peers: new Map(),
+      logger,
+    });
+    const fatal = new Promise<unknown>((resolve) => node.once('fatal', resolve));
+    await node.start();
+    await until('a leader', 5000, () => (node.isLeader() ? true : undefined));
+    const slow = Array.from({ length: 30 }, (_, i) => node.propose(enc(`p${i}`, '1')));
+    // Proposed while the slow entries are written: it rides in the Ready that applies them.
+    await new Promise((r) => setImmediate(r));
+    const failing = node.propose(enc('boom', 'boom'));
+    expect(String(await fatal)).toContain('disk on fire');
+    await expect(failing).rejects.toBeInstanceOf(Error);
+    await Promise.allSettled(slow);
+    await node.stop();
   });
 
   it('membership: a learner joins and catches up, is promoted, and a removed server leaves', async () => {

@@ -40,6 +40,11 @@ export interface Ready {
   readonly messages: readonly Message[];
   readonly readStates: readonly ReadState[];
   readonly mustSync: boolean;
+  /**
+   * The term or vote changed: it must be durable before any message of this Ready is sent
+   * (a leader may otherwise send appends while its own entries are written).
+   */
+  readonly termOrVoteChanged: boolean;
 }
 
 export interface RestartState {
@@ -196,11 +201,8 @@ export class RawNode {
     const softChanged = soft.lead !== this.prevSoft.lead || soft.role !== this.prevSoft.role;
     const hard = this.hardState();
     const hardChanged = !sameHard(hard, this.prevHard);
-    const mustSync =
-      entries.length > 0 ||
-      snapshot !== null ||
-      hard.term !== this.prevHard.term ||
-      hard.vote !== this.prevHard.vote;
+    const termOrVoteChanged = hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote;
+    const mustSync = entries.length > 0 || snapshot !== null || termOrVoteChanged;
     const messages = r.msgs;
     const readStates = r.readStates;
     r.msgs = [];
@@ -216,6 +218,7 @@ export class RawNode {
       messages,
       readStates,
       mustSync,
+      termOrVoteChanged,
     };
   }
 

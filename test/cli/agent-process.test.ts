@@ -155,10 +155,10 @@ describe('cairn CLI as a process', () => {
     expect(badPort.text).toMatch(/^Port: /);
     const badCheck = await http('PUT', `${url}/v1/agent/service/register`, {
       Name: 'api',
-      Checks: [{ TTL: '10s' }, { HTTP: 'http://127.0.0.1/health', Interval: '10s' }],
+      Checks: [{ TTL: '10s' }, { Args: ['/bin/true'], Interval: '10s' }],
     });
     expect(badCheck.status).toBe(400);
-    expect(badCheck.text).toMatch(/^Checks\[1\]\.HTTP: /);
+    expect(badCheck.text).toMatch(/^Checks\[1\]\.Args: /);
     const notJson = await http('PUT', `${url}/v1/agent/service/register`, '{"Name": ');
     expect(notJson.status).toBe(400);
     expect(notJson.text).toMatch(/^body: Request decode failed/);

@@ -1,3 +1,4 @@
+export { type AgentArgvOptions, type AgentPorts, agentArgv } from './agent-argv.js';
 export {
   freePorts,
   LocalCluster,

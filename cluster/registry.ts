@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { agentArgv } from './agent-argv.js';
 import { freePorts, waitUntil } from './local.js';
 import { CLI, NodeProcess } from './node-process.js';
 
@@ -62,18 +63,14 @@ export class RegistryCluster {
       mkdirSync(dataDir, { recursive: true });
       const others = serverAddrs.filter((_, j) => j !== i);
       const args = [
-        '--node',
-        name,
-        '--data-dir',
-        dataDir,
-        '--server-port',
-        String(serverPort),
-        '--http-port',
-        String(httpPort),
-        '--dns-port',
-        String(dnsPort),
-        '--log-level',
-        opts.logLevel ?? 'info',
+        ...agentArgv({
+          node: name,
+          dataDir,
+          serverPort,
+          httpPort,
+          dnsPort,
+          logLevel: opts.logLevel ?? 'info',
+        }),
         ...(opts.size > 1
           ? ['--bootstrap-expect', String(opts.size), '--join', others.join(',')]
           : ['--dev', '--data-dir', dataDir]),

@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePorts, waitUntil } from '../../cluster/index.js';
+import { agentArgv, freePorts, waitUntil } from '../../cluster/index.js';
 import {
   dataset,
   namedConf,
@@ -204,17 +204,7 @@ try {
         ...nodeArgs,
         CLI,
         'agent',
-        '--dev',
-        '--data-dir',
-        data_dir,
-        '--http-port',
-        String(httpPort),
-        '--server-port',
-        String(serverPort),
-        '--dns-port',
-        String(dnsPort),
-        '--log-level',
-        'warn',
+        ...agentArgv({ dev: true, dataDir: data_dir, httpPort, serverPort, dnsPort, logLevel: 'warn' }),
       ],
       join(dir, 'cairn.log'),
     );

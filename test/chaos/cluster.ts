@@ -7,7 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, freePorts, NodeProcess, waitUntil } from '../../cluster/index.js';
+import { agentArgv, CLI, freePorts, NodeProcess, waitUntil } from '../../cluster/index.js';
 import { distScript } from '../support/processes.js';
 import { FaultNetwork, type FaultProxy } from './proxy.js';
 
@@ -73,24 +73,20 @@ export class ChaosCluster {
       writeFileSync(clockFile, '0\n');
       const others = proxies.filter((_, j) => j !== i).map((p) => p.address);
       const args = [
-        '--node',
-        name,
-        '--data-dir',
-        dataDir,
-        '--server-port',
-        String(serverPort),
-        '--http-port',
-        String(httpPort),
-        '--dns-port',
-        String(dnsPort),
+        ...agentArgv({
+          node: name,
+          dataDir,
+          serverPort,
+          httpPort,
+          dnsPort,
+          logLevel: opts.logLevel ?? 'info',
+        }),
         '--advertise',
         proxy.address,
         '--bootstrap-expect',
         String(opts.size),
         '--join',
         others.join(','),
-        '--log-level',
-        opts.logLevel ?? 'info',
         ...(opts.agentArgs ?? []),
       ];
       const env = {

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentArgv } from '../../cluster/index.js';
 import { http } from '../support/http.js';
 import { distScript, freePorts } from '../support/processes.js';
 import { DnsAgent } from './agent.js';
@@ -169,15 +170,7 @@ describe('cairn agent DNS flags as a process', () => {
         [
           distScript('src/cli/main.js'),
           'agent',
-          '--dev',
-          '--http-port',
-          String(httpPort),
-          '--server-port',
-          String(serverPort),
-          '--dns-port',
-          String(dnsPort),
-          '--log-level',
-          'warn',
+          ...agentArgv({ dev: true, httpPort, serverPort, dnsPort, logLevel: 'warn' }),
         ],
         { encoding: 'utf8', timeout: 30_000 },
       );

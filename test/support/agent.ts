@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePorts, waitUntil } from '../../cluster/index.js';
+import { agentArgv, freePorts, waitUntil } from '../../cluster/index.js';
 import { type Dig, dig } from './dig.js';
 import { http } from './http.js';
 import { Child, distScript } from './processes.js';
@@ -21,17 +21,7 @@ export class DevAgent {
     const dir = mkdtempSync(join(tmpdir(), 'cairn-dev-test-'));
     const child = new Child(distScript('src/cli/main.js'), [
       'agent',
-      '--dev',
-      '--data-dir',
-      dir,
-      '--http-port',
-      String(httpPort),
-      '--server-port',
-      String(serverPort),
-      '--dns-port',
-      String(dnsPort),
-      '--log-level',
-      'warn',
+      ...agentArgv({ dev: true, dataDir: dir, httpPort, serverPort, dnsPort, logLevel: 'warn' }),
       ...extra,
     ]);
     const agent = new DevAgent(child, httpPort, serverPort, dnsPort, dir);

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freePorts, waitUntil } from '../../../cluster/index.js';
+import { agentArgv, freePorts, waitUntil } from '../../../cluster/index.js';
 import { isAuthor } from '../../../src/cli/kv/args.js';
 import { osUserName } from '../../../src/cli/kv/index.js';
 import { Child, distScript } from '../../support/processes.js';
@@ -25,15 +25,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cairn-kv-cli-'));
   agent = new Child(CLI, [
     'agent',
-    '--dev',
-    '--http-port',
-    String(httpPort),
-    '--server-port',
-    String(serverPort),
-    '--dns-port',
-    String(dnsPort),
-    '--log-level',
-    'warn',
+    ...agentArgv({ dev: true, httpPort, serverPort, dnsPort, logLevel: 'warn' }),
   ]);
   const started = agent;
   const outcome = await waitUntil('the dev agent to lead', async () => {

@@ -2,17 +2,8 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Clock, Endpoint, Timer } from '../../src/client/index.js';
 
-/** Seeded PRNG (mulberry32); the seed goes in failure messages. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded randomness; the seed goes in failure messages. */
+export { mulberry32 as rng } from '../support/random.js';
 
 /** A clock that moves only when told to, running due timers in order. */
 export class FakeClock implements Clock {

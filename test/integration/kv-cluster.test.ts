@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentProcess, freePorts, RegistryCluster, waitUntil } from '../../cluster/index.js';
 import { http } from '../support/http.js';
+import { mulberry32 as rng } from '../support/random.js';
 
 interface KvPair {
   Key: string;
@@ -20,18 +21,6 @@ interface Version {
 }
 
 const decode = (v: string | null | undefined) => Buffer.from(v ?? '', 'base64').toString();
-
-/** Seeded PRNG so a failing interleaving can be told apart from another (the seed is in every message). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The config center on three real servers: CAS races through different

@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import { waitUntil } from '../../cluster/index.js';
 import { DevAgent } from '../support/agent.js';
 import { http } from '../support/http.js';
+import { mulberry32 as rng } from '../support/random.js';
 
 interface KvEvent {
   id?: string;
@@ -14,18 +15,6 @@ interface KvEvent {
   kv?:
     | { Key: string; Value: string | null }[]
     | { put: { Key: string; Value: string | null }[]; delete: string[] };
-}
-
-/** Seeded PRNG; the seed is in every failure message. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function open(url: string): Promise<WebSocket> {

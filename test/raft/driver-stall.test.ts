@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KvMachine } from '../../src/raft/demo/kv-machine.js';
 import { MemoryDisk, MemoryNetwork, MemoryStorage, type RaftError, RaftNode } from '../../src/raft/index.js';
+import { until } from './until.js';
 
 /**
  * Regression (found by test/chaos, pause nemesis): the core measures the
@@ -15,16 +16,6 @@ import { MemoryDisk, MemoryNetwork, MemoryStorage, type RaftError, RaftNode } fr
  */
 const logger = pino({ level: 'silent' });
 const enc = (k: string, v: string) => new TextEncoder().encode(JSON.stringify({ k, v }));
-
-async function until<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('RaftNode: a leader that was stalled does not trust its old lease', () => {
   const nodes: RaftNode<number>[] = [];

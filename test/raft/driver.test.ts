@@ -10,6 +10,7 @@ import {
   RaftNode,
   type RaftNodeOptions,
 } from '../../src/raft/index.js';
+import { until } from './until.js';
 
 /**
  * RaftNode, the driver, over the in-memory network and disk: real timers
@@ -74,16 +75,6 @@ class Harness {
   async stopAll() {
     for (const m of this.members.values()) await m.node.stop();
     this.members.clear();
-  }
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
   }
 }
 

@@ -128,7 +128,11 @@ export class Fields {
     if (v === undefined || v === null || v === '') return 0;
     const ms = durationFromJson(v);
     if (ms === null || ms < 0)
-      throw badRequest(this.name(field), `"${String(v)}" is not a duration (e.g. "10s")`);
+      // JSON, not String(): an object such as {"toString": 0} cannot be turned into a string.
+      throw badRequest(
+        this.name(field),
+        `${typeof v === 'object' ? JSON.stringify(v) : `"${String(v)}"`} is not a duration (e.g. "10s")`,
+      );
     return ms;
   }
 

@@ -191,6 +191,9 @@ describe('Fields: typed getters', () => {
     expect(bad(() => f.duration('b'))).toBe('Check.b: "10" is not a duration (e.g. "10s")');
     expect(bad(() => f.duration('c'))).toBe('Check.c: "-5" is not a duration (e.g. "10s")');
     expect(bad(() => f.duration('d'))).toBe('Check.d: "true" is not a duration (e.g. "10s")');
+    // Found by the property below: an object String() cannot convert was a TypeError (a 500).
+    const odd = new Fields({ e: { toString: 0 } }, '');
+    expect(bad(() => odd.duration('e'))).toBe('e: {"toString":0} is not a duration (e.g. "10s")');
     expect(bad(() => f.duration('e'))).toMatch(/^Check\.e: /);
     expect(bad(() => f.duration('f'))).toMatch(/^Check\.f: /);
   });
@@ -275,6 +278,7 @@ describe('Fields: property', () => {
       (f, k) => f.bool(k),
       (f, k) => f.strList(k),
       (f, k) => f.strMap(k),
+      (f, k) => f.strListMap(k),
       (f, k) => f.duration(k),
       (f, k) => f.obj(k),
       (f, k) => f.list(k),

@@ -236,6 +236,10 @@ describe('KV, transactions and sessions', () => {
     }
     const idx = await http('GET', `${agent.url}/v1/kv/bad?index=-4`);
     expect(idx.status).toBe(400);
+    // An object String() cannot convert is still a plain 400, not a 500.
+    const odd = await http('PUT', `${agent.url}/v1/session/create`, { LockDelay: { toString: 0 } });
+    expect(odd.status).toBe(400);
+    expect(odd.text).toBe('LockDelay: {"toString":0} is not a duration');
     const b64 = await http('PUT', `${agent.url}/v1/txn`, [
       { KV: { Verb: 'set', Key: 'bad', Value: 'not base64!' } },
     ]);

@@ -20,7 +20,11 @@ function lockDelay(f: Fields): number {
   else if (typeof raw === 'string') ms = parseDuration(raw);
   else ms = null;
   if (ms === null || !Number.isFinite(ms) || ms < 0)
-    throw badRequest('LockDelay', `"${String(raw)}" is not a duration`);
+    // JSON for objects: one such as {"toString": 0} cannot be turned into a string.
+    throw badRequest(
+      'LockDelay',
+      `${typeof raw === 'object' ? JSON.stringify(raw) : `"${String(raw)}"`} is not a duration`,
+    );
   if (ms > MAX_LOCK_DELAY_MS) throw badRequest('LockDelay', 'must be at most 60s');
   return ms;
 }

@@ -1,9 +1,15 @@
 import type { NodeId } from '../types.js';
 import { FrameError, FrameKind, frameHeader } from './framing.js';
+import { KEY_ID_BYTES } from './keyring.js';
 
 /** Payload layouts of the frame kinds other than `message` (which is codec.ts). */
 
-const HELLO_VERSION = 1;
+/** Hello without a cluster key: [1, role, node id]. */
+const HELLO_PLAIN = 1;
+/** Hello that opens the key handshake (handshake.ts): [2, role, key id (8), nonce (32), node id]. */
+const HELLO_KEYED = 2;
+/** Each side's fresh random nonce in the key handshake. */
+export const NONCE_BYTES = 32;
 const MAX_NODE_ID_BYTES = 1024;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -18,25 +24,50 @@ export function frame(kind: FrameKind, ...parts: Uint8Array[]): Uint8Array[] {
   return [frameHeader(kind, n), ...parts];
 }
 
-export function helloFrame(id: NodeId, role: ConnectionRole): Uint8Array[] {
-  const idBytes = Buffer.from(id, 'utf8');
-  return frame(FrameKind.hello, Buffer.from([HELLO_VERSION, ROLE_CODE[role]]), idBytes);
+/** The caller's half of the key handshake, carried in its hello. */
+export interface HelloKey {
+  readonly keyId: Uint8Array;
+  readonly nonce: Uint8Array;
 }
 
-export function decodeHello(p: Buffer): { id: NodeId; role: ConnectionRole } {
-  if (p.length < 3 || p[0] !== HELLO_VERSION) throw new FrameError('bad hello');
+export interface Hello {
+  readonly id: NodeId;
+  readonly role: ConnectionRole;
+  /** null: the caller holds no cluster key. */
+  readonly key: HelloKey | null;
+}
+
+export function helloFrame(id: NodeId, role: ConnectionRole, key: HelloKey | null = null): Uint8Array[] {
+  const idBytes = Buffer.from(id, 'utf8');
+  if (key === null) return frame(FrameKind.hello, Buffer.from([HELLO_PLAIN, ROLE_CODE[role]]), idBytes);
+  return frame(FrameKind.hello, Buffer.from([HELLO_KEYED, ROLE_CODE[role]]), key.keyId, key.nonce, idBytes);
+}
+
+export function decodeHello(p: Buffer): Hello {
+  const version = p[0];
+  if (p.length < 3 || (version !== HELLO_PLAIN && version !== HELLO_KEYED)) throw new FrameError('bad hello');
   const role = p[1] === ROLE_CODE.control ? 'control' : p[1] === ROLE_CODE.bulk ? 'bulk' : null;
   if (role === null) throw new FrameError(`bad hello role ${p[1]}`);
-  if (p.length - 2 > MAX_NODE_ID_BYTES) throw new FrameError('hello node id too long');
+  let at = 2;
+  let key: HelloKey | null = null;
+  if (version === HELLO_KEYED) {
+    if (p.length < at + KEY_ID_BYTES + NONCE_BYTES + 1) throw new FrameError('short keyed hello');
+    key = {
+      keyId: p.subarray(at, at + KEY_ID_BYTES),
+      nonce: p.subarray(at + KEY_ID_BYTES, at + KEY_ID_BYTES + NONCE_BYTES),
+    };
+    at += KEY_ID_BYTES + NONCE_BYTES;
+  }
+  if (p.length - at > MAX_NODE_ID_BYTES) throw new FrameError('hello node id too long');
   try {
-    return { id: utf8.decode(p.subarray(2)), role };
+    return { id: utf8.decode(p.subarray(at)), role, key };
   } catch {
     throw new FrameError('hello node id is not UTF-8');
   }
 }
 
 /** Largest hello payload: what a connection may send before it is identified. */
-export const MAX_HELLO_BYTES = 2 + MAX_NODE_ID_BYTES;
+export const MAX_HELLO_BYTES = 2 + KEY_ID_BYTES + NONCE_BYTES + MAX_NODE_ID_BYTES;
 
 export function requestFrame(reqId: number, payload: Uint8Array): Uint8Array[] {
   const h = Buffer.allocUnsafe(4);

@@ -14,6 +14,10 @@ export const FrameKind = {
   response: 4,
   /** A piece of one encoded snapshot message (snapshot-stream.ts). */
   snapshotChunk: 5,
+  /** The callee's answer to a keyed hello: its nonce and its proof of the cluster key (handshake.ts). */
+  challenge: 6,
+  /** The caller's proof of the cluster key, after which the callee reads other frames (handshake.ts). */
+  proof: 7,
 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 

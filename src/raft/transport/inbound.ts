@@ -2,8 +2,19 @@ import type { Socket } from 'node:net';
 import { CodecError, decodeMessage } from '../codec.js';
 import type { Message } from '../messages.js';
 import type { NodeId } from '../types.js';
-import { decodeHello, decodeRequest, MAX_HELLO_BYTES, responseFrame } from './frames.js';
+import { type ConnectionRole, decodeHello, decodeRequest, MAX_HELLO_BYTES, responseFrame } from './frames.js';
 import { FrameError, FrameKind, FrameParser } from './framing.js';
+import {
+  type ConnectionAuth,
+  calleeProof,
+  callerProof,
+  challengeFrame,
+  decodeProof,
+  type HandshakeFailure,
+  MAC_BYTES,
+  newNonce,
+  proofMatches,
+} from './handshake.js';
 import { SnapshotAssembler } from './snapshot-stream.js';
 import type { TcpLimits } from './tcp-limits.js';
 
@@ -12,16 +23,29 @@ export interface InboundOptions {
   readonly limits: TcpLimits;
   readonly onMessage: (m: Message) => void;
   readonly onRequest: (from: NodeId, payload: Uint8Array) => Promise<Uint8Array>;
+  readonly auth: ConnectionAuth;
+  /** The caller has identified itself (and proved the key): it is a peer from now on. */
+  readonly onOpen: () => void;
+}
+
+/** A keyed caller that has said hello and must still prove the key. */
+interface AwaitingProof {
+  readonly id: NodeId;
+  readonly expected: Buffer;
 }
 
 /**
- * One accepted connection: waits for the caller's hello, then delivers its
+ * One accepted connection: waits for the caller's hello (and, with a cluster key, its proof of
+ * the key: handshake.ts), then delivers its
  * Raft messages, reassembles its snapshots and answers its requests on the
  * same socket. Anything that breaks the protocol closes this connection and
  * nothing else; the peer reconnects.
  */
 export class InboundConnection {
   private peer: NodeId | null = null;
+  private awaiting: AwaitingProof | null = null;
+  private claimed: NodeId | null = null;
+  private failed = false;
   private readonly parser: FrameParser;
   private readonly snapshots: SnapshotAssembler;
   private readonly handshakeTimer: NodeJS.Timeout;
@@ -37,14 +61,17 @@ export class InboundConnection {
     // Small frames only until the caller has identified itself.
     this.parser = new FrameParser((kind, payload) => this.onFrame(kind, payload), MAX_HELLO_BYTES);
     this.snapshots = new SnapshotAssembler(opts.limits.maxSnapshotBytes);
-    this.handshakeTimer = setTimeout(() => socket.destroy(), opts.limits.handshakeTimeoutMs);
+    this.handshakeTimer = setTimeout(() => this.refuse('timeout'), opts.limits.handshakeTimeoutMs);
     socket.on('data', (chunk: Buffer) => {
       try {
         this.parser.push(chunk);
       } catch (e) {
         if (!(e instanceof FrameError || e instanceof CodecError)) throw e;
-        this.parser.stop();
-        socket.destroy();
+        if (this.peer === null) this.refuse('malformed');
+        else {
+          this.parser.stop();
+          socket.destroy();
+        }
       }
     });
     socket.on('error', () => {
@@ -62,10 +89,7 @@ export class InboundConnection {
 
   private onFrame(kind: FrameKind, payload: Buffer): void {
     if (this.peer === null) {
-      if (kind !== FrameKind.hello) throw new FrameError(`expected hello, got frame kind ${kind}`);
-      this.peer = decodeHello(payload).id;
-      clearTimeout(this.handshakeTimer);
-      this.parser.maxPayload = this.opts.limits.maxFrameBytes;
+      this.handshake(kind, payload);
       return;
     }
     switch (kind) {
@@ -88,6 +112,70 @@ export class InboundConnection {
       default:
         throw new FrameError(`unexpected frame kind ${kind} from a client`);
     }
+  }
+
+  private handshake(kind: FrameKind, payload: Buffer): void {
+    if (this.awaiting !== null) {
+      if (kind !== FrameKind.proof) throw new FrameError(`expected a proof, got frame kind ${kind}`);
+      if (!proofMatches(this.awaiting.expected, decodeProof(payload))) {
+        this.refuse('badProof');
+        return;
+      }
+      this.open(this.awaiting.id);
+      return;
+    }
+    if (kind !== FrameKind.hello) throw new FrameError(`expected hello, got frame kind ${kind}`);
+    const hello = decodeHello(payload);
+    this.claimed = hello.id;
+    const keyring = this.opts.auth.keyring();
+    if (keyring === null) {
+      if (hello.key !== null) this.refuse('keyNotExpected');
+      else this.open(hello.id);
+      return;
+    }
+    if (hello.key === null) {
+      this.refuse('keyRequired');
+      return;
+    }
+    const key = keyring.byId(hello.key.keyId);
+    if (key === undefined) {
+      this.refuse('unknownKey');
+      return;
+    }
+    this.challenge(key, hello.key.nonce, hello.role, hello.id);
+  }
+
+  private challenge(key: Buffer, nonceCaller: Buffer | Uint8Array, role: ConnectionRole, id: NodeId): void {
+    const nonce = newNonce();
+    this.awaiting = { id, expected: callerProof(key, nonce, nonceCaller, role, id) };
+    this.parser.maxPayload = MAC_BYTES;
+    this.socket.cork();
+    for (const part of challengeFrame(nonce, calleeProof(key, nonceCaller, nonce, role, id)))
+      this.socket.write(part);
+    this.socket.uncork();
+  }
+
+  private open(id: NodeId): void {
+    this.awaiting = null;
+    this.peer = id;
+    clearTimeout(this.handshakeTimer);
+    this.parser.maxPayload = this.opts.limits.maxFrameBytes;
+    this.opts.onOpen();
+  }
+
+  /** Drops a connection that did not prove itself, and reports why (once). */
+  private refuse(reason: HandshakeFailure): void {
+    this.parser.stop();
+    if (!this.failed && !this.socket.destroyed) {
+      this.failed = true;
+      this.opts.auth.onHandshakeFailure({
+        side: 'inbound',
+        reason,
+        remote: `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? '?'}`,
+        peer: this.claimed,
+      });
+    }
+    this.socket.destroy();
   }
 
   private deliver(peer: NodeId, m: Message): void {

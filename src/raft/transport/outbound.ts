@@ -6,6 +6,16 @@ import type { Backoff } from './backoff.js';
 import { TransportError } from './errors.js';
 import { type ConnectionRole, decodeResponse, helloFrame, requestFrame } from './frames.js';
 import { FrameError, FrameKind, FrameParser } from './framing.js';
+import {
+  type ConnectionAuth,
+  calleeProof,
+  callerProof,
+  decodeChallenge,
+  type HandshakeFailure,
+  newNonce,
+  proofFrame,
+  proofMatches,
+} from './handshake.js';
 import type { PeerAddress } from './types.js';
 
 export interface OutboundOptions {
@@ -21,6 +31,19 @@ export interface OutboundOptions {
   readonly onTrouble: () => void;
   /** The connection is usable again (connected, or drained after being full). */
   readonly onRecovered: () => void;
+  readonly auth: ConnectionAuth;
+}
+
+/** A keyed connection whose callee has not yet proved the key: frames wait here. */
+interface Handshake {
+  readonly key: Buffer;
+  readonly nonce: Buffer;
+  readonly held: { parts: readonly Uint8Array[]; done: ((err?: Error | null) => void) | undefined }[];
+  heldBytes: number;
+  /** Settled once the handshake is over: true when the callee proved the key. */
+  readonly settled: Promise<boolean>;
+  readonly settle: (ok: boolean) => void;
+  connected: boolean;
 }
 
 /** What became of a frame handed to {@link OutboundConnection.write}. */
@@ -51,6 +74,7 @@ export class OutboundConnection {
   private nextReqId = 1;
   private readonly requests = new Map<number, PendingRequest>();
   private closedPromise: Promise<void> = Promise.resolve();
+  private handshake: Handshake | null = null;
 
   constructor(private readonly opts: OutboundOptions) {}
 
@@ -72,6 +96,15 @@ export class OutboundConnection {
   write(parts: readonly Uint8Array[], done?: (err?: Error | null) => void): WriteResult {
     const s = this.ensureSocket();
     if (s === null) return 'down';
+    const h = this.handshake;
+    if (h !== null) {
+      let n = 0;
+      for (const p of parts) n += p.byteLength;
+      if (h.heldBytes + n > this.opts.maxBufferedBytes) return 'full';
+      h.held.push({ parts, done });
+      h.heldBytes += n;
+      return 'queued';
+    }
     if (s.writableLength > this.opts.maxBufferedBytes) {
       if (!this.full) {
         this.full = true;
@@ -87,6 +120,8 @@ export class OutboundConnection {
   whenBelow(bytes: number, generation: number): Promise<boolean> {
     const s = this.socket;
     if (s === null || this.socketGeneration !== generation) return Promise.resolve(false);
+    const h = this.handshake;
+    if (h !== null) return h.settled.then((ok) => ok && this.whenBelow(bytes, generation));
     if (s.writableLength <= bytes) return Promise.resolve(true);
     return new Promise((resolve) => {
       const finish = (ok: boolean) => {
@@ -162,12 +197,15 @@ export class OutboundConnection {
     this.closedPromise = new Promise((resolve) => s.once('close', () => resolve()));
     // An idle timeout that only runs while connecting: a connect timeout.
     s.setTimeout(this.opts.connectTimeoutMs, () => s.destroy(new Error('connect timeout')));
+    const keyring = this.opts.auth.keyring();
+    const handshake = keyring === null ? null : this.startHandshake(keyring.primary.key);
+    this.handshake = handshake;
     s.once('connect', () => {
       s.setTimeout(0);
       if (this.socket !== s) return;
       this.state = 'open';
-      this.opts.backoff.reset();
-      this.opts.onRecovered();
+      if (handshake === null) this.recovered();
+      else handshake.connected = true;
     });
     s.on('drain', () => {
       if (this.socket === s && this.full) {
@@ -180,6 +218,10 @@ export class OutboundConnection {
     });
     s.on('close', () => this.onClose(s));
     const parser = new FrameParser((kind, payload) => {
+      if (this.handshake !== null && this.socket === s) {
+        this.finishHandshake(s, kind, payload);
+        return;
+      }
       if (kind !== FrameKind.response) throw new FrameError(`unexpected frame kind ${kind} from a server`);
       const r = decodeResponse(payload);
       const pending = this.settle(r.reqId);
@@ -196,8 +238,65 @@ export class OutboundConnection {
         s.destroy();
       }
     });
-    this.writeParts(s, helloFrame(this.opts.self, this.opts.role));
+    const hello =
+      handshake === null
+        ? helloFrame(this.opts.self, this.opts.role)
+        : helloFrame(this.opts.self, this.opts.role, { keyId: keyring!.primary.id, nonce: handshake.nonce });
+    this.writeParts(s, hello);
     return s;
+  }
+
+  private startHandshake(key: Buffer): Handshake {
+    let settle: (ok: boolean) => void = () => {};
+    const settled = new Promise<boolean>((resolve) => {
+      settle = resolve;
+    });
+    return { key, nonce: newNonce(), held: [], heldBytes: 0, settled, settle, connected: false };
+  }
+
+  /** The callee's challenge: check its proof, send ours, then everything held meanwhile. */
+  private finishHandshake(s: Socket, kind: FrameKind, payload: Buffer): void {
+    const h = this.handshake!;
+    if (kind !== FrameKind.challenge) {
+      this.handshakeFailed(s, 'malformed');
+      return;
+    }
+    let challenge: { nonce: Buffer; proof: Buffer };
+    try {
+      challenge = decodeChallenge(payload);
+    } catch {
+      this.handshakeFailed(s, 'malformed');
+      return;
+    }
+    const expected = calleeProof(h.key, h.nonce, challenge.nonce, this.opts.role, this.opts.self);
+    if (!proofMatches(expected, challenge.proof)) {
+      this.handshakeFailed(s, 'badProof');
+      return;
+    }
+    this.handshake = null;
+    this.writeParts(
+      s,
+      proofFrame(callerProof(h.key, challenge.nonce, h.nonce, this.opts.role, this.opts.self)),
+    );
+    for (const { parts, done } of h.held) this.writeParts(s, parts, done);
+    h.settle(true);
+    this.recovered();
+  }
+
+  private handshakeFailed(s: Socket, reason: HandshakeFailure): void {
+    // Reported here; the close that follows must not report it again.
+    this.handshake!.connected = false;
+    this.reportHandshakeFailure(reason);
+    s.destroy();
+  }
+
+  private reportHandshakeFailure(reason: HandshakeFailure): void {
+    this.opts.auth.onHandshakeFailure({ side: 'outbound', reason, remote: this.opts.address, peer: null });
+  }
+
+  private recovered(): void {
+    this.opts.backoff.reset();
+    this.opts.onRecovered();
   }
 
   private writeParts(s: Socket, parts: readonly Uint8Array[], done?: (err?: Error | null) => void): void {
@@ -217,6 +316,15 @@ export class OutboundConnection {
   private onClose(s: Socket): void {
     if (this.socket !== s) return;
     this.socket = null;
+    const h = this.handshake;
+    if (h !== null) {
+      this.handshake = null;
+      // Connected, then dropped before the callee proved the key: it refused our key (or has none).
+      if (h.connected && this.state !== 'closed') this.reportHandshakeFailure('closedByPeer');
+      const err = new Error('connection closed during the key handshake');
+      for (const { done } of h.held) done?.(err);
+      h.settle(false);
+    }
     this.failRequests('connectionLost', `connection to ${this.opts.address} lost`);
     if (this.state === 'closed') return;
     this.failed();

@@ -4,6 +4,7 @@ import type { NodeId } from '../types.js';
 import { Backoff } from './backoff.js';
 import { frame } from './frames.js';
 import { FrameKind } from './framing.js';
+import type { ConnectionAuth } from './handshake.js';
 import { OutboundConnection } from './outbound.js';
 import { streamSnapshot } from './snapshot-stream.js';
 import type { TcpLimits } from './tcp-limits.js';
@@ -33,9 +34,11 @@ export class Peer {
     self: NodeId,
     private readonly limits: TcpLimits,
     private readonly events: PeerEvents,
+    auth: ConnectionAuth,
   ) {
     const common = {
       self,
+      auth,
       address,
       maxFrameBytes: limits.maxFrameBytes,
       connectTimeoutMs: limits.connectTimeoutMs,

@@ -16,8 +16,12 @@ export interface TcpLimits {
   readonly backoffBaseMs: number;
   readonly backoffMaxMs: number;
   readonly connectTimeoutMs: number;
-  /** How long an accepted connection may take to say hello. */
+  /** How long an accepted connection may take to say hello (and prove the cluster key). */
   readonly handshakeTimeoutMs: number;
+  /** Accepted connections held at once; more are closed at once. */
+  readonly maxInboundConnections: number;
+  /** Accepted connections from one remote address that have not finished the handshake. */
+  readonly maxHandshakesPerAddress: number;
 }
 
 export const TCP_DEFAULTS: TcpLimits = {
@@ -30,4 +34,7 @@ export const TCP_DEFAULTS: TcpLimits = {
   backoffMaxMs: 2000,
   connectTimeoutMs: 3000,
   handshakeTimeoutMs: 5000,
+  // Each server opens two connections to each peer: far below these even for many servers.
+  maxInboundConnections: 1024,
+  maxHandshakesPerAddress: 16,
 };

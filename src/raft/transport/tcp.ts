@@ -3,7 +3,14 @@ import type { Message } from '../messages.js';
 import type { NodeId } from '../types.js';
 import { formatAddress } from './address.js';
 import { TransportError } from './errors.js';
+import {
+  type ConnectionAuth,
+  HANDSHAKE_FAILURES,
+  type HandshakeFailure,
+  type HandshakeFailureEvent,
+} from './handshake.js';
 import { InboundConnection } from './inbound.js';
+import type { ClusterKeyring } from './keyring.js';
 import { Peer, type PeerEvents } from './peer.js';
 import { TCP_DEFAULTS, type TcpLimits } from './tcp-limits.js';
 import type { PeerAddress, RequestHandler, Transport, TransportEvents } from './types.js';
@@ -16,6 +23,27 @@ export interface TcpTransportOptions {
   /** Port to listen on; 0 picks a free one (see `address` after start). */
   readonly port?: number;
   readonly limits?: Partial<TcpLimits>;
+  /**
+   * The cluster keys: every connection, both ways, proves the key before anything else is read
+   * (handshake.ts). Absent or null: no key (anyone who can reach the port is a peer).
+   */
+  readonly keyring?: ClusterKeyring | null;
+  /** Called for each connection dropped in the handshake (for logs; counts are in `stats`). */
+  readonly onHandshakeFailure?: (e: HandshakeFailureEvent) => void;
+}
+
+/** Counts of connections this transport dropped before they could carry cluster traffic. */
+export interface TcpTransportStats {
+  readonly handshakeFailures: Readonly<
+    Record<'inbound' | 'outbound', Readonly<Record<HandshakeFailure, number>>>
+  >;
+  /** Accepted connections closed at once because a connection limit was reached. */
+  readonly refusedConnections: number;
+  readonly inboundConnections: number;
+}
+
+function zeroCounts(): Record<HandshakeFailure, number> {
+  return Object.fromEntries(HANDSHAKE_FAILURES.map((r) => [r, 0])) as Record<HandshakeFailure, number>;
 }
 
 /**
@@ -36,9 +64,23 @@ export class TcpTransport implements Transport {
   private handler: RequestHandler | null = null;
   private listening: PeerAddress | null = null;
   private closed = false;
+  private keyring: ClusterKeyring | null;
+  private readonly auth: ConnectionAuth;
+  private readonly failures = { inbound: zeroCounts(), outbound: zeroCounts() };
+  private refused = 0;
+  /** Accepted connections still in their handshake, per remote address. */
+  private readonly handshaking = new Map<string, number>();
 
   constructor(private readonly opts: TcpTransportOptions) {
     this.limits = { ...TCP_DEFAULTS, ...opts.limits };
+    this.keyring = opts.keyring ?? null;
+    this.auth = {
+      keyring: () => this.keyring,
+      onHandshakeFailure: (e) => {
+        this.failures[e.side][e.reason]++;
+        opts.onHandshakeFailure?.(e);
+      },
+    };
     this.peerEvents = {
       unreachable: (id) => this.emit((e) => e.onUnreachable(id)),
       snapshotStatus: (id, ok) => this.emit((e) => e.onSnapshotStatus(id, ok)),
@@ -76,7 +118,7 @@ export class TcpTransport implements Transport {
     const old = this.peers.get(id);
     if (old?.address === address) return;
     void old?.close();
-    this.peers.set(id, new Peer(id, address, this.opts.id, this.limits, this.peerEvents));
+    this.peers.set(id, new Peer(id, address, this.opts.id, this.limits, this.peerEvents, this.auth));
     this.unknownReported.delete(id);
   }
 
@@ -96,6 +138,22 @@ export class TcpTransport implements Transport {
       this.unknownReported.add(m.to);
       this.emit((e) => e.onUnreachable(m.to));
     }
+  }
+
+  /**
+   * Replaces the cluster keys (a reload): connections already open stay up; every connection made
+   * from now on proves the new primary key and may prove any key of the new ring.
+   */
+  setKeyring(keyring: ClusterKeyring | null): void {
+    this.keyring = keyring;
+  }
+
+  get stats(): TcpTransportStats {
+    return {
+      handshakeFailures: { inbound: { ...this.failures.inbound }, outbound: { ...this.failures.outbound } },
+      refusedConnections: this.refused,
+      inboundConnections: this.inbound.size,
+    };
   }
 
   onRequest(handler: RequestHandler): void {
@@ -130,9 +188,30 @@ export class TcpTransport implements Transport {
       socket.destroy();
       return;
     }
+    const from = socket.remoteAddress ?? '';
+    const pending = this.handshaking.get(from) ?? 0;
+    if (
+      this.inbound.size >= this.limits.maxInboundConnections ||
+      pending >= this.limits.maxHandshakesPerAddress
+    ) {
+      this.refused++;
+      socket.destroy();
+      return;
+    }
+    this.handshaking.set(from, pending + 1);
+    let counted = true;
+    const handshakeOver = () => {
+      if (!counted) return;
+      counted = false;
+      const n = (this.handshaking.get(from) ?? 1) - 1;
+      if (n <= 0) this.handshaking.delete(from);
+      else this.handshaking.set(from, n);
+    };
     const conn = new InboundConnection(socket, {
       self: this.opts.id,
       limits: this.limits,
+      auth: this.auth,
+      onOpen: handshakeOver,
       onMessage: (m) => {
         if (!this.closed) this.events?.onMessage(m);
       },
@@ -143,7 +222,10 @@ export class TcpTransport implements Transport {
       },
     });
     this.inbound.add(conn);
-    void conn.closed.then(() => this.inbound.delete(conn));
+    void conn.closed.then(() => {
+      handshakeOver();
+      this.inbound.delete(conn);
+    });
   }
 
   /** Delivers an event after the current call stack, unless closed by then. */

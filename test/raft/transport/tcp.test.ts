@@ -1,8 +1,16 @@
 import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freePorts, waitUntil } from '../../../cluster/index.js';
 import type { AppendMsg, Message } from '../../../src/raft/messages.js';
-import { TcpTransport, TransportError } from '../../../src/raft/transport/index.js';
+import {
+  ClusterKeyring,
+  generateClusterKey,
+  TcpTransport,
+  TransportError,
+} from '../../../src/raft/transport/index.js';
+
+/** Each test runs without a cluster key and with one (every connection then starts with the key handshake). */
+let keyring: ClusterKeyring | null = null;
 
 /** A transport on loopback and everything it was told. */
 class Endpoint {
@@ -19,6 +27,7 @@ class Endpoint {
       id,
       host: '127.0.0.1',
       port,
+      keyring,
       limits: { backoffBaseMs: 10, backoffMaxMs: 100 },
     });
   }
@@ -85,7 +94,14 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((e) => e.t.close()));
 });
 
-describe('TcpTransport on loopback', () => {
+describe.each([
+  ['without a cluster key', null],
+  ['with a cluster key', ClusterKeyring.fromBase64([generateClusterKey()])],
+])('TcpTransport on loopback, %s', (_name, ring) => {
+  beforeEach(() => {
+    keyring = ring;
+  });
+
   it('delivers every message type both ways with its fields intact', async () => {
     const a = await endpoint('a');
     const b = await endpoint('b');

@@ -11,6 +11,8 @@ export interface AgentArgvOptions extends AgentPorts {
   /** A single server that bootstraps itself (`--dev`). */
   readonly dev?: boolean;
   readonly logLevel?: string;
+  /** The cluster key (`--encrypt`); absent: none. */
+  readonly encrypt?: string;
 }
 
 /**
@@ -29,5 +31,6 @@ export function agentArgv(o: AgentArgvOptions): string[] {
     '--dns-port',
     String(o.dnsPort),
     ...(o.logLevel !== undefined ? ['--log-level', o.logLevel] : []),
+    ...(o.encrypt !== undefined ? ['--encrypt', o.encrypt] : []),
   ];
 }

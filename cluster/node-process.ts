@@ -86,6 +86,11 @@ export class NodeProcess {
     rmSync(this.opts.pidPath, { force: true });
   }
 
+  /** SIGHUP: a cairn agent reloads its configuration (the cluster keys). */
+  hangup(): void {
+    if (this.running) this.proc?.kill('SIGHUP');
+  }
+
   /** SIGSTOP: the process freezes as a VM or a long stall would. */
   pause(): void {
     if (!this.running || this.paused) return;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { agentArgv } from './agent-argv.js';
@@ -13,6 +14,8 @@ export interface RegistryClusterOptions {
   readonly agentArgs?: readonly string[];
   /** Extra flags for each server's node process (e.g. --cpu-prof). */
   readonly nodeArgs?: readonly string[];
+  /** The cluster key every server gets (`--encrypt`): a new random one unless given; null for none. */
+  readonly encrypt?: string | null;
 }
 
 /** One `cairn agent` process of a local cluster. */
@@ -49,12 +52,18 @@ export class AgentProcess extends NodeProcess {
  * CLI. Integration tests, benchmarks and `npm run cluster` use it.
  */
 export class RegistryCluster {
-  private constructor(readonly servers: readonly AgentProcess[]) {}
+  private constructor(
+    readonly servers: readonly AgentProcess[],
+    /** The cluster key the servers share, or null. */
+    readonly key: string | null,
+  ) {}
 
   static async create(opts: RegistryClusterOptions): Promise<RegistryCluster> {
     const ports = await freePorts(opts.size * 3);
     const names = Array.from({ length: opts.size }, (_, i) => `s${i + 1}`);
     const serverAddrs = names.map((_, i) => `127.0.0.1:${ports[3 * i]}`);
+    // A key by default: a local cluster is set up the way a real one should be.
+    const key = opts.encrypt === undefined ? randomBytes(32).toString('base64') : opts.encrypt;
     const servers = names.map((name, i) => {
       const serverPort = ports[3 * i] as number;
       const httpPort = ports[3 * i + 1] as number;
@@ -70,6 +79,7 @@ export class RegistryCluster {
           httpPort,
           dnsPort,
           logLevel: opts.logLevel ?? 'info',
+          ...(key !== null ? { encrypt: key } : {}),
         }),
         ...(opts.size > 1
           ? ['--bootstrap-expect', String(opts.size), '--join', others.join(',')]
@@ -86,7 +96,7 @@ export class RegistryCluster {
         opts.nodeArgs,
       );
     });
-    return new RegistryCluster(servers);
+    return new RegistryCluster(servers, key);
   }
 
   start(): void {

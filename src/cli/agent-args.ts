@@ -48,6 +48,11 @@ export interface AgentConfig {
   readonly dnsAnswerLimit?: number | undefined;
   /** `--dns-only-passing` (default false). */
   readonly dnsOnlyPassing?: boolean | undefined;
+  /**
+   * `--encrypt KEY` (repeatable; `encrypt` in the config file, a string or a list): base64 cluster
+   * keys. Every server connection proves the first; any of them is accepted. Empty: no key.
+   */
+  readonly encrypt: readonly string[];
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -63,7 +68,7 @@ export const AGENT_USAGE = `usage: cairn agent [--dev] [--node NAME] [--datacent
                    [--self-preservation-share F] [--self-preservation-min-checks N]
                    [--protection-threshold F] [--kv-history N] [--kv-max-value-size BYTES] [--kv-tombstone-ttl DURATION]
                    [--domain DOMAIN] [--dns-ttl S] [--dns-service-ttl S] [--dns-answer-limit N]
-                   [--dns-only-passing]`;
+                   [--dns-only-passing] [--encrypt KEY ...]`;
 
 const OPTIONS = {
   dev: { type: 'boolean' },
@@ -93,6 +98,7 @@ const OPTIONS = {
   'dns-service-ttl': { type: 'string' },
   'dns-answer-limit': { type: 'string' },
   'dns-only-passing': { type: 'boolean' },
+  encrypt: { type: 'string', multiple: true },
 } as const;
 
 type Raw = {
@@ -191,7 +197,24 @@ export function parseAgentArgs(
         : positiveInt(v['kv-max-value-size'], '--kv-max-value-size'),
     kvTombstoneTtlMs: v['kv-tombstone-ttl'] === undefined ? 15 * 60_000 : tombstoneTtl(v['kv-tombstone-ttl']),
     ...dnsFlags(v),
+    encrypt: clusterKeys(v.encrypt ?? []),
   };
+}
+
+/** Base64 cluster keys, each checked now so that a typo fails at startup and not at the first connection. */
+function clusterKeys(raw: readonly string[]): string[] {
+  const keys = raw
+    .flatMap((k) => k.split(','))
+    .map((k) => k.trim())
+    .filter((k) => k !== '');
+  for (const k of keys) {
+    const bytes =
+      /^[A-Za-z0-9+/]+={0,2}$/.test(k) && k.length % 4 === 0 ? Buffer.from(k, 'base64').length : -1;
+    if (bytes !== 32) {
+      throw new UsageError('--encrypt: a cluster key must be base64 of 32 bytes (cairn keygen prints one)');
+    }
+  }
+  return keys;
 }
 
 /** The DNS flags; absent ones stay undefined (the DNS server's defaults). */

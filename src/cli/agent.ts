@@ -4,12 +4,24 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { answerConfig, DnsServer, StateView } from '../dns/index.js';
 import { buildHttpApp } from '../http/index.js';
+import { ClusterKeyring } from '../raft/index.js';
 import { CairnServer } from '../server/index.js';
 import { type AgentConfig, advertisedHttpAddress } from './agent-args.js';
 
-/** Runs one cairn server (Raft, state, HTTP API) until SIGTERM or SIGINT. */
-export async function runAgent(config: AgentConfig): Promise<void> {
+const keyringOf = (keys: readonly string[]) => (keys.length === 0 ? null : ClusterKeyring.fromBase64(keys));
+
+/**
+ * Runs one cairn server (Raft, state, HTTP API) until SIGTERM or SIGINT. SIGHUP calls `reload`
+ * (the flags and config file read again) and applies what can change while running: the cluster keys.
+ */
+export async function runAgent(config: AgentConfig, reload?: () => AgentConfig): Promise<void> {
   const logger = pino({ level: config.logLevel, base: { node: config.node } });
+  if (config.encrypt.length === 0 && !config.dev) {
+    logger.warn(
+      { bind: config.bind, serverPort: config.serverPort },
+      'no cluster key: anyone who can reach the server port can act as a server; start every server with --encrypt KEY (cairn keygen prints one)',
+    );
+  }
   const temporary = config.dataDir === null;
   const dataDir = config.dataDir ?? mkdtempSync(join(tmpdir(), 'cairn-dev-'));
   const httpAddress = advertisedHttpAddress(config);
@@ -30,6 +42,7 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     ...(config.snapshotEvery !== undefined ? { snapshotEvery: config.snapshotEvery } : {}),
     ...(config.trailingLogs !== undefined ? { trailingLogs: config.trailingLogs } : {}),
     kvTombstoneTtlMs: config.kvTombstoneTtlMs,
+    keyring: keyringOf(config.encrypt),
   });
   await server.start();
   const { app, ctx } = buildHttpApp({
@@ -85,6 +98,7 @@ export async function runAgent(config: AgentConfig): Promise<void> {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'stopping');
+      process.off('SIGHUP', onHangup);
       (async () => {
         await dns.stop();
         await server.stop();
@@ -94,6 +108,20 @@ export async function runAgent(config: AgentConfig): Promise<void> {
         resolve();
       });
     };
+    const onHangup = () => {
+      if (reload === undefined) return;
+      try {
+        const next = reload();
+        server.setClusterKeyring(keyringOf(next.encrypt));
+        logger.info(
+          { clusterKeys: next.encrypt.length },
+          'SIGHUP: configuration reloaded; cluster keys applied to new connections',
+        );
+      } catch (e) {
+        logger.error({ err: e }, 'SIGHUP: configuration not reloaded; the running one stays in force');
+      }
+    };
+    process.on('SIGHUP', onHangup);
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
     server.once('fatal', () => stop('fatal'));

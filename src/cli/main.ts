@@ -12,6 +12,7 @@ commands:
   raft-demo  run one Raft node with a demo key/value machine (the consensus module alone)
   kv         read, write, list, watch and roll back keys of a running server's KV store
   watch      follow the instances of a service as they come, go and change health
+  keygen     print a new cluster key for --encrypt (base64 of 32 random bytes)
 
 ${AGENT_USAGE}
 
@@ -28,7 +29,8 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'agent': {
       const config = parseAgentArgs(rest);
       const { runAgent } = await import('./agent.js');
-      await runAgent(config);
+      // SIGHUP reads the flags and the config file again (the cluster keys take effect).
+      await runAgent(config, () => parseAgentArgs(rest));
       return 0;
     }
     case 'raft-demo': {
@@ -39,6 +41,12 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     case 'kv':
       return await runKv(rest);
+    case 'keygen': {
+      if (rest.length > 0) throw new UsageError('keygen: takes no arguments');
+      const { generateClusterKey } = await import('../raft/index.js');
+      process.stdout.write(`${generateClusterKey()}\n`);
+      return 0;
+    }
     case 'watch': {
       const w = parseWatchArgs(rest, process.env);
       const stop = new AbortController();

@@ -1,5 +1,6 @@
 /** The prom-client registry and every metric cairn reports. */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { HandshakeFailureEvent } from '../raft/index.js';
 import type { CairnServer } from '../server/index.js';
 
 export class Metrics {
@@ -91,6 +92,25 @@ export class Metrics {
       labelNames: ['transport'],
       buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.01, 0.1],
       registers,
+    });
+    const handshakeFailures = new Counter({
+      name: 'cairn_cluster_handshake_failures_total',
+      help: 'Cluster (server port) connections dropped before proving the cluster key, by side and reason',
+      labelNames: ['side', 'reason'],
+      registers,
+    });
+    server.on('handshakeFailure', (e: HandshakeFailureEvent) =>
+      handshakeFailures.inc({ side: e.side, reason: e.reason }),
+    );
+    new Counter({
+      name: 'cairn_cluster_connections_refused_total',
+      help: 'Connections to the server port closed at once because a connection limit was reached',
+      registers,
+      collect() {
+        // The transport counts; a counter that only grows is set to its count here.
+        this.reset();
+        this.inc(server.clusterConnectionStats.refusedConnections);
+      },
     });
     let leaderChanges = 0;
     server.on('leaderChanged', () => leaderChanges++);

@@ -133,7 +133,10 @@ export class Membership {
   }
 
   onHello(from: ServerInfo, _hasHistory: boolean): Response {
-    void this.learn(from);
+    // Addresses learned from a hello serve the bootstrap discovery only: once this server has a
+    // history, its peers' addresses come from membership changes and the member table, and a
+    // hello naming a known server with another address must not redirect its traffic.
+    if (!this.server.raft.hasHistory && isServerInfo(from)) void this.learn(from);
     return {
       ok: true,
       t: 'hello',
@@ -178,12 +181,27 @@ export class Membership {
   /** A server asks to join: the leader adds it as a learner (autopilot promotes it later). */
   async onJoin(joiner: ServerInfo): Promise<Response> {
     const raft = this.server.raft;
+    if (!isServerInfo(joiner)) return { ok: false, kind: 'invalid', message: 'malformed join request' };
     if (!raft.isLeader()) {
       const lead = raft.leader();
       if (!lead) return { ok: false, kind: 'noLeader', message: 'No cluster leader' };
       return this.server.request(lead.id, { t: 'join', server: joiner }, 15_000);
     }
     const conf = raft.status().conf;
+    const refusal = addressChangeRefusal(
+      joiner,
+      conf.voters.includes(joiner.name) ||
+        conf.learners.includes(joiner.name) ||
+        joiner.name === this.opts.node,
+      raft.peerAddress(joiner.name) ?? this.server.state.members.get(joiner.name)?.serverAddress,
+    );
+    if (refusal !== null) {
+      this.log.warn(
+        { server: joiner.name, address: joiner.serverAddress, current: raft.peerAddress(joiner.name) },
+        'refused a join that would move an existing member to another address',
+      );
+      return refusal;
+    }
     if (joiner.name !== this.opts.node) {
       if (!conf.voters.includes(joiner.name) && !conf.learners.includes(joiner.name)) {
         const voters = conf.voters.length;
@@ -192,8 +210,6 @@ export class Membership {
           'adding a server as a learner',
         );
         await raft.addLearner(joiner.name, joiner.serverAddress);
-      } else {
-        await raft.setPeerAddress(joiner.name, joiner.serverAddress);
       }
     }
     await this.server.apply({ type: 'memberUpsert', ...joiner });
@@ -282,4 +298,44 @@ export class Membership {
     }
     if (this.server.state.members.get(name)) await this.server.apply({ type: 'memberLeft', name });
   }
+}
+
+const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** Whether a join or hello carries a well-formed server description (it arrives from the network). */
+function isServerInfo(v: unknown): v is ServerInfo {
+  if (typeof v !== 'object' || v === null) return false;
+  const s = v as Record<string, unknown>;
+  return (
+    typeof s.name === 'string' &&
+    NODE_NAME.test(s.name) &&
+    typeof s.serverAddress === 'string' &&
+    /^.{1,255}:\d{1,5}$/.test(s.serverAddress) &&
+    typeof s.httpAddress === 'string' &&
+    s.httpAddress.length <= 300 &&
+    typeof s.datacenter === 'string' &&
+    s.datacenter.length <= 128
+  );
+}
+
+/**
+ * A join may add a server, or repeat the join of a member at the address it already has; it may
+ * never move a member (voter or learner) to another address. Otherwise one request, from anyone
+ * who can reach the server port, could point the cluster's traffic for its voters somewhere else
+ * and leave it without a quorum for good. Moving a server takes a removal and a new join.
+ */
+export function addressChangeRefusal(
+  joiner: ServerInfo,
+  isMember: boolean,
+  currentAddress: string | undefined,
+): Response | null {
+  if (!isMember || currentAddress === undefined || currentAddress === joiner.serverAddress) return null;
+  return {
+    ok: false,
+    kind: 'invalid',
+    message:
+      `server "${joiner.name}" is already a member at ${currentAddress}; a join cannot move it to ` +
+      `${joiner.serverAddress}: remove it first (cairn force-leave, or DELETE /v1/operator/raft/peer) ` +
+      'and join again',
+  };
 }

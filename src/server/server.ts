@@ -2,12 +2,15 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import {
+  type ClusterKeyring,
+  type HandshakeFailureEvent,
   LevelStorage,
   type NodeId,
   RaftError,
   RaftNode,
   type Status,
   TcpTransport,
+  type TcpTransportStats,
   TransportError,
 } from '../raft/index.js';
 import {
@@ -20,6 +23,7 @@ import {
 } from '../state/index.js';
 import { Coalescer } from './coalescer.js';
 import { noLeader, ServerError } from './errors.js';
+import { handshakeFailureLogger } from './handshake-log.js';
 import { LeaderHealth } from './leader-health.js';
 import { Membership } from './membership.js';
 import { Prober } from './prober.js';
@@ -69,6 +73,8 @@ export interface ServerOptions {
   readonly tickMs?: number;
   /** How long deleted KV keys keep their tombstone and history (default 15 min, as Consul's tombstone_ttl). */
   readonly kvTombstoneTtlMs?: number;
+  /** The cluster keys every server connection must prove (`--encrypt`); null or absent: none. */
+  readonly keyring?: ClusterKeyring | null;
 }
 
 export interface ApplyOutcome {
@@ -84,7 +90,8 @@ const WRITE_DEADLINE_MS = 10_000;
  * the leader's health duties + membership. The HTTP and DNS layers talk to
  * this and nothing below it.
  *
- * Events: `leaderChanged` (leader name | null).
+ * Events: `leaderChanged` (leader name | null), `handshakeFailure` (a cluster connection dropped
+ * before it proved the key: {@link HandshakeFailureEvent}), `fatal`.
  */
 export class CairnServer extends EventEmitter {
   readonly state = new RegistryState();
@@ -109,7 +116,17 @@ export class CairnServer extends EventEmitter {
     this.setMaxListeners(0);
     this.log = opts.logger;
     this.now = opts.now ?? Date.now;
-    this.transport = new TcpTransport({ id: opts.node, host: opts.bind, port: opts.serverPort });
+    const logHandshake = handshakeFailureLogger(opts.logger.child({ module: 'cluster' }));
+    this.transport = new TcpTransport({
+      id: opts.node,
+      host: opts.bind,
+      port: opts.serverPort,
+      keyring: opts.keyring ?? null,
+      onHandshakeFailure: (e) => {
+        logHandshake(e);
+        this.emit('handshakeFailure', e);
+      },
+    });
     this.raft = new RaftNode<ApplyResult>({
       id: opts.node,
       storage: new LevelStorage(opts.dataDir),
@@ -171,6 +188,16 @@ export class CairnServer extends EventEmitter {
       taggedAddresses: { lan: this.opts.bind, lan_ipv4: this.opts.bind },
       meta: { 'cairn-server': 'true' },
     };
+  }
+
+  /** Replaces the cluster keys for connections made from now on (SIGHUP reload). */
+  setClusterKeyring(keyring: ClusterKeyring | null): void {
+    this.transport.setKeyring(keyring);
+  }
+
+  /** Cluster connections dropped by the handshake or a connection limit. */
+  get clusterConnectionStats(): TcpTransportStats {
+    return this.transport.stats;
   }
 
   /** host:port of this server's Raft and forwarding listener. */

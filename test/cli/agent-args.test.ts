@@ -64,6 +64,7 @@ describe('cairn agent arguments: defaults', () => {
       kvHistory: 20,
       kvMaxValueBytes: 524288,
       kvTombstoneTtlMs: 900000,
+      encrypt: [],
     } satisfies AgentConfig);
   });
 
@@ -144,6 +145,7 @@ describe('cairn agent arguments: every flag', () => {
       kvHistory: 20,
       kvMaxValueBytes: 524288,
       kvTombstoneTtlMs: 7_200_000,
+      encrypt: [],
     } satisfies AgentConfig);
   });
 
@@ -293,6 +295,7 @@ describe('cairn agent arguments: --config-file', () => {
       kvHistory: 20,
       kvMaxValueBytes: 524288,
       kvTombstoneTtlMs: 900000,
+      encrypt: [],
     } satisfies AgentConfig);
   });
 
@@ -503,5 +506,21 @@ describe('advertisedHttpAddress', () => {
       }),
     ).toBe('cairn-1.internal:8500');
     expect(advertisedHttpAddress({ ...base, client: '0.0.0.0', bind: '0.0.0.0' })).toBe('0.0.0.0:8500');
+  });
+
+  it('--encrypt: repeatable or a comma list of base64 32-byte keys; also "encrypt" in the file', () => {
+    const k1 = Buffer.alloc(32, 1).toString('base64');
+    const k2 = Buffer.alloc(32, 2).toString('base64');
+    expect(parseAgentArgs(['--dev', '--encrypt', k1, '--encrypt', k2]).encrypt).toEqual([k1, k2]);
+    expect(parseAgentArgs(['--dev', '--encrypt', `${k1},${k2}`]).encrypt).toEqual([k1, k2]);
+    const fromFile = parseAgentArgs(['--dev', '--config-file', 'c.json'], () =>
+      JSON.stringify({ encrypt: k2 }),
+    );
+    expect(fromFile.encrypt).toEqual([k2]);
+    for (const bad of ['short', Buffer.alloc(16).toString('base64'), `${k1}x`]) {
+      expect(() => parseAgentArgs(['--dev', '--encrypt', bad])).toThrow(
+        /^--encrypt: a cluster key must be base64 of 32 bytes/,
+      );
+    }
   });
 });

@@ -12,6 +12,10 @@ const WHY: Readonly<Record<HandshakeFailureEvent['reason'], string>> = {
   timeout: 'the peer did not complete the handshake in time',
   closedByPeer:
     'the server closed the connection before proving the cluster key: it refused ours (its log says why)',
+  tlsRequired:
+    'a plain connection to a server that requires TLS with a client certificate (--tls-verify-incoming)',
+  tls: 'the TLS handshake failed (no certificate, one of another CA, expired, or not naming the server)',
+  notAServer: "the peer's certificate is valid but does not name server.<datacenter>.<domain>: not a server",
 };
 
 /**
@@ -36,6 +40,7 @@ export function handshakeFailureLogger(log: Logger, now: () => number = Date.now
         reason: e.reason,
         remote: e.remote,
         ...(e.peer !== null ? { claimed: e.peer } : {}),
+        ...(e.detail !== undefined ? { detail: e.detail } : {}),
         ...(seen !== undefined && seen.suppressed > 0 ? { notLogged: seen.suppressed } : {}),
       },
       `cluster connection dropped: ${WHY[e.reason]}`,

@@ -3,6 +3,7 @@ import type { NodeId } from '../types.js';
 import { type ConnectionRole, frame, NONCE_BYTES } from './frames.js';
 import { FrameError, FrameKind } from './framing.js';
 import type { ClusterKeyring } from './keyring.js';
+import type { ClusterTls } from './tls.js';
 
 /**
  * Mutual proof of the cluster key on a new connection, before any other frame is read:
@@ -99,7 +100,13 @@ export type HandshakeFailure =
   /** The handshake did not complete in time. */
   | 'timeout'
   /** The callee closed the connection before proving the key (it refused ours, or has none). */
-  | 'closedByPeer';
+  | 'closedByPeer'
+  /** A plain connection to a server that requires TLS with a client certificate (verify_incoming). */
+  | 'tlsRequired'
+  /** The TLS handshake failed: no certificate, one of another CA, expired, or not naming the server. */
+  | 'tls'
+  /** The peer's certificate is valid but does not name `server.<datacenter>.<domain>`. */
+  | 'notAServer';
 
 export const HANDSHAKE_FAILURES: readonly HandshakeFailure[] = [
   'keyRequired',
@@ -109,6 +116,9 @@ export const HANDSHAKE_FAILURES: readonly HandshakeFailure[] = [
   'malformed',
   'timeout',
   'closedByPeer',
+  'tlsRequired',
+  'tls',
+  'notAServer',
 ];
 
 /** One failed handshake, for logs and metrics. */
@@ -120,11 +130,15 @@ export interface HandshakeFailureEvent {
   readonly remote: string;
   /** The node id the caller claimed (inbound) or the peer dialled (outbound), when known. */
   readonly peer: NodeId | null;
+  /** What TLS said, for `tls` failures. */
+  readonly detail?: string;
 }
 
 /** What every connection of a transport consults about the cluster key. */
 export interface ConnectionAuth {
   /** The keys in force, read for each new connection (so a reload applies to the next one); null: no key. */
   readonly keyring: () => ClusterKeyring | null;
+  /** TLS settings in force, read for each new connection; null: plain TCP. */
+  readonly tls: () => ClusterTls | null;
   readonly onHandshakeFailure: (e: HandshakeFailureEvent) => void;
 }

@@ -16,6 +16,7 @@ import {
   proofFrame,
   proofMatches,
 } from './handshake.js';
+import { connectTls } from './tls.js';
 import type { PeerAddress } from './types.js';
 
 export interface OutboundOptions {
@@ -189,7 +190,17 @@ export class OutboundConnection {
       this.failed();
       return null;
     }
-    const s = connect({ host, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 5000 });
+    const settings = this.opts.auth.tls();
+    const tls = settings?.verifyOutgoing ? settings : null;
+    const secure = tls !== null;
+    const s =
+      tls !== null
+        ? connectTls(host, port, tls)
+        : connect({ host, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 5000 });
+    if (secure) {
+      s.setNoDelay(true);
+      s.setKeepAlive(true, 5000);
+    }
     this.socket = s;
     this.state = 'connecting';
     this.socketGeneration++;
@@ -200,7 +211,7 @@ export class OutboundConnection {
     const keyring = this.opts.auth.keyring();
     const handshake = keyring === null ? null : this.startHandshake(keyring.primary.key);
     this.handshake = handshake;
-    s.once('connect', () => {
+    s.once(secure ? 'secureConnect' : 'connect', () => {
       s.setTimeout(0);
       if (this.socket !== s) return;
       this.state = 'open';
@@ -213,8 +224,24 @@ export class OutboundConnection {
         this.opts.onRecovered();
       }
     });
-    s.on('error', () => {
-      // 'close' follows and does the work.
+    s.on('error', (e: Error) => {
+      // A TLS refusal (unknown CA, a certificate not naming the server) is worth a log line; a
+      // refused or dropped connection is not. 'close' follows and does the work.
+      const code = (e as NodeJS.ErrnoException).code ?? '';
+      if (
+        secure &&
+        this.socket === s &&
+        !/^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH)$/.test(code)
+      ) {
+        if (this.handshake !== null) this.handshake.connected = false;
+        this.opts.auth.onHandshakeFailure({
+          side: 'outbound',
+          reason: 'tls',
+          remote: this.opts.address,
+          peer: null,
+          detail: e.message,
+        });
+      }
     });
     s.on('close', () => this.onClose(s));
     const parser = new FrameParser((kind, payload) => {

@@ -13,6 +13,7 @@ import { InboundConnection } from './inbound.js';
 import type { ClusterKeyring } from './keyring.js';
 import { Peer, type PeerEvents } from './peer.js';
 import { TCP_DEFAULTS, type TcpLimits } from './tcp-limits.js';
+import { type ClusterTls, TlsAcceptor } from './tls.js';
 import type { PeerAddress, RequestHandler, Transport, TransportEvents } from './types.js';
 
 export interface TcpTransportOptions {
@@ -28,6 +29,8 @@ export interface TcpTransportOptions {
    * (handshake.ts). Absent or null: no key (anyone who can reach the port is a peer).
    */
   readonly keyring?: ClusterKeyring | null;
+  /** TLS on the cluster port (tls.ts); absent or null: plain TCP. */
+  readonly tls?: ClusterTls | null;
   /** Called for each connection dropped in the handshake (for logs; counts are in `stats`). */
   readonly onHandshakeFailure?: (e: HandshakeFailureEvent) => void;
 }
@@ -65,6 +68,9 @@ export class TcpTransport implements Transport {
   private listening: PeerAddress | null = null;
   private closed = false;
   private keyring: ClusterKeyring | null;
+  private tls: TlsAcceptor | null;
+  /** Accepted sockets still in their TLS handshake (not yet an InboundConnection). */
+  private readonly accepting = new Set<Socket>();
   private readonly auth: ConnectionAuth;
   private readonly failures = { inbound: zeroCounts(), outbound: zeroCounts() };
   private refused = 0;
@@ -74,8 +80,10 @@ export class TcpTransport implements Transport {
   constructor(private readonly opts: TcpTransportOptions) {
     this.limits = { ...TCP_DEFAULTS, ...opts.limits };
     this.keyring = opts.keyring ?? null;
+    this.tls = opts.tls ? new TlsAcceptor(opts.tls) : null;
     this.auth = {
       keyring: () => this.keyring,
+      tls: () => this.tls?.tls ?? null,
       onHandshakeFailure: (e) => {
         this.failures[e.side][e.reason]++;
         opts.onHandshakeFailure?.(e);
@@ -148,6 +156,11 @@ export class TcpTransport implements Transport {
     this.keyring = keyring;
   }
 
+  /** Replaces the TLS settings (a certificate reload): connections made from now on use them. */
+  setTls(tls: ClusterTls | null): void {
+    this.tls = tls === null ? null : new TlsAcceptor(tls);
+  }
+
   get stats(): TcpTransportStats {
     return {
       handshakeFailures: { inbound: { ...this.failures.inbound }, outbound: { ...this.failures.outbound } },
@@ -178,6 +191,7 @@ export class TcpTransport implements Transport {
       c.destroy();
       waits.push(c.closed);
     }
+    for (const s of this.accepting) s.destroy();
     const server = this.server;
     if (server !== null) waits.push(new Promise((resolve) => server.close(() => resolve())));
     await Promise.all(waits);
@@ -191,7 +205,7 @@ export class TcpTransport implements Transport {
     const from = socket.remoteAddress ?? '';
     const pending = this.handshaking.get(from) ?? 0;
     if (
-      this.inbound.size >= this.limits.maxInboundConnections ||
+      this.inbound.size + this.accepting.size >= this.limits.maxInboundConnections ||
       pending >= this.limits.maxHandshakesPerAddress
     ) {
       this.refused++;
@@ -207,6 +221,42 @@ export class TcpTransport implements Transport {
       if (n <= 0) this.handshaking.delete(from);
       else this.handshaking.set(from, n);
     };
+    const tls = this.tls;
+    if (tls === null) {
+      this.serve(socket, handshakeOver);
+      return;
+    }
+    // TLS or not is told by the first byte; the handshake deadline covers the TLS handshake too.
+    this.accepting.add(socket);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      socket.destroy();
+    }, this.limits.handshakeTimeoutMs);
+    void tls.accept(socket).then((a) => {
+      clearTimeout(timer);
+      this.accepting.delete(socket);
+      if ('socket' in a && !this.closed) {
+        this.serve(a.socket, handshakeOver);
+        return;
+      }
+      socket.destroy();
+      handshakeOver();
+      const reason = 'failure' in a ? a.failure : timedOut ? 'timeout' : null;
+      if (reason !== null) {
+        this.auth.onHandshakeFailure({
+          side: 'inbound',
+          reason,
+          remote: `${from}:${socket.remotePort ?? '?'}`,
+          peer: null,
+          ...('detail' in a && a.detail !== undefined ? { detail: a.detail } : {}),
+        });
+      }
+    });
+  }
+
+  /** Speaks frames on an accepted connection (after TLS, when in use). */
+  private serve(socket: Socket, handshakeOver: () => void): void {
     const conn = new InboundConnection(socket, {
       self: this.opts.id,
       limits: this.limits,

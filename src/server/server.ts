@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import {
-  LevelStorage,
   type NodeId,
   RaftError,
   RaftNode,
+  type RaftStorage,
   type Status,
-  TcpTransport,
+  type Transport,
   TransportError,
 } from '../raft/index.js';
 import {
@@ -41,11 +41,13 @@ export type Consistency = 'stale' | 'default' | 'consistent';
 export interface ServerOptions {
   readonly node: string;
   readonly datacenter: string;
-  readonly dataDir: string;
-  /** Interface and port for Raft and forwarding. */
+  /** Where Raft keeps its log, snapshots and votes (LevelDB in the agent, memory in tests). */
+  readonly storage: RaftStorage;
+  /** Carries Raft messages and forwarding between servers (TCP in the agent, memory in tests). */
+  readonly transport: Transport;
+  /** This server's address in the catalog (its own node's Address). */
   readonly bind: string;
-  readonly serverPort: number;
-  /** host:port other servers should dial instead of bind:serverPort (a proxy, NAT). */
+  /** host:port other servers should dial instead of the transport's own address (a proxy, NAT). */
   readonly advertise?: string;
   /** host:port where this server's HTTP API listens, told to the other servers. */
   readonly httpAddress: string;
@@ -66,6 +68,11 @@ export interface ServerOptions {
    * tests. TTL and session deadlines run on a monotonic clock (leader-health.ts).
    */
   readonly now?: () => number;
+  /**
+   * The monotonic clock (ms) for TTL-check and session deadlines (default performance.now);
+   * injectable so tests can move deadlines without waiting for them.
+   */
+  readonly monotonic?: () => number;
   readonly tickMs?: number;
   /** How long deleted KV keys keep their tombstone and history (default 15 min, as Consul's tombstone_ttl). */
   readonly kvTombstoneTtlMs?: number;
@@ -95,7 +102,7 @@ export class CairnServer extends EventEmitter {
   readonly prober: Prober;
   readonly membership: Membership;
   readonly now: () => number;
-  private readonly transport: TcpTransport;
+  private readonly transport: Transport;
   private readonly log: Logger;
   private readonly batcher: Coalescer<Heartbeat, Failure | null>;
   private readonly writes: Coalescer<Uint8Array, Applied | Failure>;
@@ -109,10 +116,10 @@ export class CairnServer extends EventEmitter {
     this.setMaxListeners(0);
     this.log = opts.logger;
     this.now = opts.now ?? Date.now;
-    this.transport = new TcpTransport({ id: opts.node, host: opts.bind, port: opts.serverPort });
+    this.transport = opts.transport;
     this.raft = new RaftNode<ApplyResult>({
       id: opts.node,
-      storage: new LevelStorage(opts.dataDir),
+      storage: opts.storage,
       transport: this.transport,
       stateMachine: this.state,
       logger: opts.logger,
@@ -121,12 +128,19 @@ export class CairnServer extends EventEmitter {
       ...(opts.snapshotEvery !== undefined ? { snapshotEvery: opts.snapshotEvery } : {}),
       ...(opts.trailingLogs !== undefined ? { keepEntries: opts.trailingLogs } : {}),
     });
-    this.health = new LeaderHealth(this.state, (cmd) => this.apply(cmd), this.now, opts.logger, {
-      selfPreservationShare: opts.selfPreservationShare ?? 0.5,
-      selfPreservationMinChecks: opts.selfPreservationMinChecks ?? 10,
-      expiryIntervalMs: 200,
-      reapIntervalMs: 1000,
-    });
+    this.health = new LeaderHealth(
+      this.state,
+      (cmd) => this.apply(cmd),
+      this.now,
+      opts.logger,
+      {
+        selfPreservationShare: opts.selfPreservationShare ?? 0.5,
+        selfPreservationMinChecks: opts.selfPreservationMinChecks ?? 10,
+        expiryIntervalMs: 200,
+        reapIntervalMs: 1000,
+      },
+      opts.monotonic ?? (() => performance.now()),
+    );
     const tombstoneTtlMs = opts.kvTombstoneTtlMs ?? 15 * 60_000;
     this.tombstones = new TombstoneGc(
       this.state,

@@ -69,7 +69,8 @@ export interface ServerOptions {
    */
   readonly now?: () => number;
   /**
-   * The monotonic clock (ms) for TTL-check and session deadlines (default performance.now);
+   * The monotonic clock (ms) for TTL-check and session deadlines and tombstone ages (default
+   * performance.now);
    * injectable so tests can move deadlines without waiting for them.
    */
   readonly monotonic?: () => number;
@@ -151,6 +152,7 @@ export class CairnServer extends EventEmitter {
         ttlMs: tombstoneTtlMs,
         intervalMs: Math.min(60_000, Math.max(100, tombstoneTtlMs / 10)),
       },
+      opts.monotonic ?? (() => performance.now()),
     );
     this.prober = new Prober(
       this.state,

@@ -1,6 +1,6 @@
 /** The prom-client registry and every metric cairn reports. */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { HandshakeFailureEvent } from '../raft/index.js';
+import type { HandshakeFailureEvent, TcpTransportStats } from '../raft/index.js';
 import type { CairnServer } from '../server/index.js';
 
 export class Metrics {
@@ -18,6 +18,9 @@ export class Metrics {
   readonly dnsQueries: Counter<'transport' | 'type' | 'rcode'>;
   readonly dnsTruncated: Counter<'transport'>;
   readonly dnsDuration: Histogram<'transport'>;
+  // ---- the cluster port (src/raft/transport) ----
+  private readonly handshakeFailures: Counter<'side' | 'reason'>;
+  private clusterStats: (() => TcpTransportStats) | null = null;
 
   constructor(server: CairnServer) {
     const registers = [this.registry];
@@ -93,15 +96,13 @@ export class Metrics {
       buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.01, 0.1],
       registers,
     });
-    const handshakeFailures = new Counter({
+    this.handshakeFailures = new Counter({
       name: 'cairn_cluster_handshake_failures_total',
-      help: 'Cluster (server port) connections dropped before proving the cluster key, by side and reason',
+      help: 'Cluster (server port) connections dropped before proving the cluster key or TLS identity, by side and reason',
       labelNames: ['side', 'reason'],
       registers,
     });
-    server.on('handshakeFailure', (e: HandshakeFailureEvent) =>
-      handshakeFailures.inc({ side: e.side, reason: e.reason }),
-    );
+    const clusterStats = () => this.clusterStats;
     new Counter({
       name: 'cairn_cluster_connections_refused_total',
       help: 'Connections to the server port closed at once because a connection limit was reached',
@@ -109,7 +110,7 @@ export class Metrics {
       collect() {
         // The transport counts; a counter that only grows is set to its count here.
         this.reset();
-        this.inc(server.clusterConnectionStats.refusedConnections);
+        this.inc(clusterStats()?.().refusedConnections ?? 0);
       },
     });
     let leaderChanges = 0;
@@ -207,6 +208,16 @@ export class Metrics {
   }
   private readonly dnsChildren = new Map<string, { inc(): void }>();
   private readonly dnsDurationChildren = new Map<string, { observe(v: number): void }>();
+
+  /** A cluster connection dropped in its handshake (the agent forwards the transport's reports). */
+  clusterHandshakeFailure(e: HandshakeFailureEvent): void {
+    this.handshakeFailures.inc({ side: e.side, reason: e.reason });
+  }
+
+  /** Where the cluster transport's counts are read from at each scrape. */
+  trackClusterConnections(stats: () => TcpTransportStats): void {
+    this.clusterStats = stats;
+  }
 
   text(): Promise<string> {
     return this.registry.metrics();

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { TcpTransport } from '../raft/index.js';
+import type { Transport } from '../raft/index.js';
 import { noLeader, ServerError } from './errors.js';
 import type { Response, ServerInfo } from './rpc.js';
 import { decodeResponse, encodeRpc, type Request } from './rpc.js';
@@ -28,7 +28,7 @@ export class Membership {
 
   constructor(
     private readonly server: CairnServer,
-    private readonly transport: TcpTransport,
+    private readonly transport: Transport,
     private readonly opts: ServerOptions,
   ) {
     this.log = opts.logger;

@@ -2,15 +2,12 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import {
-  type ClusterKeyring,
-  type HandshakeFailureEvent,
-  LevelStorage,
   type NodeId,
   RaftError,
   RaftNode,
+  type RaftStorage,
   type Status,
-  TcpTransport,
-  type TcpTransportStats,
+  type Transport,
   TransportError,
 } from '../raft/index.js';
 import {
@@ -23,7 +20,6 @@ import {
 } from '../state/index.js';
 import { Coalescer } from './coalescer.js';
 import { noLeader, ServerError } from './errors.js';
-import { handshakeFailureLogger } from './handshake-log.js';
 import { LeaderHealth } from './leader-health.js';
 import { Membership } from './membership.js';
 import { Prober } from './prober.js';
@@ -45,11 +41,13 @@ export type Consistency = 'stale' | 'default' | 'consistent';
 export interface ServerOptions {
   readonly node: string;
   readonly datacenter: string;
-  readonly dataDir: string;
-  /** Interface and port for Raft and forwarding. */
+  /** Where Raft keeps its log, snapshots and votes (LevelDB in the agent, memory in tests). */
+  readonly storage: RaftStorage;
+  /** Carries Raft messages and forwarding between servers (TCP in the agent, memory in tests). */
+  readonly transport: Transport;
+  /** This server's address in the catalog (its own node's Address). */
   readonly bind: string;
-  readonly serverPort: number;
-  /** host:port other servers should dial instead of bind:serverPort (a proxy, NAT). */
+  /** host:port other servers should dial instead of the transport's own address (a proxy, NAT). */
   readonly advertise?: string;
   /** host:port where this server's HTTP API listens, told to the other servers. */
   readonly httpAddress: string;
@@ -70,11 +68,15 @@ export interface ServerOptions {
    * tests. TTL and session deadlines run on a monotonic clock (leader-health.ts).
    */
   readonly now?: () => number;
+  /**
+   * The monotonic clock (ms) for TTL-check and session deadlines and tombstone ages (default
+   * performance.now);
+   * injectable so tests can move deadlines without waiting for them.
+   */
+  readonly monotonic?: () => number;
   readonly tickMs?: number;
   /** How long deleted KV keys keep their tombstone and history (default 15 min, as Consul's tombstone_ttl). */
   readonly kvTombstoneTtlMs?: number;
-  /** The cluster keys every server connection must prove (`--encrypt`); null or absent: none. */
-  readonly keyring?: ClusterKeyring | null;
 }
 
 export interface ApplyOutcome {
@@ -90,8 +92,7 @@ const WRITE_DEADLINE_MS = 10_000;
  * the leader's health duties + membership. The HTTP and DNS layers talk to
  * this and nothing below it.
  *
- * Events: `leaderChanged` (leader name | null), `handshakeFailure` (a cluster connection dropped
- * before it proved the key: {@link HandshakeFailureEvent}), `fatal`.
+ * Events: `leaderChanged` (leader name | null).
  */
 export class CairnServer extends EventEmitter {
   readonly state = new RegistryState();
@@ -102,7 +103,7 @@ export class CairnServer extends EventEmitter {
   readonly prober: Prober;
   readonly membership: Membership;
   readonly now: () => number;
-  private readonly transport: TcpTransport;
+  private readonly transport: Transport;
   private readonly log: Logger;
   private readonly batcher: Coalescer<Heartbeat, Failure | null>;
   private readonly writes: Coalescer<Uint8Array, Applied | Failure>;
@@ -116,20 +117,10 @@ export class CairnServer extends EventEmitter {
     this.setMaxListeners(0);
     this.log = opts.logger;
     this.now = opts.now ?? Date.now;
-    const logHandshake = handshakeFailureLogger(opts.logger.child({ module: 'cluster' }));
-    this.transport = new TcpTransport({
-      id: opts.node,
-      host: opts.bind,
-      port: opts.serverPort,
-      keyring: opts.keyring ?? null,
-      onHandshakeFailure: (e) => {
-        logHandshake(e);
-        this.emit('handshakeFailure', e);
-      },
-    });
+    this.transport = opts.transport;
     this.raft = new RaftNode<ApplyResult>({
       id: opts.node,
-      storage: new LevelStorage(opts.dataDir),
+      storage: opts.storage,
       transport: this.transport,
       stateMachine: this.state,
       logger: opts.logger,
@@ -138,12 +129,19 @@ export class CairnServer extends EventEmitter {
       ...(opts.snapshotEvery !== undefined ? { snapshotEvery: opts.snapshotEvery } : {}),
       ...(opts.trailingLogs !== undefined ? { keepEntries: opts.trailingLogs } : {}),
     });
-    this.health = new LeaderHealth(this.state, (cmd) => this.apply(cmd), this.now, opts.logger, {
-      selfPreservationShare: opts.selfPreservationShare ?? 0.5,
-      selfPreservationMinChecks: opts.selfPreservationMinChecks ?? 10,
-      expiryIntervalMs: 200,
-      reapIntervalMs: 1000,
-    });
+    this.health = new LeaderHealth(
+      this.state,
+      (cmd) => this.apply(cmd),
+      this.now,
+      opts.logger,
+      {
+        selfPreservationShare: opts.selfPreservationShare ?? 0.5,
+        selfPreservationMinChecks: opts.selfPreservationMinChecks ?? 10,
+        expiryIntervalMs: 200,
+        reapIntervalMs: 1000,
+      },
+      opts.monotonic ?? (() => performance.now()),
+    );
     const tombstoneTtlMs = opts.kvTombstoneTtlMs ?? 15 * 60_000;
     this.tombstones = new TombstoneGc(
       this.state,
@@ -154,6 +152,7 @@ export class CairnServer extends EventEmitter {
         ttlMs: tombstoneTtlMs,
         intervalMs: Math.min(60_000, Math.max(100, tombstoneTtlMs / 10)),
       },
+      opts.monotonic ?? (() => performance.now()),
     );
     this.prober = new Prober(
       this.state,
@@ -188,16 +187,6 @@ export class CairnServer extends EventEmitter {
       taggedAddresses: { lan: this.opts.bind, lan_ipv4: this.opts.bind },
       meta: { 'cairn-server': 'true' },
     };
-  }
-
-  /** Replaces the cluster keys for connections made from now on (SIGHUP reload). */
-  setClusterKeyring(keyring: ClusterKeyring | null): void {
-    this.transport.setKeyring(keyring);
-  }
-
-  /** Cluster connections dropped by the handshake or a connection limit. */
-  get clusterConnectionStats(): TcpTransportStats {
-    return this.transport.stats;
   }
 
   /** host:port of this server's Raft and forwarding listener. */

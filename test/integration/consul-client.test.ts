@@ -164,4 +164,55 @@ describe('the npm consul client against cairn', () => {
     expect(conflicting.status).toBe(400);
     expect(conflicting.text).toBe('Cannot specify ?stale with ?consistent, conflicting semantics.');
   });
+
+  // KV, txn and session behaviour is tested in process (test/http/routes); this keeps the npm
+  // client's own view of those calls: what it returns for each answer cairn gives.
+  it('kv, txn and session calls return what the client expects', async () => {
+    interface Pair {
+      Key: string;
+      Value: string | null;
+      Flags: number;
+      ModifyIndex: number;
+      LockIndex: number;
+      Session?: string;
+    }
+    expect(await consul.kv.set('client/db/url', 'postgres://a')).toBe(true);
+    expect(await consul.kv.set({ key: 'client/db/pool', value: '10', flags: 42 })).toBe(true);
+    const one = (await consul.kv.get('client/db/url')) as Pair;
+    expect(one.Value).toBe('postgres://a');
+    expect(((await consul.kv.get('client/db/pool')) as Pair).Flags).toBe(42);
+    expect(await consul.kv.keys({ key: 'client/', separator: '/' })).toEqual(['client/db/']);
+    const all = (await consul.kv.get({ key: 'client/', recurse: true })) as Pair[];
+    expect(all.map((p) => p.Key)).toEqual(['client/db/pool', 'client/db/url']);
+    expect(await consul.kv.get('client/missing')).toBeUndefined();
+    expect(
+      await consul.kv.set({ key: 'client/db/url', value: 'x', cas: one.ModifyIndex + 1000 }),
+    ).toBeFalsy();
+    expect(await consul.kv.set({ key: 'client/db/url', value: 'b', cas: one.ModifyIndex })).toBe(true);
+
+    // The npm client answers a JSON `false` body with undefined (it does against Consul too).
+    const txn = (await consul.transaction.create([
+      { KV: { Verb: 'set', Key: 'client/txn', Value: Buffer.from('1').toString('base64') } },
+      { KV: { Verb: 'get', Key: 'client/txn' } },
+    ] as never)) as { Results: { KV: Pair }[] };
+    expect(txn.Results).toHaveLength(2);
+    expect(Buffer.from(txn.Results[1]?.KV.Value ?? '', 'base64').toString()).toBe('1');
+
+    const { ID: s1 } = (await consul.session.create({ name: 'worker-1', ttl: '30s', lockdelay: '0s' })) as {
+      ID: string;
+    };
+    expect(await consul.kv.set({ key: 'client/lock', value: 'w1', acquire: s1 })).toBe(true);
+    const held = (await consul.kv.get('client/lock')) as Pair;
+    expect([held.Session, held.LockIndex]).toEqual([s1, 1]);
+    expect(await consul.kv.set({ key: 'client/lock', value: 'w1', release: s1 })).toBe(true);
+    const info = (await consul.session.info(s1)) as { ID: string; TTL: string; Behavior: string };
+    expect(info).toMatchObject({ ID: s1, TTL: '30s', Behavior: 'release' });
+    expect(((await consul.session.renew(s1)) as { ID: string }[])[0]?.ID).toBe(s1);
+    expect(((await consul.session.list()) as { ID: string }[]).map((x) => x.ID)).toContain(s1);
+    await consul.session.destroy(s1);
+    expect(await consul.session.info(s1)).toBeUndefined();
+
+    await consul.kv.del({ key: 'client/', recurse: true });
+    expect(await consul.kv.get({ key: 'client/', recurse: true })).toBeUndefined();
+  });
 });

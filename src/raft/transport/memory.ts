@@ -86,11 +86,14 @@ export class MemoryNetwork {
   }
 }
 
-/** One server's end of a {@link MemoryNetwork}. Its address is its id. */
+/**
+ * One server's end of a {@link MemoryNetwork}. Its address is its id; like TCP, it sends to the
+ * address a peer was given, so a peer known only by address (`setPeer('~n1', 'n1')`) is reachable.
+ */
 export class MemoryTransport implements Transport {
   private events: TransportEvents | null = null;
   private handler: RequestHandler | null = null;
-  private readonly peers = new Set<NodeId>();
+  private readonly peers = new Map<NodeId, PeerAddress>();
   private closed = false;
 
   constructor(
@@ -107,8 +110,8 @@ export class MemoryTransport implements Transport {
     this.network.register(this);
   }
 
-  setPeer(id: NodeId): void {
-    this.peers.add(id);
+  setPeer(id: NodeId, address: PeerAddress = id): void {
+    this.peers.set(id, address);
   }
 
   removePeer(id: NodeId): void {
@@ -118,7 +121,8 @@ export class MemoryTransport implements Transport {
   send(m: Message): void {
     if (this.closed) return;
     const bytes = encodeMessage(m);
-    const dest = this.peers.has(m.to) ? this.network.route(this.id, m.to) : null;
+    const address = this.peers.get(m.to);
+    const dest = address !== undefined ? this.network.route(this.id, address) : null;
     if (dest === null) {
       setImmediate(() => this.deliverEvent((e) => e.onUnreachable(m.to)));
       if (m.type === 'snapshot')
@@ -137,9 +141,10 @@ export class MemoryTransport implements Transport {
 
   request(to: NodeId, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
     if (this.closed) return Promise.reject(new TransportError('closed', 'transport closed'));
-    if (!this.peers.has(to))
+    const address = this.peers.get(to);
+    if (address === undefined)
       return Promise.reject(new TransportError('unknownPeer', `no address for peer ${to}`));
-    const dest = this.network.reachable(this.id, to);
+    const dest = this.network.reachable(this.id, address);
     if (dest === null) return Promise.reject(new TransportError('unreachable', `peer ${to} is unreachable`));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(

@@ -69,4 +69,15 @@ describe('MemoryNetwork', () => {
     expect(await run(99)).toEqual(first);
     expect(await run(100)).not.toEqual(first);
   });
+
+  it('sends a request to the address a peer was given, so a peer known only by address answers', async () => {
+    const net = new MemoryNetwork();
+    const { a, b } = await pair(net);
+    b.onRequest(async (from, payload) => new Uint8Array([...payload, from.length]));
+    await expect(a.request('~b', new Uint8Array([7]), 1000)).rejects.toMatchObject({ code: 'unknownPeer' });
+    a.setPeer('~b', 'b');
+    expect([...(await a.request('~b', new Uint8Array([7]), 1000))]).toEqual([7, 1]);
+    net.partition('a', 'b');
+    await expect(a.request('~b', new Uint8Array([7]), 1000)).rejects.toMatchObject({ code: 'unreachable' });
+  });
 });

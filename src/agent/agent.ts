@@ -1,0 +1,105 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildHttpApp } from '../http/index.js';
+import type { Metrics } from '../metrics/index.js';
+import { LevelStorage } from '../raft/index.js';
+import type { CairnServer } from '../server/index.js';
+import type { AgentConfig } from './config.js';
+import { type DataDir, dataDir } from './data-dir.js';
+import { dnsListener, httpListener, type Listener } from './listeners.js';
+import { agentServer } from './server.js';
+import { clusterKeyring, clusterTransport } from './transport.js';
+
+/** A running agent: its server and the listeners clients reach it on. */
+export interface Agent {
+  readonly server: CairnServer;
+  readonly app: FastifyInstance;
+  readonly listeners: readonly Listener[];
+  readonly dataDir: string;
+  /** Applies what may change while running (the cluster keys) from a configuration read again. */
+  reload(next: AgentConfig): void;
+  /** Stops the listeners and the server, then removes a temporary data directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires one cairn server for production: LevelDB storage in the data directory, the TCP cluster
+ * transport, the HTTP API with its metrics, and DNS. Resolves once every listener is bound; if
+ * one cannot be, everything started is stopped again and the error is thrown.
+ */
+export async function startAgent(config: AgentConfig, logger: Logger): Promise<Agent> {
+  if (config.encrypt.length === 0 && !config.dev) {
+    logger.warn(
+      { bind: config.bind, serverPort: config.serverPort },
+      'no cluster key: anyone who can reach the server port can act as a server; start every server with --encrypt KEY (cairn keygen prints one)',
+    );
+  }
+  const dir = dataDir(config.dataDir);
+  // Metrics exist once the HTTP app does; failures before that are only logged.
+  let metrics: Metrics | null = null;
+  const transport = clusterTransport(config, logger, (e) => metrics?.clusterHandshakeFailure(e));
+  const server = agentServer(config, {
+    storage: new LevelStorage(dir.path),
+    transport,
+    logger,
+  });
+  try {
+    await server.start();
+  } catch (e) {
+    dir.release();
+    throw e;
+  }
+  const { app, ctx } = buildHttpApp({
+    server,
+    datacenter: config.datacenter,
+    kvHistory: config.kvHistory,
+    kvMaxValueBytes: config.kvMaxValueBytes,
+    logger,
+    protectionThreshold: config.protectionThreshold,
+  });
+  metrics = ctx.metrics;
+  ctx.metrics.trackClusterConnections(() => transport.stats);
+  const listeners: Listener[] = [httpListener(config, app), dnsListener(config, server, ctx.metrics, logger)];
+  let started = 0;
+  try {
+    for (const l of listeners) {
+      started++;
+      await l.start();
+    }
+  } catch (e) {
+    await stopAll(server, listeners.slice(0, started), dir);
+    throw e;
+  }
+  logger.info(
+    {
+      ...Object.fromEntries(listeners.map((l) => [l.name, l.address])),
+      server: server.serverAddress,
+      dataDir: dir.path,
+      dev: config.dev,
+      datacenter: config.datacenter,
+    },
+    'cairn agent ready',
+  );
+  let stopping: Promise<void> | null = null;
+  return {
+    server,
+    app,
+    listeners,
+    dataDir: dir.path,
+    reload: (next) => transport.setKeyring(clusterKeyring(next)),
+    stop: () => {
+      stopping ??= stopAll(server, listeners, dir);
+      return stopping;
+    },
+  };
+}
+
+async function stopAll(server: CairnServer, listeners: readonly Listener[], dir: DataDir): Promise<void> {
+  try {
+    for (const l of [...listeners].reverse()) if (!l.stopsAfterServer) await l.stop();
+    await server.stop();
+    for (const l of [...listeners].reverse()) if (l.stopsAfterServer) await l.stop();
+  } finally {
+    dir.release();
+  }
+}

@@ -1,0 +1,258 @@
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { buildHttpApp } from '../../src/http/index.js';
+import { MemoryDisk, MemoryNetwork, MemoryStorage } from '../../src/raft/index.js';
+import { CairnServer, type ServerOptions } from '../../src/server/index.js';
+import type { Answer } from './http.js';
+
+type HttpContext = ReturnType<typeof buildHttpApp>['ctx'];
+
+/**
+ * One clock for a whole in-process cluster: real time plus an offset a test moves forward, so
+ * TTLs, lock-delays and tombstone ages pass at once instead of being waited for. Timers still run
+ * on real time; advance, then poll for the effect.
+ */
+export class TestClock {
+  private offset = 0;
+  /** Wall clock (ms since the epoch): command timestamps, lock-delay, reaping. */
+  readonly now = (): number => Date.now() + this.offset;
+  /** Monotonic clock (ms): TTL-check and session deadlines, tombstone ages. */
+  readonly monotonic = (): number => performance.now() + this.offset;
+
+  advance(ms: number): void {
+    if (!(ms >= 0)) throw new RangeError(`a clock only moves forward, got ${ms}`);
+    this.offset += ms;
+  }
+}
+
+/** Server options a test may set; the harness owns the rest (names, storage, transport, clocks). */
+export type ServerTweaks = Partial<
+  Pick<
+    ServerOptions,
+    | 'datacenter'
+    | 'snapshotEvery'
+    | 'trailingLogs'
+    | 'maxVoters'
+    | 'selfPreservationShare'
+    | 'selfPreservationMinChecks'
+    | 'kvTombstoneTtlMs'
+  >
+>;
+
+/** HTTP options a test may set (as the agent's --kv-history and friends do). */
+export interface HttpTweaks {
+  readonly kvHistory?: number;
+  readonly kvMaxValueBytes?: number;
+  readonly protectionThreshold?: number;
+  readonly bodyLimit?: number;
+}
+
+export interface InProcessOptions {
+  /** 1 (default): a dev server that founds its own cluster. More: bootstrap-expect that many. */
+  readonly size?: number;
+  /** Seeds the memory network (message drops, if a test sets a drop rate). */
+  readonly seed?: number;
+  /** Raft tick (default 20 ms: elections in well under a second, even on a loaded machine). */
+  readonly tickMs?: number;
+  readonly server?: ServerTweaks;
+  readonly http?: HttpTweaks;
+}
+
+/** What a test reads of an answer: as from a real server (./http.ts), plus the raw bytes. */
+export interface InjectedAnswer<T = unknown> extends Answer<T> {
+  readonly raw: Buffer;
+}
+
+/** An extra request header or two, e.g. X-Cairn-Author. */
+export type Headers = Readonly<Record<string, string>>;
+
+/** One server in the test process: its CairnServer and its HTTP API, called with inject(). */
+export class InProcessServer {
+  constructor(
+    readonly name: string,
+    readonly server: CairnServer,
+    readonly app: FastifyInstance,
+    readonly ctx: HttpContext,
+    /** What would survive a crash of this server (MemoryDisk.crash()). */
+    readonly disk: MemoryDisk,
+  ) {}
+
+  /** One request through fastify's inject: no socket, same routing, hooks and serialisation. */
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Headers = {},
+  ): Promise<InjectedAnswer<T>> {
+    const payload =
+      body === undefined
+        ? undefined
+        : typeof body === 'string' || Buffer.isBuffer(body)
+          ? body
+          : JSON.stringify(body);
+    const res = await this.app.inject({
+      method: method as 'GET',
+      url: path,
+      headers,
+      ...(payload !== undefined ? { payload } : {}),
+    });
+    const text = res.body;
+    let json: unknown = null;
+    try {
+      json = text === '' ? null : JSON.parse(text);
+    } catch {
+      json = null;
+    }
+    const h = new globalThis.Headers();
+    for (const [k, v] of Object.entries(res.headers)) {
+      if (v === undefined) continue;
+      for (const one of Array.isArray(v) ? v : [v]) h.append(k, String(one));
+    }
+    return { status: res.statusCode, headers: h, text, json: json as T, raw: res.rawPayload };
+  }
+
+  /** A PUT that must answer 200. */
+  async put(path: string, body?: unknown, headers: Headers = {}): Promise<InjectedAnswer> {
+    const r = await this.request('PUT', path, body, headers);
+    if (r.status !== 200) throw new Error(`PUT ${path} on ${this.name}: ${r.status} ${r.text}`);
+    return r;
+  }
+
+  /** The response body's bytes (for ?raw reads of binary values). */
+  async bytes(path: string): Promise<Buffer> {
+    return (await this.request('GET', path)).raw;
+  }
+}
+
+/**
+ * Servers running inside the test process: MemoryStorage, one MemoryNetwork, a shared TestClock,
+ * and each server's fastify app. Start with `InProcessCluster.start()`; stop in afterAll.
+ */
+export class InProcessCluster {
+  private stopped = false;
+
+  private constructor(
+    readonly servers: readonly InProcessServer[],
+    readonly network: MemoryNetwork,
+    readonly clock: TestClock,
+  ) {}
+
+  static async start(opts: InProcessOptions = {}): Promise<InProcessCluster> {
+    const size = opts.size ?? 1;
+    if (!(Number.isInteger(size) && size >= 1))
+      throw new RangeError(`size must be a whole number ≥ 1, got ${size}`);
+    const network = new MemoryNetwork(opts.seed ?? 1);
+    const clock = new TestClock();
+    const names = Array.from({ length: size }, (_, i) => (size === 1 ? 'dev' : `s${i + 1}`));
+    const logger = pino({ level: 'silent' });
+    const servers = names.map((name, i) => {
+      const disk = new MemoryDisk();
+      const datacenter = opts.server?.datacenter ?? 'dc1';
+      const server = new CairnServer({
+        ...opts.server,
+        node: name,
+        datacenter,
+        storage: new MemoryStorage(disk),
+        // In a memory network a server's address is its name.
+        transport: network.transport(name),
+        bind: '127.0.0.1',
+        httpAddress: `127.0.0.${i + 1}:8500`,
+        dev: size === 1,
+        bootstrapExpect: size === 1 ? null : size,
+        join: names.filter((n) => n !== name),
+        logger,
+        now: clock.now,
+        monotonic: clock.monotonic,
+        tickMs: opts.tickMs ?? 20,
+      });
+      const { app, ctx } = buildHttpApp({ server, datacenter, logger, ...opts.http });
+      return new InProcessServer(name, server, app, ctx, disk);
+    });
+    const cluster = new InProcessCluster(servers, network, clock);
+    try {
+      for (const s of servers) await s.server.start();
+      await cluster.settled();
+    } catch (e) {
+      await cluster.stop();
+      throw e;
+    }
+    return cluster;
+  }
+
+  /** The only server of a dev cluster (the first of a larger one). */
+  get dev(): InProcessServer {
+    return this.servers[0] as InProcessServer;
+  }
+
+  /** The server every server names as leader, once they agree. */
+  leader(): InProcessServer {
+    const names = new Set(this.servers.map((s) => s.server.leader()?.name ?? null));
+    const [name] = [...names];
+    const lead = names.size === 1 && name !== null ? this.servers.find((s) => s.name === name) : undefined;
+    if (!lead) throw new Error(`no agreed leader (servers name: ${[...names].join(', ')})`);
+    return lead;
+  }
+
+  /** Servers other than the leader. */
+  followers(): InProcessServer[] {
+    const lead = this.leader();
+    return this.servers.filter((s) => s !== lead);
+  }
+
+  /**
+   * Waits (polling, no fixed sleeps) until every server names the same leader, every server is a
+   * voter, and every server's own catalog node is registered: what a test may assume at start.
+   */
+  async settled(): Promise<InProcessServer> {
+    const size = this.servers.length;
+    return until('the in-process cluster to settle', () => {
+      let lead: InProcessServer;
+      try {
+        lead = this.leader();
+      } catch {
+        return undefined;
+      }
+      if (lead.server.status().conf.voters.length !== size) return undefined;
+      for (const s of this.servers) {
+        for (const other of this.servers) if (!s.server.state.catalog.node(other.name)) return undefined;
+      }
+      return lead;
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const s of this.servers) {
+      await s.server.stop();
+      await s.app.close();
+    }
+  }
+}
+
+/**
+ * Polls `probe` (sync or async) until it returns a value. The timeout only turns a hang into a
+ * failure naming what never happened; no test asserts how long anything took.
+ */
+export async function until<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -1,4 +1,9 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerFactory,
+  LogController,
+} from 'fastify';
 import type { Logger } from 'pino';
 import { BalancerState } from '../balance/index.js';
 import { Metrics } from '../metrics/index.js';
@@ -28,6 +33,8 @@ export interface HttpOptions {
   readonly kvHistory?: number;
   /** Largest KV value (default 512 KiB); larger is a 413. */
   readonly kvMaxValueBytes?: number;
+  /** Builds the HTTP server (the agent's, with its connection limits); fastify's default otherwise. */
+  readonly serverFactory?: FastifyServerFactory;
 }
 
 /** Builds the Consul-compatible HTTP API of one server (not yet listening). */
@@ -43,6 +50,7 @@ export function buildHttpApp(opts: HttpOptions): { app: FastifyInstance; ctx: Ht
     bodyLimit,
     // KV keys and join addresses may contain anything; Consul decodes the path itself.
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048 },
+    ...(opts.serverFactory !== undefined ? { serverFactory: opts.serverFactory } : {}),
   });
   const self: NodeSpec = opts.server.selfNode;
   const ctx: HttpContext = {

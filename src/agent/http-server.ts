@@ -1,0 +1,72 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+/** What one HTTP client may hold, and for how long, on the HTTP port. */
+export interface HttpLimits {
+  /** Connections at once from one client address (Consul's limits.http_max_conns_per_client); 0: no cap. */
+  readonly maxConnsPerClient: number;
+  /** Time to receive a request's headers, from the connection's start or the end of the last request. */
+  readonly headersTimeoutMs: number;
+  /** Time to receive a whole request, body included (not the answer: blocking queries wait minutes). */
+  readonly requestTimeoutMs: number;
+  /** An open connection with no request in progress is closed after this long. */
+  readonly idleTimeoutMs: number;
+}
+
+export const HTTP_LIMIT_DEFAULTS: HttpLimits = {
+  maxConnsPerClient: 200,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
+  idleTimeoutMs: 30_000,
+};
+
+/** Counts of what the limits refused. */
+export interface HttpLimitStats {
+  refusedConnections: number;
+}
+
+/**
+ * An HTTP server (for fastify's `serverFactory`) that no single client can exhaust: connections
+ * over the per-address cap are closed at once, and a connection that sends no complete request in
+ * time (slowloris) or sits idle is closed. Node checks those deadlines on an interval; it is
+ * short here so an idle connection goes within about a second of its deadline, not 30 s later.
+ */
+export function limitedHttpServer(
+  limits: HttpLimits,
+  stats: HttpLimitStats,
+): (handler: (req: IncomingMessage, res: ServerResponse) => void) => Server {
+  return (handler) => {
+    const server = createServer(
+      {
+        headersTimeout: limits.headersTimeoutMs,
+        requestTimeout: limits.requestTimeoutMs,
+        connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+        keepAliveTimeout: limits.idleTimeoutMs,
+      },
+      handler,
+    );
+    capPerClient(server, limits.maxConnsPerClient, () => stats.refusedConnections++);
+    return server;
+  };
+}
+
+/** Closes, as they arrive, the connections of an address that already holds `max`. */
+export function capPerClient(server: Server, max: number, onRefused: () => void): void {
+  if (max <= 0) return;
+  const open = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const from = socket.remoteAddress ?? '';
+    const n = open.get(from) ?? 0;
+    if (n >= max) {
+      onRefused();
+      socket.destroy();
+      return;
+    }
+    open.set(from, n + 1);
+    socket.once('close', () => {
+      const left = (open.get(from) ?? 1) - 1;
+      if (left <= 0) open.delete(from);
+      else open.set(from, left);
+    });
+  });
+}

@@ -6,17 +6,10 @@ import type { CairnServer } from '../server/index.js';
 import type { NodeSpec } from '../state/index.js';
 import { Reads } from './blocking.js';
 import type { HttpContext } from './context.js';
-import { HttpError, toHttpError } from './errors.js';
+import { toHttpError } from './errors.js';
 import { methodNotAllowed } from './methods.js';
-import { agentRoutes } from './routes/agent.js';
-import { catalogRoutes } from './routes/catalog.js';
-import { healthRoutes } from './routes/health.js';
-import { kvRoutes } from './routes/kv.js';
-import { metricsRoutes } from './routes/metrics.js';
-import { sessionRoutes } from './routes/session.js';
-import { statusRoutes } from './routes/status.js';
-import { txnRoutes } from './routes/txn.js';
-import { watchRoutes } from './watch/route.js';
+import { addRequestHook } from './request-info.js';
+import { ROUTE_TABLE, recordRoutes, registerRoutes } from './routes/index.js';
 
 export interface HttpOptions {
   readonly server: CairnServer;
@@ -115,19 +108,10 @@ export function buildHttpApp(opts: HttpOptions): { app: FastifyInstance; ctx: Ht
 
   // Held blocking queries answer at once on close instead of holding the shutdown for minutes.
   app.addHook('preClose', async () => ctx.reads.close());
+  recordRoutes(app);
+  addRequestHook(app);
   const addMethodAnswers = methodNotAllowed(app, ['/v1/']);
-  agentRoutes(app, ctx);
-  catalogRoutes(app, ctx);
-  healthRoutes(app, ctx);
-  kvRoutes(app, ctx);
-  txnRoutes(app, ctx);
-  sessionRoutes(app, ctx);
-  app.register(async (scope) => watchRoutes(scope, ctx));
-  statusRoutes(app, ctx);
-  metricsRoutes(app, ctx);
-  app.get('/v1/', async () => {
-    throw new HttpError(404, 'Invalid URL path: not a recognized HTTP API endpoint');
-  });
+  registerRoutes(app, ctx, ROUTE_TABLE);
   // Last, so that it sees the routes plugins add too (they load in order).
   app.register(async (scope) => addMethodAnswers(scope));
   return { app, ctx };

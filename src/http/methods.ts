@@ -31,6 +31,7 @@ export function methodNotAllowed(
         scope.route({
           method: missing,
           url,
+          config: { derivedFromTable: true },
           handler: (req, reply) => {
             reply
               .code(405)
@@ -44,6 +45,7 @@ export function methodNotAllowed(
         scope.route({
           method: 'OPTIONS',
           url,
+          config: { derivedFromTable: true },
           handler: (_req, reply) => {
             reply.code(200).header('allow', allow).send();
           },

@@ -1,12 +1,13 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { BalancerState } from '../balance/index.js';
+import { httpStatus } from '../errors/index.js';
 import { Metrics } from '../metrics/index.js';
 import type { CairnServer } from '../server/index.js';
 import type { NodeSpec } from '../state/index.js';
 import { Reads } from './blocking.js';
 import type { HttpContext } from './context.js';
-import { toHttpError } from './errors.js';
+import { answerFor } from './errors.js';
 import { methodNotAllowed } from './methods.js';
 import { addRequestHook } from './request-info.js';
 import { ROUTE_TABLE, recordRoutes, registerRoutes } from './routes/index.js';
@@ -74,30 +75,14 @@ export function buildHttpApp(opts: HttpOptions): { app: FastifyInstance; ctx: Ht
   });
 
   app.setErrorHandler((err, req, reply) => {
-    const known = toHttpError(err);
-    if (known) {
-      reply.code(known.status).type('text/plain; charset=utf-8').send(known.message);
-      return;
-    }
-    const e = err as { statusCode?: number; code?: string; message: string };
-    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      reply
-        .code(413)
-        .type('text/plain; charset=utf-8')
-        .send(`Request body too large: more than ${bodyLimit} bytes`);
-      return;
-    }
-    if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-      reply.code(e.statusCode).type('text/plain; charset=utf-8').send(e.message);
-      return;
-    }
-    req.log.error({ err }, 'request failed');
-    reply.code(500).type('text/plain; charset=utf-8').send(`Internal error: ${e.message}`);
+    const answer = answerFor(err, bodyLimit);
+    if (answer.code === 'HTTP_INTERNAL') req.log.error({ err }, 'request failed');
+    reply.code(answer.status).type('text/plain; charset=utf-8').send(answer.text);
   });
 
   app.setNotFoundHandler((req, reply) => {
     reply
-      .code(404)
+      .code(httpStatus('HTTP_UNKNOWN_ENDPOINT'))
       .type('text/plain; charset=utf-8')
       .send(
         req.url.startsWith('/v1/')

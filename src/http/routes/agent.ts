@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Check, HealthStatus, Instance } from '../../state/index.js';
 import { type HttpContext, write } from '../context.js';
-import { HttpError, notFound } from '../errors.js';
+import { badRequest, HttpError } from '../errors.js';
 import { Fields, jsonBody } from '../fields.js';
 import { boolParam, param, type Query, query, rest } from '../params.js';
 import { queryFilter } from '../query-filter.js';
@@ -73,7 +73,7 @@ async function service(req: FastifyRequest, reply: FastifyReply, ctx: Ctx) {
 async function serviceMaintenance(req: FastifyRequest, _reply: FastifyReply, ctx: Ctx) {
   const { server } = ctx;
   const q = query(req);
-  if (param(q, 'enable') === undefined) throw new HttpError(400, 'Missing value for enable');
+  if (param(q, 'enable') === undefined) throw new HttpError('HTTP_MISSING_PARAM', 'Missing value for enable');
   const enable = boolParam(q, 'enable');
   const inst = await findInstance(ctx, rest(req, 'service ID'));
   const checkId = `_service_maintenance:${inst.id}`;
@@ -109,7 +109,7 @@ async function nodeMaintenance(req: FastifyRequest, _reply: FastifyReply, ctx: C
   const { server } = ctx;
   const self = ctx.self.name;
   const q = query(req);
-  if (param(q, 'enable') === undefined) throw new HttpError(400, 'Missing value for enable');
+  if (param(q, 'enable') === undefined) throw new HttpError('HTTP_MISSING_PARAM', 'Missing value for enable');
   const checkId = '_node_maintenance';
   if (boolParam(q, 'enable')) {
     await write(ctx, {
@@ -189,7 +189,7 @@ async function updateCheck(req: FastifyRequest, _reply: FastifyReply, ctx: Ctx) 
   const f = new Fields(jsonBody(req.body, {}), '');
   const st = parseStatus(f.str('Status'), 'Status');
   const output = f.str('Output');
-  if (output.length > 4096) throw new HttpError(400, 'Output: longer than 4096 bytes');
+  if (output.length > 4096) throw badRequest('Output', 'longer than 4096 bytes');
   const load = f.num('Load');
   await heartbeat(ctx, rest(req, 'check ID'), st, output, load ?? loadParam(query(req)));
   return '';
@@ -242,7 +242,7 @@ async function join(req: FastifyRequest, _reply: FastifyReply, ctx: Ctx) {
   const { server } = ctx;
   const address = rest(req, 'address');
   if (!/^[^:\s]+:\d{1,5}$/.test(address)) {
-    throw new HttpError(400, `address: "${address}" is not host:port of a server port`);
+    throw badRequest('address', `"${address}" is not host:port of a server port`);
   }
   await server.membership.joinVia(address);
   return '';
@@ -425,7 +425,7 @@ function loadParam(q: Query): number | null {
   if (v === undefined) return null;
   const n = Number(v);
   if (v === '' || !Number.isFinite(n) || n < 0)
-    throw new HttpError(400, `load: "${v}" is not a non-negative number`);
+    throw badRequest('load', `"${v}" is not a non-negative number`);
   return n;
 }
 
@@ -456,7 +456,10 @@ async function findInstance(ctx: HttpContext, id: string): Promise<Instance> {
     inst = find();
   }
   if (!inst)
-    throw notFound(`Unknown service ID "${id}". Ensure that the service ID is passed, not the service name.`);
+    throw new HttpError(
+      'AGENT_UNKNOWN_SERVICE',
+      `Unknown service ID "${id}". Ensure that the service ID is passed, not the service name.`,
+    );
   return inst;
 }
 
@@ -467,7 +470,11 @@ async function findCheck(ctx: HttpContext, id: string): Promise<Check> {
     await ctx.server.readBarrier('default');
     c = find();
   }
-  if (!c) throw notFound(`Unknown check ID "${id}". Ensure that the check ID is passed, not the check name.`);
+  if (!c)
+    throw new HttpError(
+      'AGENT_UNKNOWN_CHECK',
+      `Unknown check ID "${id}". Ensure that the check ID is passed, not the check name.`,
+    );
   return c;
 }
 
@@ -479,7 +486,8 @@ async function heartbeat(
   load: number | null,
 ): Promise<void> {
   const c = await findCheck(ctx, checkId);
-  if (c.ttlMs <= 0) throw new HttpError(500, `CheckID "${checkId}" does not have associated TTL`);
+  if (c.ttlMs <= 0)
+    throw new HttpError('AGENT_CHECK_NOT_TTL', `CheckID "${checkId}" does not have associated TTL`);
   ctx.metrics.heartbeats.inc();
   await ctx.server.heartbeat({ node: c.node, checkId: c.id, status: st, output, load });
 }

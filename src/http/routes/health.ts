@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HEALTH_STATUSES, Topic } from '../../state/index.js';
 import type { HttpContext } from '../context.js';
-import { HttpError } from '../errors.js';
+import { badRequest } from '../errors.js';
 import { lookup, strategyParam } from '../lookup.js';
 import { boolParam, intParam, nodeMeta, param, params, query, rest } from '../params.js';
 import { queryFilter } from '../query-filter.js';
@@ -53,7 +53,7 @@ function service(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   const strategy = strategyParam(param(q, 'lb'));
   const key = param(q, 'key');
   if (strategy === 'hash' && (key === undefined || key === '')) {
-    throw new HttpError(400, 'key: required with lb=hash');
+    throw badRequest('key', 'required with lb=hash');
   }
   const opts = {
     memoKey: JSON.stringify([
@@ -90,7 +90,7 @@ function inState(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   const catalog = ctx.server.state.catalog;
   const state = rest(req, 'state');
   if (state !== 'any' && !(HEALTH_STATUSES as readonly string[]).includes(state)) {
-    throw new HttpError(400, `state: "${state}" is not one of any, passing, warning, critical`);
+    throw badRequest('state', `"${state}" is not one of any, passing, warning, critical`);
   }
   const filter = queryFilter(query(req));
   return reads.answer(req, reply, {

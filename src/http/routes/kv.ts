@@ -46,7 +46,7 @@ function get(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   const q = query(req);
   const recurse = flag(q, 'recurse');
   const keys = flag(q, 'keys');
-  if (key === '' && !recurse && !keys) throw new HttpError(400, 'Missing key name');
+  if (key === '' && !recurse && !keys) throw new HttpError('HTTP_MISSING_PARAM', 'Missing key name');
   if (flag(q, 'history')) {
     return reads.answer(req, reply, {
       topics: [Topic.kvKey(key)],
@@ -129,14 +129,14 @@ async function put(req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext) 
   const { server } = ctx;
   const kv = server.state.kv;
   const key = keyOf(req);
-  if (key === '') throw new HttpError(400, 'Missing key name');
+  if (key === '') throw new HttpError('HTTP_MISSING_PARAM', 'Missing key name');
   if (key.length > 512) throw badRequest('key', 'longer than 512 characters');
   const q = query(req);
   const cas = uintParam(q, 'cas');
   const acquire = param(q, 'acquire') ?? null;
   const release = param(q, 'release') ?? null;
   if (acquire !== null && release !== null)
-    throw new HttpError(400, 'Conflicting flags: acquire and release');
+    throw new HttpError('HTTP_CONFLICTING_PARAMS', 'Conflicting flags: acquire and release');
   if (acquire === '') throw badRequest('acquire', 'a session ID is required');
   if (release === '') throw badRequest('release', 'a session ID is required');
   const rollback = uintParam(q, 'rollback');
@@ -145,14 +145,15 @@ async function put(req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext) 
   if (rollback !== null) {
     await server.readBarrier('default');
     const v = kv.versions(key).find((x) => x.index === rollback);
-    if (!v) throw new HttpError(404, `key "${key}" has no version ${rollback} in its history`);
+    if (!v)
+      throw new HttpError('KV_NO_SUCH_VERSION', `key "${key}" has no version ${rollback} in its history`);
     if (v.op === 'delete' || v.value === null)
       throw badRequest('rollback', `version ${rollback} is a delete; DELETE the key instead`);
     value = v.value;
     flags = q.flags === undefined ? v.flags : flags;
   }
   if (value.byteLength > ctx.kvMaxValueBytes) {
-    throw new HttpError(413, `Value exceeds ${ctx.kvMaxValueBytes} byte limit`);
+    throw new HttpError('KV_VALUE_TOO_LARGE', `Value exceeds ${ctx.kvMaxValueBytes} byte limit`);
   }
   const r = await writeResult(ctx, {
     type: 'kvSet',
@@ -171,9 +172,10 @@ async function del(req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext) 
   const key = keyOf(req);
   const q = query(req);
   const recurse = flag(q, 'recurse');
-  if (key === '' && !recurse) throw new HttpError(400, 'Missing key name');
+  if (key === '' && !recurse) throw new HttpError('HTTP_MISSING_PARAM', 'Missing key name');
   const cas = uintParam(q, 'cas');
-  if (cas !== null && recurse) throw new HttpError(400, 'Conflicting flags: cas and recurse');
+  if (cas !== null && recurse)
+    throw new HttpError('HTTP_CONFLICTING_PARAMS', 'Conflicting flags: cas and recurse');
   const r = await writeResult(ctx, { type: 'kvDelete', key, recurse, cas, write: writeInfo(req, ctx) });
   return r.value === true;
 }

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpContext } from '../context.js';
-import { HttpError } from '../errors.js';
+import { badRequest } from '../errors.js';
 import { param, query } from '../params.js';
 import { agentNode, requires } from './acl.js';
 import type { Route } from './types.js';
@@ -13,7 +13,7 @@ async function prometheus(_req: FastifyRequest, reply: FastifyReply, ctx: HttpCo
 async function agentMetrics(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   const format = param(query(req), 'format');
   if (format === 'prometheus') return prometheus(req, reply, ctx);
-  if (format !== undefined) throw new HttpError(400, `format: "${format}" is not supported (use prometheus)`);
+  if (format !== undefined) throw badRequest('format', `"${format}" is not supported (use prometheus)`);
   // Consul's JSON form: gauges and counters as name/value pairs.
   const metrics = await ctx.metrics.registry.getMetricsAsJSON();
   const gauges: { Name: string; Value: number; Labels: Record<string, string> }[] = [];

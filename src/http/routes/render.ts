@@ -22,7 +22,7 @@ export function renderRouteTable(table: readonly Route[]): string {
   return [
     '# HTTP routes',
     '',
-    '<!-- Generated from src/http/routes by `node dist/scripts/routes-doc.js`; test/http/routes/table.test.ts',
+    '<!-- Generated from src/http/routes by `node dist/scripts/docs.js`; test/http/routes/table.test.ts',
     '     fails when this file is not current. Do not edit by hand. -->',
     '',
     'Every route of the HTTP API, from the one route table (`src/http/routes/index.ts`, one file per area).',

@@ -10,7 +10,7 @@ export const rootRoutes: readonly Route[] = [
     acl: none,
     summary: 'not an endpoint: 404, as Consul answers it',
     handler: () => {
-      throw new HttpError(404, 'Invalid URL path: not a recognized HTTP API endpoint');
+      throw new HttpError('HTTP_UNKNOWN_ENDPOINT', 'Invalid URL path: not a recognized HTTP API endpoint');
     },
   },
 ];

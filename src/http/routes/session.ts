@@ -87,7 +87,7 @@ async function renew(req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext
   await server.renewSession(id);
   await server.readBarrier('default');
   const s = sessions.get(id);
-  if (!s) throw new HttpError(404, `Session id '${id}' not found`);
+  if (!s) throw new HttpError('SESSION_NOT_FOUND', `Session id '${id}' not found`);
   return [sessionJson(s)];
 }
 

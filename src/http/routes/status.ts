@@ -51,14 +51,18 @@ async function removePeer(req: FastifyRequest, _reply: FastifyReply, { server }:
   const address = param(q, 'address');
   if (!id && !address)
     throw new HttpError(
-      400,
+      'HTTP_MISSING_PARAM',
       "Must specify either ?id with the server's ID or ?address with IP:port of peer to remove",
     );
   let target = id;
   if (!target) {
     const s = server.status();
     target = [...s.conf.voters, ...s.conf.learners].find((p) => server.raft.peerAddress(p) === address);
-    if (!target) throw new HttpError(404, `address "${address}" was not found in the Raft configuration`);
+    if (!target)
+      throw new HttpError(
+        'OPERATOR_UNKNOWN_PEER',
+        `address "${address}" was not found in the Raft configuration`,
+      );
   }
   await server.membership.remove(target);
   return '';

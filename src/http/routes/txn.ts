@@ -34,7 +34,7 @@ function txnOp(f: Fields, i: number, maxValue: number): TxnOp {
     }
     value = Buffer.from(raw, 'base64');
     if (value.byteLength > maxValue)
-      throw new HttpError(413, `[${i}].KV.Value: exceeds ${maxValue} byte limit`);
+      throw new HttpError('TXN_VALUE_TOO_LARGE', `exceeds ${maxValue} byte limit`, `[${i}].KV.Value`);
   }
   const session = kv.str('Session');
   if ((verb === 'lock' || verb === 'unlock' || verb === 'check-session') && session === '') {
@@ -54,7 +54,10 @@ async function txn(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   const body = jsonBody(req.body);
   if (!Array.isArray(body)) throw badRequest('body', 'expected a JSON list of operations');
   if (body.length > MAX_OPS)
-    throw new HttpError(413, `Transaction contains too many operations (${body.length} > ${MAX_OPS})`);
+    throw new HttpError(
+      'TXN_TOO_MANY_OPS',
+      `Transaction contains too many operations (${body.length} > ${MAX_OPS})`,
+    );
   const ops = body.map((op, i) => txnOp(new Fields(op, `[${i}]`), i, ctx.kvMaxValueBytes));
   const r = await writeResult(ctx, {
     type: 'txn',
@@ -62,7 +65,7 @@ async function txn(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
     write: { at: ctx.server.now(), author: author(req), keep: ctx.kvHistory },
   });
   const out = r.value;
-  if (typeof out !== 'object') throw new HttpError(500, 'transaction answered without results');
+  if (typeof out !== 'object') throw new HttpError('TXN_NO_RESULTS', 'transaction answered without results');
   if (!out.committed) {
     reply.code(409);
     return { Results: null, Errors: out.errors.map((e) => ({ OpIndex: e.opIndex, What: e.what })) };

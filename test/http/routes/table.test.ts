@@ -54,7 +54,7 @@ describe('the route table', () => {
     }
   });
 
-  it('docs/routes.md is what the table renders (regenerate with node dist/scripts/routes-doc.js)', () => {
+  it('docs/routes.md is what the table renders (regenerate with node dist/scripts/docs.js)', () => {
     const onDisk = readFileSync(join(repoRoot, 'docs', 'routes.md'), 'utf8');
     expect(onDisk).toBe(renderRouteTable(ROUTE_TABLE));
   });

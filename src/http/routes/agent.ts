@@ -22,9 +22,7 @@ import type { HttpMethod, Permission, Route } from './types.js';
 /** Consul sends these as PUT since 1.0; old clients still send GET, so both are taken. */
 const MUTATE: readonly HttpMethod[] = ['PUT', 'GET'];
 
-type Ctx = HttpContext;
-
-async function registerService(req: FastifyRequest, _reply: FastifyReply, ctx: Ctx) {
+async function registerService(req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext) {
   const { server } = ctx;
   const self = ctx.self.name;
   const f = new Fields(jsonBody(req.body), '');
@@ -45,13 +43,13 @@ async function registerService(req: FastifyRequest, _reply: FastifyReply, ctx: C
   return '';
 }
 
-async function deregisterService(req: FastifyRequest, _reply: FastifyReply, ctx: Ctx) {
+async function deregisterService(req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext) {
   const inst = await findInstance(ctx, rest(req, 'service ID'));
   await write(ctx, { type: 'deregisterService', node: inst.node, serviceId: inst.id });
   return '';
 }
 
-async function services(req: FastifyRequest, _reply: FastifyReply, ctx: Ctx) {
+async function services(req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext) {
   const { server } = ctx;
   const self = ctx.self.name;
   const filter = queryFilter(query(req));
@@ -63,14 +61,14 @@ async function services(req: FastifyRequest, _reply: FastifyReply, ctx: Ctx) {
   return out;
 }
 
-async function service(req: FastifyRequest, reply: FastifyReply, ctx: Ctx) {
+async function service(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   const inst = await findInstance(ctx, rest(req, 'service ID'));
   const json = agentServiceJson(inst, ctx.datacenter);
   reply.header('X-Consul-ContentHash', String(inst.modifyIndex));
   return { ...json, ContentHash: String(inst.modifyIndex) };
 }
 
-async function serviceMaintenance(req: FastifyRequest, _reply: FastifyReply, ctx: Ctx) {
+async function serviceMaintenance(req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext) {
   const { server } = ctx;
   const q = query(req);
   if (param(q, 'enable') === undefined) throw new HttpError('HTTP_MISSING_PARAM', 'Missing value for enable');
@@ -105,7 +103,7 @@ async function serviceMaintenance(req: FastifyRequest, _reply: FastifyReply, ctx
   return '';
 }
 
-async function nodeMaintenance(req: FastifyRequest, _reply: FastifyReply, ctx: Ctx) {
+async function nodeMaintenance(req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext) {
   const { server } = ctx;
   const self = ctx.self.name;
   const q = query(req);
@@ -139,7 +137,7 @@ async function nodeMaintenance(req: FastifyRequest, _reply: FastifyReply, ctx: C
   return '';
 }
 
-async function checks(req: FastifyRequest, _reply: FastifyReply, ctx: Ctx) {
+async function checks(req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext) {
   const { server } = ctx;
   const self = ctx.self.name;
   const filter = queryFilter(query(req));
@@ -151,7 +149,7 @@ async function checks(req: FastifyRequest, _reply: FastifyReply, ctx: Ctx) {
   return out;
 }
 
-async function registerCheck(req: FastifyRequest, _reply: FastifyReply, ctx: Ctx) {
+async function registerCheck(req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext) {
   const { server } = ctx;
   const self = ctx.self.name;
   const f = new Fields(jsonBody(req.body), '');
@@ -170,7 +168,7 @@ async function registerCheck(req: FastifyRequest, _reply: FastifyReply, ctx: Ctx
   return '';
 }
 
-async function deregisterCheck(req: FastifyRequest, _reply: FastifyReply, ctx: Ctx) {
+async function deregisterCheck(req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext) {
   const c = await findCheck(ctx, rest(req, 'check ID'));
   await write(ctx, { type: 'deregisterCheck', node: c.node, checkId: c.id });
   return '';
@@ -178,14 +176,14 @@ async function deregisterCheck(req: FastifyRequest, _reply: FastifyReply, ctx: C
 
 /** pass, warn and fail: a TTL check's heartbeat with a fixed status. */
 function ttlUpdate(st: HealthStatus) {
-  return async (req: FastifyRequest, _reply: FastifyReply, ctx: Ctx) => {
+  return async (req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext) => {
     const q = query(req);
     await heartbeat(ctx, rest(req, 'check ID'), st, param(q, 'note') ?? '', loadParam(q));
     return '';
   };
 }
 
-async function updateCheck(req: FastifyRequest, _reply: FastifyReply, ctx: Ctx) {
+async function updateCheck(req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext) {
   const f = new Fields(jsonBody(req.body, {}), '');
   const st = parseStatus(f.str('Status'), 'Status');
   const output = f.str('Output');
@@ -195,7 +193,7 @@ async function updateCheck(req: FastifyRequest, _reply: FastifyReply, ctx: Ctx) 
   return '';
 }
 
-async function agentSelf(_req: FastifyRequest, _reply: FastifyReply, ctx: Ctx) {
+async function agentSelf(_req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext) {
   const { server } = ctx;
   const self = ctx.self.name;
   const me = server.state.members.get(self);
@@ -234,11 +232,11 @@ async function agentSelf(_req: FastifyRequest, _reply: FastifyReply, ctx: Ctx) {
   };
 }
 
-async function members(_req: FastifyRequest, _reply: FastifyReply, ctx: Ctx) {
+async function members(_req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext) {
   return ctx.server.state.members.all().map(memberJson);
 }
 
-async function join(req: FastifyRequest, _reply: FastifyReply, ctx: Ctx) {
+async function join(req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext) {
   const { server } = ctx;
   const address = rest(req, 'address');
   if (!/^[^:\s]+:\d{1,5}$/.test(address)) {
@@ -248,13 +246,13 @@ async function join(req: FastifyRequest, _reply: FastifyReply, ctx: Ctx) {
   return '';
 }
 
-async function forceLeave(req: FastifyRequest, _reply: FastifyReply, ctx: Ctx) {
+async function forceLeave(req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext) {
   await ctx.server.membership.remove(rest(req, 'node name'));
   return '';
 }
 
 /** Consul: service:write on the service a check belongs to, node:write for a node check. */
-function registerCheckNeeds(req: FastifyRequest, ctx: Ctx): Permission[] {
+function registerCheckNeeds(req: FastifyRequest, ctx: HttpContext): Permission[] {
   const serviceId = bodyString(req.body, ['ServiceID']);
   if (serviceId === '') return [{ resource: 'node', access: 'write', segment: ctx.self.name }];
   const inst = ctx.server.state.catalog.instancesWithId(serviceId, ctx.self.name)[0];
@@ -429,7 +427,7 @@ function loadParam(q: Query): number | null {
   return n;
 }
 
-function nodeOf(ctx: Ctx, node: string) {
+function nodeOf(ctx: HttpContext, node: string) {
   if (node === ctx.self.name) return ctx.self;
   const n = ctx.server.state.catalog.node(node);
   if (!n) return ctx.self;

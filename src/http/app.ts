@@ -6,22 +6,16 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import { BalancerState } from '../balance/index.js';
+import { httpStatus } from '../errors/index.js';
 import { Metrics } from '../metrics/index.js';
 import type { CairnServer } from '../server/index.js';
 import type { NodeSpec } from '../state/index.js';
 import { Reads } from './blocking.js';
 import type { HttpContext } from './context.js';
-import { HttpError, toHttpError } from './errors.js';
+import { answerFor } from './errors.js';
 import { methodNotAllowed } from './methods.js';
-import { agentRoutes } from './routes/agent.js';
-import { catalogRoutes } from './routes/catalog.js';
-import { healthRoutes } from './routes/health.js';
-import { kvRoutes } from './routes/kv.js';
-import { metricsRoutes } from './routes/metrics.js';
-import { sessionRoutes } from './routes/session.js';
-import { statusRoutes } from './routes/status.js';
-import { txnRoutes } from './routes/txn.js';
-import { watchRoutes } from './watch/route.js';
+import { addRequestHook } from './request-info.js';
+import { ROUTE_TABLE, recordRoutes, registerRoutes } from './routes/index.js';
 
 export interface HttpOptions {
   readonly server: CairnServer;
@@ -89,30 +83,14 @@ export function buildHttpApp(opts: HttpOptions): { app: FastifyInstance; ctx: Ht
   });
 
   app.setErrorHandler((err, req, reply) => {
-    const known = toHttpError(err);
-    if (known) {
-      reply.code(known.status).type('text/plain; charset=utf-8').send(known.message);
-      return;
-    }
-    const e = err as { statusCode?: number; code?: string; message: string };
-    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      reply
-        .code(413)
-        .type('text/plain; charset=utf-8')
-        .send(`Request body too large: more than ${bodyLimit} bytes`);
-      return;
-    }
-    if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-      reply.code(e.statusCode).type('text/plain; charset=utf-8').send(e.message);
-      return;
-    }
-    req.log.error({ err }, 'request failed');
-    reply.code(500).type('text/plain; charset=utf-8').send(`Internal error: ${e.message}`);
+    const answer = answerFor(err, bodyLimit);
+    if (answer.code === 'HTTP_INTERNAL') req.log.error({ err }, 'request failed');
+    reply.code(answer.status).type('text/plain; charset=utf-8').send(answer.text);
   });
 
   app.setNotFoundHandler((req, reply) => {
     reply
-      .code(404)
+      .code(httpStatus('HTTP_UNKNOWN_ENDPOINT'))
       .type('text/plain; charset=utf-8')
       .send(
         req.url.startsWith('/v1/')
@@ -123,19 +101,10 @@ export function buildHttpApp(opts: HttpOptions): { app: FastifyInstance; ctx: Ht
 
   // Held blocking queries answer at once on close instead of holding the shutdown for minutes.
   app.addHook('preClose', async () => ctx.reads.close());
+  recordRoutes(app);
+  addRequestHook(app);
   const addMethodAnswers = methodNotAllowed(app, ['/v1/']);
-  agentRoutes(app, ctx);
-  catalogRoutes(app, ctx);
-  healthRoutes(app, ctx);
-  kvRoutes(app, ctx);
-  txnRoutes(app, ctx);
-  sessionRoutes(app, ctx);
-  app.register(async (scope) => watchRoutes(scope, ctx));
-  statusRoutes(app, ctx);
-  metricsRoutes(app, ctx);
-  app.get('/v1/', async () => {
-    throw new HttpError(404, 'Invalid URL path: not a recognized HTTP API endpoint');
-  });
+  registerRoutes(app, ctx, ROUTE_TABLE);
   // Last, so that it sees the routes plugins add too (they load in order).
   app.register(async (scope) => addMethodAnswers(scope));
   return { app, ctx };

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CairnServer } from '../server/index.js';
-import { blocking, consistency, type Query, query } from './params.js';
+import { type Query, query } from './params.js';
 
 /** What a read endpoint computes from the local state. */
 export interface ReadAnswer {
@@ -45,8 +45,13 @@ export class Reads {
 
   async answer(req: FastifyRequest, reply: FastifyReply, spec: ReadSpec): Promise<void> {
     const q = query(req);
-    const mode = consistency(q);
-    const { minIndex, waitMs } = blocking(q);
+    // Parsed by the request hook (request-info.ts) for routes the table declares `blocking`.
+    const mode = req.cairn.consistency;
+    const block = req.cairn.blocking;
+    if (mode === null || block === null) {
+      throw new Error(`${req.routeOptions.url ?? req.url} answers a blocking read but is not declared one`);
+    }
+    const { minIndex, waitMs } = block;
     await this.server.readBarrier(mode);
     const key = spec.shared ? cacheKey(req.url, q) : null;
     let a = this.compute(key, spec);

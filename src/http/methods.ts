@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { httpStatus } from '../errors/index.js';
 
 const ANSWERED = ['GET', 'PUT', 'POST', 'DELETE', 'PATCH'] as const;
 
@@ -31,9 +32,10 @@ export function methodNotAllowed(
         scope.route({
           method: missing,
           url,
+          config: { derivedFromTable: true },
           handler: (req, reply) => {
             reply
-              .code(405)
+              .code(httpStatus('HTTP_METHOD_NOT_ALLOWED'))
               .header('allow', allow)
               .type('text/plain; charset=utf-8')
               .send(`method ${req.method} not allowed`);
@@ -44,6 +46,7 @@ export function methodNotAllowed(
         scope.route({
           method: 'OPTIONS',
           url,
+          config: { derivedFromTable: true },
           handler: (_req, reply) => {
             reply.code(200).header('allow', allow).send();
           },

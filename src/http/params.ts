@@ -46,7 +46,10 @@ export function consistency(q: Query): Consistency {
     if (ms > 0) stale = true;
   }
   if (stale && consistent) {
-    throw new HttpError(400, 'Cannot specify ?stale with ?consistent, conflicting semantics.');
+    throw new HttpError(
+      'HTTP_CONFLICTING_PARAMS',
+      'Cannot specify ?stale with ?consistent, conflicting semantics.',
+    );
   }
   if (consistent) return 'consistent';
   return stale ? 'stale' : 'default';
@@ -66,7 +69,7 @@ export function blocking(q: Query): Blocking {
   let minIndex = 0;
   if (rawIndex !== undefined && rawIndex !== '') {
     if (!/^\d+$/.test(rawIndex) || !Number.isSafeInteger(Number(rawIndex))) {
-      throw new HttpError(400, 'Invalid index');
+      throw new HttpError('HTTP_INVALID_INDEX', 'Invalid index');
     }
     minIndex = Number(rawIndex);
   }
@@ -74,7 +77,7 @@ export function blocking(q: Query): Blocking {
   const rawWait = param(q, 'wait');
   if (rawWait !== undefined && rawWait !== '') {
     const ms = parseDuration(rawWait);
-    if (ms === null || ms < 0) throw new HttpError(400, 'Invalid wait time');
+    if (ms === null || ms < 0) throw new HttpError('HTTP_INVALID_WAIT', 'Invalid wait time');
     // As Consul: a zero wait means the default wait, not "answer at once".
     if (ms > 0) waitMs = Math.min(ms, MAX_WAIT_MS);
   }
@@ -111,6 +114,6 @@ export function nodeMetaMatches(
 /** Path remainder after a wildcard route (`*`), decoded by fastify. */
 export function rest(req: FastifyRequest, what: string): string {
   const v = (req.params as Record<string, string>)['*'] ?? '';
-  if (v === '') throw new HttpError(400, `Missing ${what}`);
+  if (v === '') throw new HttpError('HTTP_MISSING_PARAM', `Missing ${what}`);
   return v;
 }

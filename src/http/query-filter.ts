@@ -9,7 +9,8 @@ export function queryFilter(q: Query): Filter | null {
   try {
     return compileFilter(expr);
   } catch (e) {
-    if (e instanceof FilterError) throw new HttpError(400, `filter: ${e.message}`);
+    // The catalog adds the `filter: ` prefix (FILTER_SYNTAX names the parameter).
+    if (e instanceof FilterError) throw new HttpError(e.code, e.message);
     throw e;
   }
 }

@@ -13,13 +13,15 @@ import type { NodeId } from './types.js';
  * - RAFT_BAD_MEMBERSHIP   a membership change that is not allowed now; the message says why.
  * - RAFT_STOPPED          the node is stopped.
  */
-export type RaftErrorCode =
-  | 'RAFT_NOT_LEADER'
-  | 'RAFT_DROPPED'
-  | 'RAFT_UNKNOWN_OUTCOME'
-  | 'RAFT_READ_TIMEOUT'
-  | 'RAFT_BAD_MEMBERSHIP'
-  | 'RAFT_STOPPED';
+export const RAFT_ERROR_CODES = [
+  'RAFT_NOT_LEADER',
+  'RAFT_DROPPED',
+  'RAFT_UNKNOWN_OUTCOME',
+  'RAFT_READ_TIMEOUT',
+  'RAFT_BAD_MEMBERSHIP',
+  'RAFT_STOPPED',
+] as const;
+export type RaftErrorCode = (typeof RAFT_ERROR_CODES)[number];
 
 export class RaftError extends Error {
   constructor(

@@ -5,7 +5,7 @@
 
 export type { Status } from './core/index.js';
 export { type ProposeOutcome, RaftNode, type RaftNodeOptions } from './driver.js';
-export { RaftError, type RaftErrorCode } from './errors.js';
+export { RAFT_ERROR_CODES, RaftError, type RaftErrorCode } from './errors.js';
 export type { StateMachine } from './state-machine.js';
 export * from './storage/index.js';
 export * from './transport/index.js';

@@ -1,6 +1,9 @@
 /**
- * Failures the server reports to its callers (the HTTP API, DNS). Each kind
- * maps to one status code, in src/http/errors.ts.
+ * Failures the server reports to its callers (the HTTP API, DNS). Each has a
+ * stable `code` (SERVER_*), whose status and meaning are in src/errors/catalog.ts.
+ *
+ * `kind` is the form that travels between servers in forwarding answers (rpc.ts),
+ * so it keeps its old spelling; `code` is derived from it.
  *
  * - noLeader        no leader is known, or it cannot be reached now
  * - notFound        the thing named does not exist
@@ -17,6 +20,18 @@ export type ServerErrorKind =
   | 'unknownOutcome'
   | 'unavailable';
 
+const CODE_BY_KIND = {
+  noLeader: 'SERVER_NO_LEADER',
+  notFound: 'SERVER_NOT_FOUND',
+  invalid: 'SERVER_INVALID',
+  notTtl: 'SERVER_NOT_TTL',
+  unknownOutcome: 'SERVER_UNKNOWN_OUTCOME',
+  unavailable: 'SERVER_UNAVAILABLE',
+} as const satisfies Record<ServerErrorKind, string>;
+
+export type ServerErrorCode = (typeof CODE_BY_KIND)[ServerErrorKind];
+export const SERVER_ERROR_CODES: readonly ServerErrorCode[] = Object.values(CODE_BY_KIND);
+
 export class ServerError extends Error {
   override readonly name = 'ServerError';
 
@@ -25,6 +40,10 @@ export class ServerError extends Error {
     message: string,
   ) {
     super(message);
+  }
+
+  get code(): ServerErrorCode {
+    return CODE_BY_KIND[this.kind];
   }
 }
 

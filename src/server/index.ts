@@ -1,5 +1,5 @@
 /** One cairn server: Raft, the registry state, forwarding, leader health and membership. */
-export { ServerError, type ServerErrorKind } from './errors.js';
+export { SERVER_ERROR_CODES, ServerError, type ServerErrorCode, type ServerErrorKind } from './errors.js';
 export type { Heartbeat, ServerInfo } from './rpc.js';
 export {
   type ApplyOutcome,

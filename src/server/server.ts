@@ -615,7 +615,10 @@ export class CairnServer extends EventEmitter {
 
 function notSent(e: TransportError): boolean {
   return (
-    e.code === 'unknownPeer' || e.code === 'unreachable' || e.code === 'closed' || e.code === 'overloaded'
+    e.code === 'TRANSPORT_UNKNOWN_PEER' ||
+    e.code === 'TRANSPORT_UNREACHABLE' ||
+    e.code === 'TRANSPORT_CLOSED' ||
+    e.code === 'TRANSPORT_OVERLOADED'
   );
 }
 

@@ -1,7 +1,23 @@
 import type { KvEntry, TxnError } from './kv-types.js';
 
-/** Why a command could not be applied; the HTTP layer maps each kind to a status code. */
+/**
+ * Why a command could not be applied. `kind` is what the result carries (results of
+ * forwarded writes travel between servers); `applyErrorCode` gives its stable code,
+ * whose status is in src/errors/catalog.ts.
+ */
 export type ApplyErrorKind = 'notFound' | 'invalid';
+
+const CODE_BY_KIND = {
+  notFound: 'STATE_NOT_FOUND',
+  invalid: 'STATE_INVALID',
+} as const satisfies Record<ApplyErrorKind, string>;
+
+export type StateErrorCode = (typeof CODE_BY_KIND)[ApplyErrorKind];
+export const STATE_ERROR_CODES: readonly StateErrorCode[] = Object.values(CODE_BY_KIND);
+
+export function applyErrorCode(f: ApplyFailure): StateErrorCode {
+  return CODE_BY_KIND[f.kind];
+}
 
 export interface ApplyFailure {
   readonly ok: false;

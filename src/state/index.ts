@@ -17,8 +17,11 @@ export {
   type ApplyFailure,
   type ApplyResult,
   type ApplySuccess,
+  applyErrorCode,
   failure,
   OK,
+  STATE_ERROR_CODES,
+  type StateErrorCode,
   type TxnOutcome,
 } from './errors.js';
 export {

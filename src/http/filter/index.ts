@@ -6,7 +6,7 @@ import { compileNode, type Filter } from './evaluate.js';
 import { parseFilter } from './parser.js';
 
 export type { MatchNode, MatchOperator, Node, Selector, Value } from './ast.js';
-export { FilterError } from './errors.js';
+export { FILTER_ERROR_CODES, FilterError, type FilterErrorCode } from './errors.js';
 export type { Filter } from './evaluate.js';
 export { MAX_EXPRESSION_LENGTH, MAX_NESTING, parseFilter } from './parser.js';
 

@@ -16,11 +16,11 @@ const OPERATOR_LIST = '"==", "!=", "is empty", "is not empty", "contains", "matc
 export function parseFilter(expression: string): Node {
   if (expression.length > MAX_EXPRESSION_LENGTH) {
     throw new FilterError(
-      `filter: the expression is ${expression.length} characters long; the limit is ${MAX_EXPRESSION_LENGTH}`,
+      `the expression is ${expression.length} characters long; the limit is ${MAX_EXPRESSION_LENGTH}`,
       MAX_EXPRESSION_LENGTH + 1,
     );
   }
-  if (expression.trim() === '') throw new FilterError('filter: the expression is empty', 1);
+  if (expression.trim() === '') throw new FilterError('the expression is empty', 1);
   return new Parser(tokenize(expression)).parseAll();
 }
 

@@ -1,9 +1,9 @@
-import websocket from '@fastify/websocket';
-import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import { Topic } from '../../state/index.js';
 import type { HttpContext } from '../context.js';
 import { lookup } from '../lookup.js';
+import { custom } from '../routes/acl.js';
+import type { Route, SocketHandler } from '../routes/types.js';
 import { checkJson, nodeJson } from '../shapes.js';
 import { type ConnectionLimits, WatchConnection } from './connection.js';
 import { DiffGroup, type Group, KvGroup } from './groups.js';
@@ -23,9 +23,8 @@ const LIMITS: ConnectionLimits = {
 const PING_EVERY_MS = 15_000;
 const MAX_SUBS_PER_SOCKET = 256;
 
-/** GET /v1/watch: WebSocket watch streams (see README, "Watches"). */
-export async function watchRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+/** The watch state of one app (its shared groups), and the handler for each of its sockets. */
+function watchSockets(ctx: HttpContext): SocketHandler {
   const groups = new Map<string, Group>();
   const state = ctx.server.state;
   const m = ctx.metrics;
@@ -161,7 +160,7 @@ export async function watchRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     }
   }
 
-  app.get('/v1/watch', { websocket: true }, (socket: WebSocket) => {
+  return (socket: WebSocket) => {
     const conn = new WatchConnection(socket, LIMITS, {
       sent: () => {},
       slowConsumer: () => m.watchSlowConsumers.inc(),
@@ -198,5 +197,23 @@ export async function watchRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     socket.on('error', () => {
       // 'close' follows.
     });
-  });
+  };
 }
+
+/** GET /v1/watch: WebSocket watch streams (see README, "Watches"). */
+export const watchRoutes: readonly Route[] = [
+  {
+    method: 'GET',
+    url: '/v1/watch',
+    read: 'local',
+    // Subscriptions come as messages on the socket, so each is checked when it is made.
+    acl: custom(
+      'none to connect; each subscription needs key:read (key:list with recurse), service:read or node:read',
+      [],
+      () => [],
+      ['key', 'service', 'node'],
+    ),
+    summary: 'WebSocket watch streams (kv, service, services, checks, nodes)',
+    socket: watchSockets,
+  },
+];

@@ -1,4 +1,4 @@
-export { TransportError, type TransportErrorCode } from './errors.js';
+export { TRANSPORT_ERROR_CODES, TransportError, type TransportErrorCode } from './errors.js';
 export {
   HANDSHAKE_FAILURES,
   type HandshakeFailure,

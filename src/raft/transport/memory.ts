@@ -140,15 +140,16 @@ export class MemoryTransport implements Transport {
   }
 
   request(to: NodeId, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
-    if (this.closed) return Promise.reject(new TransportError('closed', 'transport closed'));
+    if (this.closed) return Promise.reject(new TransportError('TRANSPORT_CLOSED', 'transport closed'));
     const address = this.peers.get(to);
     if (address === undefined)
-      return Promise.reject(new TransportError('unknownPeer', `no address for peer ${to}`));
+      return Promise.reject(new TransportError('TRANSPORT_UNKNOWN_PEER', `no address for peer ${to}`));
     const dest = this.network.reachable(this.id, address);
-    if (dest === null) return Promise.reject(new TransportError('unreachable', `peer ${to} is unreachable`));
+    if (dest === null)
+      return Promise.reject(new TransportError('TRANSPORT_UNREACHABLE', `peer ${to} is unreachable`));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new TransportError('timeout', `no reply from ${to} in ${timeoutMs} ms`)),
+        () => reject(new TransportError('TRANSPORT_TIMEOUT', `no reply from ${to} in ${timeoutMs} ms`)),
         timeoutMs,
       );
       dest.serve(this.id, payload.slice()).then(
@@ -161,7 +162,7 @@ export class MemoryTransport implements Transport {
           reject(
             e instanceof TransportError
               ? e
-              : new TransportError('remote', e instanceof Error ? e.message : String(e)),
+              : new TransportError('TRANSPORT_REMOTE', e instanceof Error ? e.message : String(e)),
           );
         },
       );
@@ -182,8 +183,9 @@ export class MemoryTransport implements Transport {
 
   /** @internal */
   async serve(from: NodeId, payload: Uint8Array): Promise<Uint8Array> {
-    if (this.closed) throw new TransportError('connectionLost', `${this.id} closed`);
-    if (this.handler === null) throw new TransportError('remote', `no request handler on ${this.id}`);
+    if (this.closed) throw new TransportError('TRANSPORT_CONNECTION_LOST', `${this.id} closed`);
+    if (this.handler === null)
+      throw new TransportError('TRANSPORT_REMOTE', `no request handler on ${this.id}`);
     return this.handler(from, payload);
   }
 

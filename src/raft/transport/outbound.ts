@@ -142,15 +142,15 @@ export class OutboundConnection {
       const reqId = this.allocRequestId();
       const timer = setTimeout(() => {
         this.requests.delete(reqId);
-        reject(new TransportError('timeout', `request timed out after ${timeoutMs} ms`));
+        reject(new TransportError('TRANSPORT_TIMEOUT', `request timed out after ${timeoutMs} ms`));
       }, timeoutMs);
       this.requests.set(reqId, { resolve, reject, timer });
       const r = this.write(requestFrame(reqId, payload));
       if (r !== 'queued') {
         this.settle(reqId)?.reject(
           r === 'down'
-            ? new TransportError('unreachable', `peer at ${this.opts.address} is unreachable`)
-            : new TransportError('overloaded', `connection to ${this.opts.address} is full`),
+            ? new TransportError('TRANSPORT_UNREACHABLE', `peer at ${this.opts.address} is unreachable`)
+            : new TransportError('TRANSPORT_OVERLOADED', `connection to ${this.opts.address} is full`),
         );
       }
     });
@@ -161,7 +161,7 @@ export class OutboundConnection {
     if (this.state !== 'closed') {
       this.state = 'closed';
       this.socket?.destroy();
-      this.failRequests('closed', 'transport closed');
+      this.failRequests('TRANSPORT_CLOSED', 'transport closed');
     }
     return this.closedPromise;
   }
@@ -254,7 +254,7 @@ export class OutboundConnection {
       const pending = this.settle(r.reqId);
       if (pending === undefined) return; // timed out meanwhile
       if (r.ok) pending.resolve(r.payload);
-      else pending.reject(new TransportError('remote', r.error));
+      else pending.reject(new TransportError('TRANSPORT_REMOTE', r.error));
     }, this.opts.maxFrameBytes);
     s.on('data', (chunk: Buffer) => {
       try {
@@ -352,7 +352,7 @@ export class OutboundConnection {
       for (const { done } of h.held) done?.(err);
       h.settle(false);
     }
-    this.failRequests('connectionLost', `connection to ${this.opts.address} lost`);
+    this.failRequests('TRANSPORT_CONNECTION_LOST', `connection to ${this.opts.address} lost`);
     if (this.state === 'closed') return;
     this.failed();
   }
@@ -378,7 +378,7 @@ export class OutboundConnection {
     return p;
   }
 
-  private failRequests(code: 'closed' | 'connectionLost', message: string): void {
+  private failRequests(code: 'TRANSPORT_CLOSED' | 'TRANSPORT_CONNECTION_LOST', message: string): void {
     for (const id of [...this.requests.keys()]) this.settle(id)?.reject(new TransportError(code, message));
   }
 }

@@ -174,10 +174,10 @@ export class TcpTransport implements Transport {
   }
 
   request(to: NodeId, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
-    if (this.closed) return Promise.reject(new TransportError('closed', 'transport closed'));
+    if (this.closed) return Promise.reject(new TransportError('TRANSPORT_CLOSED', 'transport closed'));
     const p = this.peers.get(to);
     if (p === undefined)
-      return Promise.reject(new TransportError('unknownPeer', `no address for peer ${to}`));
+      return Promise.reject(new TransportError('TRANSPORT_UNKNOWN_PEER', `no address for peer ${to}`));
     return p.request(payload, timeoutMs);
   }
 

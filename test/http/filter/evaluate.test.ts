@@ -238,7 +238,7 @@ describe('compile-time regex checks', () => {
   it('refuses an invalid regex when compiling, naming the pattern and its column', () => {
     expect(() => compileFilter('Service.ID matches "["')).toThrow(FilterError);
     expect(() => compileFilter('Service.ID matches "["')).toThrow(
-      /^filter: the regular expression "\[" is not valid: .* at column 20$/,
+      /^the regular expression "\[" is not valid: .* at column 20$/,
     );
   });
 

@@ -121,7 +121,7 @@ describe('parseFilter: limits', () => {
     expect(parsed(nested(MAX_NESTING))).toBe('{[a] == number:1}');
     const error = errorOf(nested(MAX_NESTING + 1));
     expect(error.message).toBe(
-      `filter: "(" nests deeper than the limit of ${MAX_NESTING} levels at column ${MAX_NESTING + 1}`,
+      `"(" nests deeper than the limit of ${MAX_NESTING} levels at column ${MAX_NESTING + 1}`,
     );
     expect(error.column).toBe(MAX_NESTING + 1);
   });
@@ -140,70 +140,58 @@ describe('parseFilter: limits', () => {
     const padded = (length: number): string => `a == 1${' '.repeat(length - 6)}`;
     expect(parsed(padded(MAX_EXPRESSION_LENGTH))).toBe('{[a] == number:1}');
     expect(errorOf(padded(MAX_EXPRESSION_LENGTH + 1)).message).toBe(
-      `filter: the expression is ${MAX_EXPRESSION_LENGTH + 1} characters long; the limit is ${MAX_EXPRESSION_LENGTH}`,
+      `the expression is ${MAX_EXPRESSION_LENGTH + 1} characters long; the limit is ${MAX_EXPRESSION_LENGTH}`,
     );
   });
 });
 
 describe('parseFilter: errors say what and where', () => {
   it.each([
-    ['', 'filter: the expression is empty'],
-    [' \t\n', 'filter: the expression is empty'],
-    [
-      'Service.Port ==',
-      'filter: expected a value after "==" but found the end of the expression at column 16',
-    ],
-    ['Service.Port != )', 'filter: expected a value after "!=" but found ")" at column 17'],
+    ['', 'the expression is empty'],
+    [' \t\n', 'the expression is empty'],
+    ['Service.Port ==', 'expected a value after "==" but found the end of the expression at column 16'],
+    ['Service.Port != )', 'expected a value after "!=" but found ")" at column 17'],
     [
       'a == and',
-      'filter: expected a value after "==" but found "and" (quote it to compare with the word "and") at column 6',
+      'expected a value after "==" but found "and" (quote it to compare with the word "and") at column 6',
     ],
-    [
-      'a contains',
-      'filter: expected a value after "contains" but found the end of the expression at column 11',
-    ],
+    ['a contains', 'expected a value after "contains" but found the end of the expression at column 11'],
     [
       'a not matches',
-      'filter: expected a value after "not matches" but found the end of the expression at column 14',
+      'expected a value after "not matches" but found the end of the expression at column 14',
     ],
     [
       'Service.Port',
-      'filter: expected an operator ("==", "!=", "is empty", "is not empty", "contains", "matches" or "in") after the selector "Service.Port" but found the end of the expression at column 13',
+      'expected an operator ("==", "!=", "is empty", "is not empty", "contains", "matches" or "in") after the selector "Service.Port" but found the end of the expression at column 13',
     ],
-    ['a not b', 'filter: expected "contains", "matches" or "in" after "a not" but found "b" at column 7'],
-    ['a is', 'filter: expected "empty" after "is" but found the end of the expression at column 5'],
-    ['a is not full', 'filter: expected "empty" after "is not" but found "full" at column 10'],
-    [
-      '"x" contains a',
-      'filter: expected "in" or "not in" after the value "x" but found "contains" at column 5',
-    ],
-    ['80 == a', 'filter: expected "in" or "not in" after the value "80" but found "==" at column 4'],
-    ['"x" in', 'filter: expected a selector after "in" but found the end of the expression at column 7'],
-    ['"x" not in 5', 'filter: expected a selector after "not in" but found "5" at column 12'],
-    ['a["k"] in b', 'filter: a bare value cannot contain "[ ]" (put the value in double quotes) at column 1'],
-    [
-      'a["k"].x in b',
-      'filter: a bare value cannot contain "[ ]" (put the value in double quotes) at column 1',
-    ],
-    ['x == a["k"]', 'filter: a bare value cannot contain "[ ]" (put the value in double quotes) at column 6'],
-    ['a. == 1', 'filter: expected a field name after "." but found "==" at column 4'],
-    ['a[k] == 1', 'filter: expected a quoted key after "[" but found "k" at column 3'],
-    ['a["k" == 1', 'filter: expected "]" after the key "k" but found "==" at column 7'],
+    ['a not b', 'expected "contains", "matches" or "in" after "a not" but found "b" at column 7'],
+    ['a is', 'expected "empty" after "is" but found the end of the expression at column 5'],
+    ['a is not full', 'expected "empty" after "is not" but found "full" at column 10'],
+    ['"x" contains a', 'expected "in" or "not in" after the value "x" but found "contains" at column 5'],
+    ['80 == a', 'expected "in" or "not in" after the value "80" but found "==" at column 4'],
+    ['"x" in', 'expected a selector after "in" but found the end of the expression at column 7'],
+    ['"x" not in 5', 'expected a selector after "not in" but found "5" at column 12'],
+    ['a["k"] in b', 'a bare value cannot contain "[ ]" (put the value in double quotes) at column 1'],
+    ['a["k"].x in b', 'a bare value cannot contain "[ ]" (put the value in double quotes) at column 1'],
+    ['x == a["k"]', 'a bare value cannot contain "[ ]" (put the value in double quotes) at column 6'],
+    ['a. == 1', 'expected a field name after "." but found "==" at column 4'],
+    ['a[k] == 1', 'expected a quoted key after "[" but found "k" at column 3'],
+    ['a["k" == 1', 'expected "]" after the key "k" but found "==" at column 7'],
     [
       '(a == 1',
-      'filter: expected ")" to close the "(" from column 1 but found the end of the expression at column 8',
+      'expected ")" to close the "(" from column 1 but found the end of the expression at column 8',
     ],
-    ['(a == 1 b', 'filter: expected ")" to close the "(" from column 1 but found "b" at column 9'],
-    ['a == 1)', 'filter: found a ")" that closes no "(" at column 7'],
-    ['a == 1 b == 2', 'filter: expected "and", "or" or the end of the expression but found "b" at column 8'],
+    ['(a == 1 b', 'expected ")" to close the "(" from column 1 but found "b" at column 9'],
+    ['a == 1)', 'found a ")" that closes no "(" at column 7'],
+    ['a == 1 b == 2', 'expected "and", "or" or the end of the expression but found "b" at column 8'],
     [
       'a == 1 AND b == 2',
-      'filter: expected "and", "or" or the end of the expression but found "AND" (keywords are lowercase: "and") at column 8',
+      'expected "and", "or" or the end of the expression but found "AND" (keywords are lowercase: "and") at column 8',
     ],
-    ['a == 1 and', 'filter: expected a selector or a value but found the end of the expression at column 11'],
-    ['or a == 1', 'filter: expected a selector or a value but found "or" at column 1'],
-    ['()', 'filter: expected a selector or a value but found ")" at column 2'],
-    ['a = 1', 'filter: found a single "=" (use "==" to compare) at column 3'],
+    ['a == 1 and', 'expected a selector or a value but found the end of the expression at column 11'],
+    ['or a == 1', 'expected a selector or a value but found "or" at column 1'],
+    ['()', 'expected a selector or a value but found ")" at column 2'],
+    ['a = 1', 'found a single "=" (use "==" to compare) at column 3'],
   ])('%j', (expression, message) => {
     const error = errorOf(expression);
     expect(error).toBeInstanceOf(FilterError);

@@ -148,7 +148,8 @@ describe('compileFilter properties', () => {
           expect(typeof compileFilter(source)).toBe('function');
         } catch (error) {
           expect(error).toBeInstanceOf(FilterError);
-          expect((error as FilterError).message).toMatch(/^filter: /);
+          // No prefix here: the error catalog adds `filter: ` once, when it is answered.
+          expect((error as FilterError).message).toMatch(/^(?!filter: )\S/);
         }
         expect(performance.now() - started).toBeLessThan(200);
       }),

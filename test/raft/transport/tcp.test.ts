@@ -240,10 +240,12 @@ describe.each([
     });
     expect(Buffer.from(await a.t.request('b', Buffer.from('ping'), 5000)).toString()).toBe('a:PING');
     await expect(a.t.request('b', Buffer.from('fail'), 5000)).rejects.toMatchObject({
-      code: 'remote',
+      code: 'TRANSPORT_REMOTE',
       message: expect.stringContaining('handler says no'),
     });
-    await expect(a.t.request('b', Buffer.from('slow'), 200)).rejects.toMatchObject({ code: 'timeout' });
+    await expect(a.t.request('b', Buffer.from('slow'), 200)).rejects.toMatchObject({
+      code: 'TRANSPORT_TIMEOUT',
+    });
     await expect(a.t.request('zz', Buffer.from('x'), 200)).rejects.toBeInstanceOf(TransportError);
     const pending = a.t.request('b', Buffer.from('slow'), 10_000).catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 50));

@@ -6,6 +6,7 @@ import { LevelStorage } from '../raft/index.js';
 import type { CairnServer } from '../server/index.js';
 import type { AgentConfig } from './config.js';
 import { type DataDir, dataDir } from './data-dir.js';
+import { HTTP_LIMIT_DEFAULTS, type HttpLimitStats, limitedHttpServer } from './http-server.js';
 import { dnsListener, httpListener, type Listener } from './listeners.js';
 import { agentServer } from './server.js';
 import { clusterKeyring, clusterTransport } from './transport.js';
@@ -35,6 +36,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
     );
   }
   const dir = dataDir(config.dataDir);
+  const httpStats: HttpLimitStats = { refusedConnections: 0 };
   // Metrics exist once the HTTP app does; failures before that are only logged.
   let metrics: Metrics | null = null;
   const transport = clusterTransport(config, logger, (e) => metrics?.clusterHandshakeFailure(e));
@@ -56,9 +58,14 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
     kvMaxValueBytes: config.kvMaxValueBytes,
     logger,
     protectionThreshold: config.protectionThreshold,
+    serverFactory: limitedHttpServer(
+      { ...HTTP_LIMIT_DEFAULTS, maxConnsPerClient: config.httpMaxConnsPerClient },
+      httpStats,
+    ),
   });
   metrics = ctx.metrics;
   ctx.metrics.trackClusterConnections(() => transport.stats);
+  ctx.metrics.trackHttpConnections(() => httpStats);
   const listeners: Listener[] = [httpListener(config, app), dnsListener(config, server, ctx.metrics, logger)];
   let started = 0;
   try {

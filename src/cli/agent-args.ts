@@ -53,6 +53,8 @@ export interface AgentConfig {
    * keys. Every server connection proves the first; any of them is accepted. Empty: no key.
    */
   readonly encrypt: readonly string[];
+  /** `--http-max-conns-per-client` (Consul's limits.http_max_conns_per_client): 200; 0 = no cap. */
+  readonly httpMaxConnsPerClient: number;
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -68,7 +70,7 @@ export const AGENT_USAGE = `usage: cairn agent [--dev] [--node NAME] [--datacent
                    [--self-preservation-share F] [--self-preservation-min-checks N]
                    [--protection-threshold F] [--kv-history N] [--kv-max-value-size BYTES] [--kv-tombstone-ttl DURATION]
                    [--domain DOMAIN] [--dns-ttl S] [--dns-service-ttl S] [--dns-answer-limit N]
-                   [--dns-only-passing] [--encrypt KEY ...]`;
+                   [--dns-only-passing] [--encrypt KEY ...] [--http-max-conns-per-client N]`;
 
 const OPTIONS = {
   dev: { type: 'boolean' },
@@ -99,6 +101,7 @@ const OPTIONS = {
   'dns-answer-limit': { type: 'string' },
   'dns-only-passing': { type: 'boolean' },
   encrypt: { type: 'string', multiple: true },
+  'http-max-conns-per-client': { type: 'string' },
 } as const;
 
 type Raw = {
@@ -198,6 +201,10 @@ export function parseAgentArgs(
     kvTombstoneTtlMs: v['kv-tombstone-ttl'] === undefined ? 15 * 60_000 : tombstoneTtl(v['kv-tombstone-ttl']),
     ...dnsFlags(v),
     encrypt: clusterKeys(v.encrypt ?? []),
+    httpMaxConnsPerClient:
+      v['http-max-conns-per-client'] === undefined
+        ? 200
+        : nonNegativeInt(v['http-max-conns-per-client'], '--http-max-conns-per-client'),
   };
 }
 

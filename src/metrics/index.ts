@@ -21,6 +21,7 @@ export class Metrics {
   // ---- the cluster port (src/raft/transport) ----
   private readonly handshakeFailures: Counter<'side' | 'reason'>;
   private clusterStats: (() => TcpTransportStats) | null = null;
+  private httpConnectionStats: (() => { readonly refusedConnections: number }) | null = null;
 
   constructor(server: CairnServer) {
     const registers = [this.registry];
@@ -111,6 +112,16 @@ export class Metrics {
         // The transport counts; a counter that only grows is set to its count here.
         this.reset();
         this.inc(clusterStats()?.().refusedConnections ?? 0);
+      },
+    });
+    const httpStats = () => this.httpConnectionStats;
+    new Counter({
+      name: 'cairn_http_connections_refused_total',
+      help: 'HTTP connections closed at once because their client address held --http-max-conns-per-client',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(httpStats()?.().refusedConnections ?? 0);
       },
     });
     let leaderChanges = 0;
@@ -217,6 +228,11 @@ export class Metrics {
   /** Where the cluster transport's counts are read from at each scrape. */
   trackClusterConnections(stats: () => TcpTransportStats): void {
     this.clusterStats = stats;
+  }
+
+  /** Where the HTTP server's connection-limit counts are read from at each scrape. */
+  trackHttpConnections(stats: () => { readonly refusedConnections: number }): void {
+    this.httpConnectionStats = stats;
   }
 
   text(): Promise<string> {

@@ -65,6 +65,7 @@ describe('cairn agent arguments: defaults', () => {
       kvMaxValueBytes: 524288,
       kvTombstoneTtlMs: 900000,
       encrypt: [],
+      httpMaxConnsPerClient: 200,
     } satisfies AgentConfig);
   });
 
@@ -146,6 +147,7 @@ describe('cairn agent arguments: every flag', () => {
       kvMaxValueBytes: 524288,
       kvTombstoneTtlMs: 7_200_000,
       encrypt: [],
+      httpMaxConnsPerClient: 200,
     } satisfies AgentConfig);
   });
 
@@ -296,6 +298,7 @@ describe('cairn agent arguments: --config-file', () => {
       kvMaxValueBytes: 524288,
       kvTombstoneTtlMs: 900000,
       encrypt: [],
+      httpMaxConnsPerClient: 200,
     } satisfies AgentConfig);
   });
 

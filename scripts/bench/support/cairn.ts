@@ -35,6 +35,8 @@ export class CairnServers {
       size: opts.size,
       baseDir: dir,
       logLevel: 'warn',
+      // All load comes from one address here: the per-client cap would measure itself, not cairn.
+      agentArgs: ['--http-max-conns-per-client', '0'],
       ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}),
     });
     return new CairnServers(cluster, dir, opts);

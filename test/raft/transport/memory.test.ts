@@ -74,10 +74,14 @@ describe('MemoryNetwork', () => {
     const net = new MemoryNetwork();
     const { a, b } = await pair(net);
     b.onRequest(async (from, payload) => new Uint8Array([...payload, from.length]));
-    await expect(a.request('~b', new Uint8Array([7]), 1000)).rejects.toMatchObject({ code: 'TRANSPORT_UNKNOWN_PEER' });
+    await expect(a.request('~b', new Uint8Array([7]), 1000)).rejects.toMatchObject({
+      code: 'TRANSPORT_UNKNOWN_PEER',
+    });
     a.setPeer('~b', 'b');
     expect([...(await a.request('~b', new Uint8Array([7]), 1000))]).toEqual([7, 1]);
     net.partition('a', 'b');
-    await expect(a.request('~b', new Uint8Array([7]), 1000)).rejects.toMatchObject({ code: 'TRANSPORT_UNREACHABLE' });
+    await expect(a.request('~b', new Uint8Array([7]), 1000)).rejects.toMatchObject({
+      code: 'TRANSPORT_UNREACHABLE',
+    });
   });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 /**
  * A chaos cluster: `size` real `cairn agent` processes on loopback, each
  * behind its own fault proxy (proxy.ts) for server-to-server traffic, with
@@ -62,6 +63,8 @@ export class ChaosCluster {
     const proxies: FaultProxy[] = [];
     for (const [i, name] of names.entries())
       proxies.push(await network.addProxy(name, ports[3 * i] as number));
+    // Faults then also hit the key handshake: resets and stalls in the middle of it.
+    const key = randomBytes(32).toString('base64');
     const nodes = names.map((name, i): ChaosNode => {
       const serverPort = ports[3 * i] as number;
       const httpPort = ports[3 * i + 1] as number;
@@ -80,6 +83,7 @@ export class ChaosCluster {
           httpPort,
           dnsPort,
           logLevel: opts.logLevel ?? 'info',
+          encrypt: key,
         }),
         '--advertise',
         proxy.address,

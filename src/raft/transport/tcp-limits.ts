@@ -36,5 +36,6 @@ export const TCP_DEFAULTS: TcpLimits = {
   handshakeTimeoutMs: 5000,
   // Each server opens two connections to each peer: far below these even for many servers.
   maxInboundConnections: 1024,
-  maxHandshakesPerAddress: 16,
+  // Loopback clusters (tests, npm run cluster) dial from one address: room for their reconnects.
+  maxHandshakesPerAddress: 64,
 };

@@ -6,8 +6,15 @@ import { answerConfig, DnsServer, StateView } from '../dns/index.js';
 import { buildHttpApp } from '../http/index.js';
 import { CairnServer } from '../server/index.js';
 import { type AgentConfig, advertisedHttpAddress } from './agent-args.js';
+import { HaltedError } from './errors.js';
 
-/** Runs one cairn server (Raft, state, HTTP API) until SIGTERM or SIGINT. */
+/** How long a halted server spends closing its listeners before it exits anyway. */
+const HALT_CLOSE_MS = 5_000;
+
+/**
+ * Runs one cairn server (Raft, state, HTTP API) until SIGTERM or SIGINT. Rejects with a
+ * HaltedError when the server halted on a fatal failure (its storage failed).
+ */
 export async function runAgent(config: AgentConfig): Promise<void> {
   const logger = pino({ level: config.logLevel, base: { node: config.node } });
   const temporary = config.dataDir === null;
@@ -79,24 +86,43 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     },
     'cairn agent ready',
   );
+  let fatal: unknown = null;
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'stopping');
-      (async () => {
+      const closed = (async () => {
         await dns.stop();
         await server.stop();
         await app.close();
-      })().then(resolve, (e: unknown) => {
+      })();
+      // A halted server must exit even if a client holds a request open (a blocking query).
+      const bounded =
+        fatal === null
+          ? closed
+          : Promise.race([
+              closed,
+              new Promise<void>((r) => {
+                setTimeout(() => {
+                  logger.warn({ ms: HALT_CLOSE_MS }, 'listeners not closed in time; exiting anyway');
+                  r();
+                }, HALT_CLOSE_MS).unref();
+              }),
+            ]);
+      bounded.then(resolve, (e: unknown) => {
         logger.error({ err: e }, 'error while stopping');
         resolve();
       });
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
-    server.once('fatal', () => stop('fatal'));
+    server.once('fatal', (err: unknown) => {
+      fatal = err;
+      stop('fatal');
+    });
   });
   if (temporary) rmSync(dataDir, { recursive: true, force: true });
+  if (fatal !== null) throw new HaltedError(fatal);
 }

@@ -2,3 +2,15 @@
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
+
+/**
+ * A running server halted on a failure it cannot recover from (its storage failed): printed as
+ * one line, exit status 1, so that a supervisor sees a failure and not a clean stop.
+ */
+export class HaltedError extends Error {
+  override readonly name = 'HaltedError';
+
+  constructor(cause: unknown) {
+    super(`halted: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}

@@ -1,4 +1,19 @@
-export { StorageClosedError, StorageCorruptError } from './errors.js';
+export { DataDirGuard, MARKER_FILE } from './dir-guard.js';
+export {
+  type DirIdentity,
+  type DirObservation,
+  type FileId,
+  judgeDataDir,
+  type PathProbe,
+  type WriteProbe,
+} from './dir-identity.js';
+export {
+  StorageClosedError,
+  StorageCorruptError,
+  type StorageFault,
+  type StorageFaultCode,
+  StorageFaultError,
+} from './errors.js';
 export { LevelStorage } from './level.js';
 export { MemoryDisk, MemoryStorage } from './memory.js';
 export type { PersistedState, RaftStorage, ReadyWrite } from './types.js';

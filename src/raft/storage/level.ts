@@ -1,7 +1,8 @@
 import type { AbstractSublevel } from 'abstract-level';
 import { Level } from 'level';
 import type { Entry, HardState, Index, Snapshot } from '../types.js';
-import { StorageClosedError, StorageCorruptError } from './errors.js';
+import { DataDirGuard } from './dir-guard.js';
+import { StorageClosedError, StorageCorruptError, type StorageFault } from './errors.js';
 import {
   decodeHardState,
   decodeRun,
@@ -42,6 +43,8 @@ export class LevelStorage implements RaftStorage {
   private readonly snapmeta: Sub;
   private readonly meta: Sub;
   private opened = false;
+  /** Set at open: tells whether the directory is still the one LevelDB opened. */
+  private guard: DataDirGuard | null = null;
   /** Bounds of the stored runs in index order, so writes never scan the database. */
   private runs: RunBounds[] = [];
   /** Every run ending before this index has been deleted by a compaction. */
@@ -60,8 +63,18 @@ export class LevelStorage implements RaftStorage {
     this.meta = sub('meta');
   }
 
+  get location(): string {
+    return this.dir;
+  }
+
   async open(): Promise<void> {
     await this.db.open();
+    try {
+      this.guard = await DataDirGuard.record(this.dir);
+    } catch (e) {
+      await this.db.close();
+      throw e;
+    }
     this.opened = true;
     this.runs = (await this.log.keys().all()).map(runBounds);
     this.compactedBefore = 0;
@@ -173,7 +186,12 @@ export class LevelStorage implements RaftStorage {
   async close(): Promise<void> {
     if (!this.opened) return;
     this.opened = false;
+    this.guard = null;
     await this.db.close();
+  }
+
+  async verify(): Promise<StorageFault | null> {
+    return this.opened && this.guard ? this.guard.check() : null;
   }
 
   /** Adds a snapshot's chunks and record to `batch` and drops the older snapshots; returns the new list. */

@@ -207,12 +207,7 @@ export class RaftNode<R> extends EventEmitter {
     this.stopped = true;
     this.clearTimers();
     await this.loopDone;
-    this.proposals.abandonAll();
-    for (const [ctx, w] of this.readWaiters) {
-      clearTimeout(w.timer);
-      w.reject(new RaftError('RAFT_STOPPED', 'raft node stopped'));
-      this.readWaiters.delete(ctx);
-    }
+    this.releaseWaiters();
     await this.transport.close();
     try {
       await this.storage.close();
@@ -222,6 +217,16 @@ export class RaftNode<R> extends EventEmitter {
       this.log.warn({ err }, 'closing the failed storage failed');
     }
     this.log.info({ id: this.id }, 'raft node stopped');
+  }
+
+  /** Ends every pending proposal (outcome unknown) and read barrier: nothing will answer them now. */
+  private releaseWaiters(): void {
+    this.proposals.abandonAll();
+    for (const [ctx, w] of this.readWaiters) {
+      clearTimeout(w.timer);
+      w.reject(new RaftError('RAFT_STOPPED', 'raft node stopped'));
+      this.readWaiters.delete(ctx);
+    }
   }
 
   private clearTimers(): void {
@@ -283,6 +288,7 @@ export class RaftNode<R> extends EventEmitter {
     this.failed = true;
     this.stopped = true;
     this.clearTimers();
+    this.releaseWaiters();
     void this.explain(err).then((e) => {
       if (e instanceof StorageFaultError) {
         this.log.fatal(

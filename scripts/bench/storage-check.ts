@@ -12,9 +12,10 @@ import { benchOutput, parseFlags, quantile, round, sleep, stopOnSignals } from '
  *   `--checks` times in a row: wall time per check (p50, p99, in ms) and CPU per check (µs).
  * - halt: `--trials` times, a one-server cairn (`--dev`) under `--concurrency` closed-loop KV
  *   writers, whose data directory is deleted after a second: ms from the deletion to the
- *   process's exit, its exit status, and the writes acknowledged after the deletion. On a single
- *   server those are lost; in a cluster the other servers hold them. That is the window the
- *   periodic check (every second) leaves.
+ *   process's exit, its exit status, and the writes acknowledged after the deletion began
+ *   (`ackedAfterDelete`, an upper bound: some were on disk before) and those sent after it had
+ *   finished (`ackedSentAfterDelete`: on a single server each is a lost write; the marker check
+ *   made with every write should keep it at 0 for a deletion by rm).
  *
  * One JSON line per benchmark on stdout; progress on stderr.
  */
@@ -71,7 +72,10 @@ async function benchVerify(): Promise<void> {
 interface Trial {
   haltMs: number;
   exitCode: number | null;
+  /** Answered after the deletion began: an upper bound, as some were on disk before it. */
   ackedAfterDelete: number;
+  /** Sent after the deletion had finished: each one a write acknowledged into deleted files. */
+  ackedSentAfterDelete: number;
   acked: number;
 }
 
@@ -82,10 +86,13 @@ async function oneHalt(n: number): Promise<Trial> {
   cluster.start();
   const server = (await cluster.waitForLeader(60_000)) as AgentProcess;
   let deletedAt = Number.POSITIVE_INFINITY;
+  let deletedBy = Number.POSITIVE_INFINITY;
   let acked = 0;
   let ackedAfterDelete = 0;
+  let ackedSentAfterDelete = 0;
   const writers = Array.from({ length: concurrency }, async (_, w) => {
     for (let i = 0; server.running; i++) {
+      const sent = performance.now();
       try {
         const res = await fetch(`${server.url}/v1/kv/bench/${w}/${i}`, {
           method: 'PUT',
@@ -95,6 +102,7 @@ async function oneHalt(n: number): Promise<Trial> {
         if (res.status === 200 && (await res.json()) === true) {
           acked++;
           if (performance.now() > deletedAt) ackedAfterDelete++;
+          if (sent > deletedBy) ackedSentAfterDelete++;
         }
       } catch {
         // Refused or reset once it halts: the loop ends on `running`.
@@ -104,6 +112,7 @@ async function oneHalt(n: number): Promise<Trial> {
   await sleep(1000);
   deletedAt = performance.now();
   rmSync(join(base, server.name), { recursive: true, force: true, maxRetries: 5 });
+  deletedBy = performance.now();
   const deadline = Date.now() + 30_000;
   while (server.running && Date.now() < deadline) await sleep(5);
   const haltMs = performance.now() - deletedAt;
@@ -111,7 +120,7 @@ async function oneHalt(n: number): Promise<Trial> {
   await cluster.stop('SIGKILL');
   await Promise.all(writers);
   current = null;
-  return { haltMs: round(haltMs), exitCode, ackedAfterDelete, acked };
+  return { haltMs: round(haltMs), exitCode, ackedAfterDelete, ackedSentAfterDelete, acked };
 }
 
 async function benchHalt(): Promise<void> {
@@ -132,6 +141,7 @@ async function benchHalt(): Promise<void> {
       haltMsMax: halts[halts.length - 1] ?? null,
       exitCodes: results.map((r) => r.exitCode),
       ackedAfterDelete: results.map((r) => r.ackedAfterDelete),
+      ackedSentAfterDelete: results.map((r) => r.ackedSentAfterDelete),
       ackedTotal: results.map((r) => r.acked),
     })}\n`,
   );

@@ -305,9 +305,7 @@ export class RaftNode<R> extends EventEmitter {
   private async explain(err: unknown): Promise<unknown> {
     try {
       const fault = await this.storage.verify();
-      if (fault && !(err instanceof StorageFaultError && err.code === fault.code)) {
-        return new StorageFaultError(fault, { cause: err });
-      }
+      if (fault) return new StorageFaultError(fault, { cause: err });
     } catch {
       // The check failing adds nothing to the error at hand.
     }

@@ -1,10 +1,11 @@
 import { constants } from 'node:fs';
-import { access, open, stat, writeFile } from 'node:fs/promises';
+import { access, type FileHandle, open, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   type DirIdentity,
   type DirObservation,
   judgeDataDir,
+  judgeMarkerLinks,
   type PathProbe,
   type WriteProbe,
 } from './dir-identity.js';
@@ -19,10 +20,14 @@ const MARKER_TEXT =
 /**
  * The I/O half of the data directory check: records the directory's and its marker's identity at
  * open, and takes fresh stats for judgeDataDir. A check is two stats, an access() and an open()
- * without O_CREAT (so a check never recreates a deleted marker).
+ * without O_CREAT (so a check never recreates a deleted marker). It also holds the marker open,
+ * for the one-fstat check made with every write (markerLinked).
  */
 export class DataDirGuard {
-  private constructor(readonly identity: DirIdentity) {}
+  private constructor(
+    readonly identity: DirIdentity,
+    private readonly markerHandle: FileHandle,
+  ) {}
 
   /** Creates the marker if missing and records what the directory and marker are now. */
   static async record(dir: string): Promise<DataDirGuard> {
@@ -33,13 +38,33 @@ export class DataDirGuard {
     } catch (e) {
       if (errnoOf(e) !== 'EEXIST') throw e;
     }
-    const [d, m] = await Promise.all([stat(abs, { bigint: true }), stat(marker, { bigint: true })]);
-    return new DataDirGuard({
-      dir: abs,
-      dirId: { dev: d.dev, ino: d.ino },
-      marker,
-      markerId: { dev: m.dev, ino: m.ino },
-    });
+    const handle = await open(marker, constants.O_RDONLY);
+    try {
+      const [d, m] = await Promise.all([stat(abs, { bigint: true }), handle.stat({ bigint: true })]);
+      const identity = {
+        dir: abs,
+        dirId: { dev: d.dev, ino: d.ino },
+        marker,
+        markerId: { dev: m.dev, ino: m.ino },
+      };
+      return new DataDirGuard(identity, handle);
+    } catch (e) {
+      await handle.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The cheap check, made alongside every log write: null unless the marker was unlinked (the
+   * directory or its contents are being deleted). One fstat on a held descriptor.
+   */
+  async markerLinked(): Promise<StorageFault | null> {
+    const s = await this.markerHandle.stat({ bigint: true });
+    return judgeMarkerLinks(this.identity, s.nlink);
+  }
+
+  async close(): Promise<void> {
+    await this.markerHandle.close();
   }
 
   /** null while the directory is still the one recorded and writable; else what is wrong. */

@@ -66,7 +66,7 @@ export function judgeDataDir(opened: DirIdentity, seen: DirObservation): Storage
   if (!sameId(seen.marker.id, opened.markerId)) {
     return {
       code: 'STORAGE_DIR_REPLACED',
-      path: marker,
+      path: dir,
       detail: `marker file ${marker} was replaced (${showId(opened.markerId)} at open, ${showId(seen.marker.id)} now): the data directory's contents were deleted or swapped`,
     };
   }
@@ -88,14 +88,34 @@ export function judgeDataDir(opened: DirIdentity, seen: DirObservation): Storage
   return null;
 }
 
+/**
+ * The check made with every log write: the link count of the marker, from the descriptor held
+ * open since open (one fstat, no path lookup). Zero means the marker was unlinked: the directory
+ * or its contents are being deleted. A directory moved away or swapped keeps the count, and is
+ * left to judgeDataDir.
+ */
+export function judgeMarkerLinks(opened: DirIdentity, nlink: bigint): StorageFault | null {
+  if (nlink > 0n) return null;
+  return {
+    code: 'STORAGE_DIR_GONE',
+    path: opened.dir,
+    detail: `marker file ${opened.marker} was deleted: the contents of ${opened.dir} are being deleted`,
+  };
+}
+
+/** A failed stat of `path` (the directory or its marker); the fault names the data directory. */
 function failedStat(path: string, what: string, errno: string, dir = path): StorageFault {
   if (GONE.has(errno)) {
     const after = what === 'data directory' ? '' : `: the contents of ${dir} were deleted`;
-    return { code: 'STORAGE_DIR_GONE', path, detail: `${what} ${path} no longer exists (${errno})${after}` };
+    return {
+      code: 'STORAGE_DIR_GONE',
+      path: dir,
+      detail: `${what} ${path} no longer exists (${errno})${after}`,
+    };
   }
   return {
     code: DENIED.has(errno) ? 'STORAGE_NOT_WRITABLE' : 'STORAGE_IO_ERROR',
-    path,
+    path: dir,
     detail: `${what} ${path} cannot be examined (${errno})`,
   };
 }

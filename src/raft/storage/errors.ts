@@ -25,7 +25,7 @@ export type StorageFaultCode =
 /** What a storage check found wrong. */
 export interface StorageFault {
   readonly code: StorageFaultCode;
-  /** The data directory (or file) concerned. */
+  /** The data directory concerned (the detail names a file inside it when that is what changed). */
   readonly path: string;
   /** One sentence for an operator: what changed or failed. */
   readonly detail: string;

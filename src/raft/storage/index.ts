@@ -4,6 +4,7 @@ export {
   type DirObservation,
   type FileId,
   judgeDataDir,
+  judgeMarkerLinks,
   type PathProbe,
   type WriteProbe,
 } from './dir-identity.js';

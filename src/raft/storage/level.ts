@@ -2,7 +2,7 @@ import type { AbstractSublevel } from 'abstract-level';
 import { Level } from 'level';
 import type { Entry, HardState, Index, Snapshot } from '../types.js';
 import { DataDirGuard } from './dir-guard.js';
-import { StorageClosedError, StorageCorruptError, type StorageFault } from './errors.js';
+import { StorageClosedError, StorageCorruptError, type StorageFault, StorageFaultError } from './errors.js';
 import {
   decodeHardState,
   decodeRun,
@@ -72,6 +72,7 @@ export class LevelStorage implements RaftStorage {
     try {
       this.guard = await DataDirGuard.record(this.dir);
     } catch (e) {
+      // No marker, no way to tell later that the directory went away: refuse to start.
       await this.db.close();
       throw e;
     }
@@ -144,7 +145,11 @@ export class LevelStorage implements RaftStorage {
     }
     if (write.hardState)
       batch.put(HARD_STATE_KEY, encodeHardState(write.hardState), { sublevel: this.state });
-    await batch.write({ sync });
+    // LevelDB writes into the files it holds open even after they were deleted: a write that
+    // lands while the directory is being deleted must fail here, not be acknowledged. The fstat
+    // runs beside the write, so it costs no latency.
+    const [, fault] = await Promise.all([batch.write({ sync }), this.guard?.markerLinked() ?? null]);
+    if (fault) throw new StorageFaultError(fault);
     // A compaction may have finished while this write was in flight (the driver runs them concurrently).
     this.runs = runs.filter((r) => r.last >= this.compactedBefore);
     if (write.snapshot) this.snapshots = snapshots;
@@ -186,8 +191,13 @@ export class LevelStorage implements RaftStorage {
   async close(): Promise<void> {
     if (!this.opened) return;
     this.opened = false;
+    const guard = this.guard;
     this.guard = null;
-    await this.db.close();
+    try {
+      await this.db.close();
+    } finally {
+      await guard?.close();
+    }
   }
 
   async verify(): Promise<StorageFault | null> {

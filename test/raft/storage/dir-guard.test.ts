@@ -3,13 +3,13 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LevelStorage, MARKER_FILE } from '../../../src/raft/storage/index.js';
+import { LevelStorage, MARKER_FILE, StorageFaultError } from '../../../src/raft/storage/index.js';
 import { entry } from './conformance.js';
 
 /**
- * LevelStorage.verify() on a real directory: the check the server runs every second. Each case
- * first shows that a write still succeeds after the damage (LevelDB writes into files it holds
- * open), which is why the directory must be checked at all.
+ * LevelStorage on a real directory whose directory is damaged under it: verify() (the check the
+ * server runs every second) and the marker check made with every write. LevelDB itself writes
+ * on into the files it holds open, which is why the directory must be checked at all.
  */
 describe('LevelStorage.verify: the data directory is still the one opened', () => {
   let base: string;
@@ -57,10 +57,15 @@ describe('LevelStorage.verify: the data directory is still the one opened', () =
     expect((await again.load()).entries.map((e) => e.index)).toEqual([1]);
   });
 
-  it('deleted: writes still "succeed", verify reports STORAGE_DIR_GONE with the path', async () => {
+  it('deleted: the next write fails with STORAGE_DIR_GONE, and so does verify, naming the path', async () => {
     const { dir, storage: s } = await openIn();
     rmSync(dir, { recursive: true, force: true });
-    await writeOne(s, 2);
+    const failed = await writeOne(s, 2).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(failed).toBeInstanceOf(StorageFaultError);
+    expect((failed as StorageFaultError).code).toBe('STORAGE_DIR_GONE');
     const fault = await s.verify();
     expect(fault?.code).toBe('STORAGE_DIR_GONE');
     expect(fault?.path).toBe(dir);
@@ -71,7 +76,7 @@ describe('LevelStorage.verify: the data directory is still the one opened', () =
     const { dir, storage: s } = await openIn();
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir);
-    await writeOne(s, 2);
+    await expect(writeOne(s, 2)).rejects.toBeInstanceOf(StorageFaultError);
     const fault = await s.verify();
     expect(fault?.code).toBe('STORAGE_DIR_REPLACED');
     expect(fault?.path).toBe(dir);
@@ -79,19 +84,23 @@ describe('LevelStorage.verify: the data directory is still the one opened', () =
     expect(existsSync(join(dir, MARKER_FILE))).toBe(false);
   });
 
-  it('moved away and another directory put in its place (mv, not rm): STORAGE_DIR_REPLACED', async () => {
+  it('moved away and another directory put in its place (mv, not rm): writes go on, verify says STORAGE_DIR_REPLACED', async () => {
     const { dir, storage: s } = await openIn();
     renameSync(dir, `${dir}.old`);
     mkdirSync(dir);
+    // Nothing was unlinked, so the per-write check cannot see it: this is the periodic check's case.
+    await writeOne(s, 2);
     expect((await s.verify())?.code).toBe('STORAGE_DIR_REPLACED');
   });
 
   it('its contents deleted, the directory kept (rm -rf dir/*): STORAGE_DIR_GONE naming the marker', async () => {
     const { dir, storage: s } = await openIn();
     rmSync(join(dir, MARKER_FILE));
+    await expect(writeOne(s, 2)).rejects.toMatchObject({ code: 'STORAGE_DIR_GONE' });
     const fault = await s.verify();
     expect(fault?.code).toBe('STORAGE_DIR_GONE');
-    expect(fault?.path).toBe(join(dir, MARKER_FILE));
+    expect(fault?.path).toBe(dir);
+    expect(fault?.detail).toContain(join(dir, MARKER_FILE));
   });
 
   it('made read-only: STORAGE_NOT_WRITABLE', async (ctx) => {

@@ -3,6 +3,7 @@ import {
   type DirIdentity,
   type DirObservation,
   judgeDataDir,
+  judgeMarkerLinks,
   type PathProbe,
 } from '../../../src/raft/storage/index.js';
 
@@ -63,7 +64,8 @@ describe('judgeDataDir: is the data directory still the one opened?', () => {
   it('the directory stayed but its contents were deleted (rm -rf dir/*): STORAGE_DIR_GONE naming the marker', () => {
     const fault = judgeDataDir(opened, { ...healthy, marker: failed('ENOENT') });
     expect(fault?.code).toBe('STORAGE_DIR_GONE');
-    expect(fault?.path).toBe('/data/s1/CAIRN_DATA_DIR');
+    expect(fault?.path).toBe('/data/s1');
+    expect(fault?.detail).toContain('marker file /data/s1/CAIRN_DATA_DIR no longer exists');
     expect(fault?.detail).toContain('contents of /data/s1 were deleted');
   });
 
@@ -104,5 +106,18 @@ describe('judgeDataDir: is the data directory still the one opened?', () => {
       writable: { ok: false, errno: 'EACCES' },
     });
     expect(fault?.code).toBe('STORAGE_DIR_REPLACED');
+  });
+});
+
+describe('judgeMarkerLinks: the per-write check on the held marker', () => {
+  it('still linked: no fault', () => {
+    expect(judgeMarkerLinks(opened, 1n)).toBeNull();
+  });
+
+  it('unlinked (the directory or its contents are being deleted): STORAGE_DIR_GONE naming the directory', () => {
+    const fault = judgeMarkerLinks(opened, 0n);
+    expect(fault?.code).toBe('STORAGE_DIR_GONE');
+    expect(fault?.path).toBe('/data/s1');
+    expect(fault?.detail).toContain('/data/s1/CAIRN_DATA_DIR was deleted');
   });
 });

@@ -48,6 +48,16 @@ export class NodeProcess {
     return this.proc?.pid;
   }
 
+  /** How the last run ended: its exit status, or null while it runs or if a signal ended it. */
+  get exitCode(): number | null {
+    return this.proc?.exitCode ?? null;
+  }
+
+  /** The signal that ended the last run, if one did. */
+  get signalCode(): NodeJS.Signals | null {
+    return this.proc?.signalCode ?? null;
+  }
+
   get running(): boolean {
     return this.proc !== null && this.proc.exitCode === null && this.proc.signalCode === null;
   }

@@ -1,6 +1,10 @@
 import type { Logger } from 'pino';
 import { startAgent } from './agent.js';
 import type { AgentConfig } from './config.js';
+import { HaltedError } from './halted.js';
+
+/** How long a halted server spends closing its listeners before it exits anyway. */
+const HALT_CLOSE_MS = 5_000;
 
 /**
  * Runs an agent until SIGTERM, SIGINT or a fatal server error, then stops it. SIGHUP calls
@@ -26,6 +30,7 @@ export async function runAgent(
     }
   };
   process.on('SIGHUP', onHangup);
+  let fatal: unknown = null;
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
@@ -33,13 +38,31 @@ export async function runAgent(
       stopping = true;
       process.off('SIGHUP', onHangup);
       logger.info({ signal }, 'stopping');
-      agent.stop().then(resolve, (e: unknown) => {
+      const closed = agent.stop();
+      // A halted server must exit even if a client holds a request open (a blocking query).
+      const bounded =
+        fatal === null
+          ? closed
+          : Promise.race([
+              closed,
+              new Promise<void>((r) => {
+                setTimeout(() => {
+                  logger.warn({ ms: HALT_CLOSE_MS }, 'listeners not closed in time; exiting anyway');
+                  r();
+                }, HALT_CLOSE_MS).unref();
+              }),
+            ]);
+      bounded.then(resolve, (e: unknown) => {
         logger.error({ err: e }, 'error while stopping');
         resolve();
       });
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
-    agent.server.once('fatal', () => stop('fatal'));
+    agent.server.once('fatal', (err: unknown) => {
+      fatal = err;
+      stop('fatal');
+    });
   });
+  if (fatal !== null) throw new HaltedError(fatal);
 }

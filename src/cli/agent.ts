@@ -1,6 +1,7 @@
 import { pino } from 'pino';
-import { runAgent as run } from '../agent/index.js';
+import { HaltedError as AgentHalted, runAgent as run } from '../agent/index.js';
 import type { AgentConfig } from './agent-args.js';
+import { HaltedError } from './errors.js';
 
 /**
  * `cairn agent`: one server, logging as configured, until SIGTERM or SIGINT. SIGHUP calls
@@ -8,5 +9,10 @@ import type { AgentConfig } from './agent-args.js';
  */
 export async function runAgent(config: AgentConfig, reload?: () => AgentConfig): Promise<void> {
   const logger = pino({ level: config.logLevel, base: { node: config.node } });
-  await run(config, logger, reload);
+  try {
+    await run(config, logger, reload);
+  } catch (e) {
+    // The CLI's own error type, so that main.ts need not load the agent to recognise it.
+    throw e instanceof AgentHalted ? new HaltedError(e.cause) : e;
+  }
 }

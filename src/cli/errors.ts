@@ -9,6 +9,7 @@ export const CLI_ERROR_CODES = [
   'CLI_SERVER_REFUSED',
   'CLI_CONNECTION',
   'CLI_REFUSED',
+  'CLI_HALTED',
 ] as const;
 export type CliErrorCode = (typeof CLI_ERROR_CODES)[number];
 
@@ -16,4 +17,17 @@ export type CliErrorCode = (typeof CLI_ERROR_CODES)[number];
 export class UsageError extends Error {
   override readonly name = 'UsageError';
   readonly code: CliErrorCode = 'CLI_USAGE';
+}
+
+/**
+ * A running server halted on a failure it cannot recover from (its storage failed): printed as
+ * one line, exit status 1, so that a supervisor sees a failure and not a clean stop.
+ */
+export class HaltedError extends Error {
+  override readonly name = 'HaltedError';
+  readonly code: CliErrorCode = 'CLI_HALTED';
+
+  constructor(cause: unknown) {
+    super(`halted: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { AGENT_USAGE, parseAgentArgs } from './agent-args.js';
-import { UsageError } from './errors.js';
+import { HaltedError, UsageError } from './errors.js';
 import { CliFailure, KV_USAGE, runKv } from './kv/index.js';
 import { parseRaftDemoArgs, RAFT_DEMO_USAGE } from './raft-demo-args.js';
 import { parseWatchArgs, runServiceWatch, WATCH_USAGE } from './watch/service.js';
@@ -75,7 +75,12 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    if (e instanceof UsageError) {
+    if (e instanceof HaltedError) {
+      // The reason was logged at fatal level; this line is for whoever reads stderr. Exit now: a
+      // halted server whose listeners did not close in time must not linger.
+      process.stderr.write(`cairn: ${e.message}\n`);
+      process.exit(1);
+    } else if (e instanceof UsageError) {
       process.stderr.write(`cairn: ${e.message}\n`);
       process.exitCode = 2;
     } else if (e instanceof CliFailure) {

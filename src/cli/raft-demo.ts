@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { startDemoNode } from '../raft/demo/node.js';
+import { HaltedError } from './errors.js';
 import type { RaftDemoConfig } from './raft-demo-args.js';
 
 /**
  * Runs one Raft node with the demo key/value machine and its control API
  * (/raft/*) until SIGTERM or SIGINT: the consensus module on its own, for
- * its process tests and `npm run bench:raft`. Not the registry.
+ * its process tests and `npm run bench:raft`. Not the registry. Rejects with a HaltedError when
+ * the node halted on a storage failure.
  */
 export async function runRaftDemo(config: RaftDemoConfig): Promise<void> {
   const logger = pino({ level: config.logLevel, base: { node: config.node } });
@@ -30,9 +32,10 @@ export async function runRaftDemo(config: RaftDemoConfig): Promise<void> {
     { http: server.httpAddress, raft: server.raftAddress, dataDir, dev: config.dev },
     'cairn raft-demo ready (a Raft node with a demo key/value machine, not the registry)',
   );
+  let fatal: unknown = null;
   await new Promise<void>((resolve) => {
     let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
+    const stop = (signal: NodeJS.Signals | 'fatal') => {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'stopping');
@@ -43,6 +46,11 @@ export async function runRaftDemo(config: RaftDemoConfig): Promise<void> {
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
+    server.node.once('fatal', (err: unknown) => {
+      fatal = err;
+      stop('fatal');
+    });
   });
   if (temporary) rmSync(dataDir, { recursive: true, force: true });
+  if (fatal !== null) throw new HaltedError(fatal);
 }

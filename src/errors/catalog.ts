@@ -164,6 +164,19 @@ export const ERROR_CATALOG: Readonly<Record<ErrorCode, ErrorInfo>> = {
     meaning: 'Stored bytes this module cannot have written: a damaged or foreign data directory.',
   },
   STORAGE_CLOSED: { status: null, meaning: 'A call on a storage that is closed or was never opened.' },
+  STORAGE_DIR_GONE: {
+    status: null,
+    meaning: 'The data directory or its marker file no longer exists: the server halts (fatal).',
+  },
+  STORAGE_DIR_REPLACED: {
+    status: null,
+    meaning: 'Another directory (or marker file) now sits at the data directory path: the server halts.',
+  },
+  STORAGE_NOT_WRITABLE: {
+    status: null,
+    meaning: 'The data directory or its marker can no longer be written: the server halts.',
+  },
+  STORAGE_IO_ERROR: { status: null, meaning: 'A storage write or check failed otherwise: the server halts.' },
   // CLI
   CLI_USAGE: {
     status: null,
@@ -182,6 +195,12 @@ export const ERROR_CATALOG: Readonly<Record<ErrorCode, ErrorInfo>> = {
     status: null,
     exit: 1,
     meaning: 'A write the server answered `false` without a CAS to blame.',
+  },
+  CLI_HALTED: {
+    status: null,
+    exit: 1,
+    meaning:
+      'The agent halted on a failure it cannot recover from (its storage failed); see the fatal log line.',
   },
 };
 

@@ -14,6 +14,7 @@ import { RaftError } from './errors.js';
 import type { Message } from './messages.js';
 import { ProposalTracker } from './proposals.js';
 import type { StateMachine } from './state-machine.js';
+import { StorageFaultError } from './storage/errors.js';
 import type { RaftStorage } from './storage/types.js';
 import type { PeerAddress, Transport } from './transport/types.js';
 import type { ConfChange, Entry, HardState, Index, NodeId, ReadState, Snapshot } from './types.js';
@@ -45,6 +46,8 @@ export interface RaftNodeOptions<R> {
   readonly readTimeoutMs?: number;
   /** Apply at most this long before yielding to the event loop (default 10 ms). */
   readonly applySliceMs?: number;
+  /** How often to verify that the storage can still keep writes (default 1 s; 0: never). */
+  readonly storageCheckMs?: number;
   readonly core?: Partial<Omit<CoreOptions, 'id' | 'random'>>;
 }
 
@@ -66,7 +69,8 @@ const PEERS_META = 'peers';
  * Ready loop (persist, send, apply, advance), one Ready at a time, so that
  * everything proposed while a write is in flight shares the next fsync.
  *
- * Events: `leaderChanged` (leaderId | null), `applied` (index).
+ * Events: `leaderChanged` (leaderId | null), `applied` (index), `fatal` (Error, a
+ * StorageFaultError when storage failed): the node stopped working and must be stopped.
  */
 export class RaftNode<R> extends EventEmitter {
   readonly id: NodeId;
@@ -86,10 +90,16 @@ export class RaftNode<R> extends EventEmitter {
   private readonly proposalTimeoutMs: number;
   private readonly readTimeoutMs: number;
   private readonly applySliceMs: number;
+  private readonly storageCheckMs: number;
   private ticker: NodeJS.Timeout | null = null;
+  private storageTimer: NodeJS.Timeout | null = null;
+  private checkingStorage = false;
   private looping = false;
   private loopDone: Promise<void> = Promise.resolve();
   private stopped = true;
+  /** Started and not yet stopped by stop(): a fatal failure halts the node but leaves closing to stop(). */
+  private running = false;
+  private failed = false;
   private snapshotting = false;
   private lastSnapshotIndex: Index = 0;
   /** Size of the newest snapshot, and entry bytes applied since it was captured. */
@@ -128,6 +138,7 @@ export class RaftNode<R> extends EventEmitter {
     this.proposalTimeoutMs = opts.proposalTimeoutMs ?? 10_000;
     this.readTimeoutMs = opts.readTimeoutMs ?? 5_000;
     this.applySliceMs = opts.applySliceMs ?? 10;
+    this.storageCheckMs = opts.storageCheckMs ?? 1000;
     for (const [id, addr] of opts.peers ?? []) this.peers.set(id, addr);
   }
 
@@ -173,8 +184,11 @@ export class RaftNode<R> extends EventEmitter {
       },
     });
     this.stopped = false;
+    this.running = true;
     this.lastTickAt = performance.now();
     this.ticker = setInterval(() => this.onTick(), this.tickMs);
+    if (this.storageCheckMs > 0)
+      this.storageTimer = setInterval(() => this.checkStorage(), this.storageCheckMs);
     this.log.info(
       {
         id: this.id,
@@ -188,20 +202,114 @@ export class RaftNode<R> extends EventEmitter {
   }
 
   async stop(): Promise<void> {
-    if (this.stopped) return;
+    if (!this.running) return;
+    this.running = false;
     this.stopped = true;
-    if (this.ticker) clearInterval(this.ticker);
-    this.ticker = null;
+    this.clearTimers();
     await this.loopDone;
+    this.releaseWaiters();
+    await this.transport.close();
+    try {
+      await this.storage.close();
+    } catch (err) {
+      // After a storage failure closing may fail too; there is nothing left to save.
+      if (!this.failed) throw err;
+      this.log.warn({ err }, 'closing the failed storage failed');
+    }
+    this.log.info({ id: this.id }, 'raft node stopped');
+  }
+
+  /** Ends every pending proposal (outcome unknown) and read barrier: nothing will answer them now. */
+  private releaseWaiters(): void {
     this.proposals.abandonAll();
     for (const [ctx, w] of this.readWaiters) {
       clearTimeout(w.timer);
       w.reject(new RaftError('RAFT_STOPPED', 'raft node stopped'));
       this.readWaiters.delete(ctx);
     }
-    await this.transport.close();
-    await this.storage.close();
-    this.log.info({ id: this.id }, 'raft node stopped');
+  }
+
+  private clearTimers(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = null;
+    if (this.storageTimer) clearInterval(this.storageTimer);
+    this.storageTimer = null;
+  }
+
+  // ---- storage failures -------------------------------------------------------
+
+  /**
+   * The periodic check: LevelDB keeps writing into the open files of a deleted or replaced
+   * directory without an error, so only looking at the directory tells that writes are lost.
+   */
+  private checkStorage(): void {
+    if (this.stopped || this.checkingStorage) return;
+    this.checkingStorage = true;
+    this.storage
+      .verify()
+      .then(
+        (fault) => {
+          if (fault && !this.stopped) this.fail(new StorageFaultError(fault));
+        },
+        (err: unknown) => this.fail(err),
+      )
+      .finally(() => {
+        this.checkingStorage = false;
+      });
+  }
+
+  /** A storage call whose failure halts the node: it cannot keep Raft's promises any more. */
+  private stored<T>(what: string, call: Promise<T>): Promise<T> {
+    return call.catch((err: unknown) => {
+      const e =
+        err instanceof StorageFaultError
+          ? err
+          : new StorageFaultError(
+              {
+                code: 'STORAGE_IO_ERROR',
+                path: this.storage.location,
+                detail: `${what} failed: ${err instanceof Error ? err.message : String(err)}`,
+              },
+              { cause: err },
+            );
+      this.fail(e);
+      throw e;
+    });
+  }
+
+  /**
+   * Halts the node for good (no ticks, no Ready handling, so nothing more is acknowledged), logs
+   * why at fatal level with a stable code, and emits `fatal`; stop() then closes what is open.
+   * A failed write is explained by the directory check when that finds something wrong, since
+   * "directory deleted" says more than the ENOENT LevelDB reports.
+   */
+  private fail(err: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.stopped = true;
+    this.clearTimers();
+    this.releaseWaiters();
+    void this.explain(err).then((e) => {
+      if (e instanceof StorageFaultError) {
+        this.log.fatal(
+          { code: e.code, path: e.path, ...(e.cause !== undefined ? { err: e.cause } : {}) },
+          `${e.message}; stopping this server rather than acknowledge writes it cannot keep`,
+        );
+      } else {
+        this.log.fatal({ err: e }, 'raft ready loop failed; stopping the node');
+      }
+      this.emit('fatal', e);
+    });
+  }
+
+  private async explain(err: unknown): Promise<unknown> {
+    try {
+      const fault = await this.storage.verify();
+      if (fault) return new StorageFaultError(fault, { cause: err });
+    } catch {
+      // The check failing adds nothing to the error at hand.
+    }
+    return err;
   }
 
   // ---- inputs ---------------------------------------------------------------
@@ -434,10 +542,7 @@ export class RaftNode<R> extends EventEmitter {
       }
     } catch (err) {
       // A failed disk write leaves us unable to keep Raft's promises: stop rather than diverge.
-      this.log.fatal({ err }, 'raft ready loop failed; stopping the node');
-      this.stopped = true;
-      if (this.ticker) clearInterval(this.ticker);
-      this.emit('fatal', err);
+      this.fail(err);
     }
   }
 
@@ -461,6 +566,8 @@ export class RaftNode<R> extends EventEmitter {
     }
     // Acknowledgements and votes promise what this Ready writes, so they go once it is on disk.
     const sendLate = () => {
+      // After a storage failure, what this Ready wrote may be in files that are gone: promise nothing.
+      if (this.failed) return;
       for (const m of late) this.transport.send(m);
     };
     const commitOnly = rd.entries.length === 0 && !rd.snapshot && !rd.mustSync && rd.hardState !== null;
@@ -473,14 +580,15 @@ export class RaftNode<R> extends EventEmitter {
       const t0 = performance.now();
       const hardState = rd.hardState ?? this.unsavedHardState;
       this.unsavedHardState = null;
-      saved = this.storage
-        .save({ entries: rd.entries, hardState, snapshot: rd.snapshot }, rd.mustSync)
-        .then(() => {
-          this.stats.saveMs += performance.now() - t0;
-          if (rd.mustSync) this.stats.syncedWrites++;
-          this.stats.entriesWritten += rd.entries.length;
-          sendLate();
-        });
+      saved = this.stored(
+        'writing the log',
+        this.storage.save({ entries: rd.entries, hardState, snapshot: rd.snapshot }, rd.mustSync),
+      ).then(() => {
+        this.stats.saveMs += performance.now() - t0;
+        if (rd.mustSync) this.stats.syncedWrites++;
+        this.stats.entriesWritten += rd.entries.length;
+        sendLate();
+      });
       // Handled here so a failed write is never an unhandled rejection while applies run; it is
       // still thrown below, where the loop turns it into a clean stop.
       saved.catch(() => {});
@@ -529,6 +637,8 @@ export class RaftNode<R> extends EventEmitter {
   private async applyEntries(entries: readonly Entry[]): Promise<void> {
     let sliceStart = performance.now();
     for (const e of entries) {
+      // Halted: answer no more clients; stop() reports their outcome as unknown.
+      if (this.failed) return;
       if (e.kind === 'normal') {
         const result = this.sm.apply(e.data, e.index);
         this.proposals.applied(e, result);
@@ -573,7 +683,10 @@ export class RaftNode<R> extends EventEmitter {
 
   private async persistPeers(): Promise<void> {
     const obj = Object.fromEntries(this.peers);
-    await this.storage.setMeta(PEERS_META, new TextEncoder().encode(JSON.stringify(obj)));
+    await this.stored(
+      'saving peer addresses',
+      this.storage.setMeta(PEERS_META, new TextEncoder().encode(JSON.stringify(obj))),
+    );
   }
 
   private onReadStates(states: readonly ReadState[]): void {
@@ -621,7 +734,7 @@ export class RaftNode<R> extends EventEmitter {
       try {
         const data = await serialize();
         const snap: Snapshot = { meta: { index, term, conf }, data };
-        await this.storage.saveSnapshot(snap);
+        await this.stored('saving a snapshot', this.storage.saveSnapshot(snap));
         if (this.stopped) return;
         this.raw.compact(snap, Math.max(1, index - this.keepEntries + 1));
         // A snapshot from the leader may have been installed meanwhile: keep the newer figures.
@@ -629,12 +742,14 @@ export class RaftNode<R> extends EventEmitter {
           this.lastSnapshotIndex = index;
           this.lastSnapshotBytes = data.byteLength;
         }
-        await this.storage.compact(this.raw.raft.log.firstIndex());
+        await this.stored('compacting the log', this.storage.compact(this.raw.raft.log.firstIndex()));
         this.log.info(
           { index, bytes: data.byteLength, ms: Math.round(performance.now() - started) },
           'snapshot taken, log compacted',
         );
       } catch (err) {
+        // A storage failure has halted the node (see stored); a failed serialization is retried.
+        if (err instanceof StorageFaultError) return;
         this.log.error({ err, index }, 'snapshot failed; will retry');
         // The entries it would have covered still count towards the next attempt.
         this.bytesSinceSnapshot += covered;

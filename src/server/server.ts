@@ -92,7 +92,8 @@ const WRITE_DEADLINE_MS = 10_000;
  * the leader's health duties + membership. The HTTP and DNS layers talk to
  * this and nothing below it.
  *
- * Events: `leaderChanged` (leader name | null).
+ * Events: `leaderChanged` (leader name | null), `fatal` (Error; a StorageFaultError when the
+ * data directory is gone, replaced or unwritable): the server has halted and must be stopped.
  */
 export class CairnServer extends EventEmitter {
   readonly state = new RegistryState();
@@ -111,6 +112,8 @@ export class CairnServer extends EventEmitter {
   private readonly leaseReads = new ReadBatcher(() => this.leaderReadIndex(true));
   private readonly quorumReads = new ReadBatcher(() => this.leaderReadIndex(false));
   private stopped = false;
+  /** Set once Raft halted on a fatal failure (storage): it can no longer hand leadership over. */
+  private failed = false;
 
   constructor(readonly opts: ServerOptions) {
     super();
@@ -168,7 +171,10 @@ export class CairnServer extends EventEmitter {
     this.writes = new Coalescer<Uint8Array, Applied | Failure>((cmds) => this.forwardWrites(cmds), 512);
     this.raft.on('leaderChanged', (lead: NodeId | null) => this.onLeaderChanged(lead));
     this.raft.on('applied', (index: number) => this.releaseApplied(index));
-    this.raft.on('fatal', (err: unknown) => this.emit('fatal', err));
+    this.raft.on('fatal', (err: unknown) => {
+      this.failed = true;
+      this.emit('fatal', err);
+    });
     this.transport.onRequest((from, payload) => this.onRequest(from, payload));
   }
 
@@ -205,7 +211,7 @@ export class CairnServer extends EventEmitter {
     if (this.stopped) return;
     this.stopped = true;
     this.membership.stop();
-    if (this.raft.isLeader()) await this.transferLeadership(3000);
+    if (this.raft.isLeader() && !this.failed) await this.transferLeadership(3000);
     this.health.stop();
     this.tombstones.stop();
     this.prober.stop();

@@ -1,7 +1,8 @@
 import type { AbstractSublevel } from 'abstract-level';
 import { Level } from 'level';
 import type { Entry, HardState, Index, Snapshot } from '../types.js';
-import { StorageClosedError, StorageCorruptError } from './errors.js';
+import { DataDirGuard } from './dir-guard.js';
+import { StorageClosedError, StorageCorruptError, type StorageFault, StorageFaultError } from './errors.js';
 import {
   decodeHardState,
   decodeRun,
@@ -42,6 +43,8 @@ export class LevelStorage implements RaftStorage {
   private readonly snapmeta: Sub;
   private readonly meta: Sub;
   private opened = false;
+  /** Set at open: tells whether the directory is still the one LevelDB opened. */
+  private guard: DataDirGuard | null = null;
   /** Bounds of the stored runs in index order, so writes never scan the database. */
   private runs: RunBounds[] = [];
   /** Every run ending before this index has been deleted by a compaction. */
@@ -60,8 +63,19 @@ export class LevelStorage implements RaftStorage {
     this.meta = sub('meta');
   }
 
+  get location(): string {
+    return this.dir;
+  }
+
   async open(): Promise<void> {
     await this.db.open();
+    try {
+      this.guard = await DataDirGuard.record(this.dir);
+    } catch (e) {
+      // No marker, no way to tell later that the directory went away: refuse to start.
+      await this.db.close();
+      throw e;
+    }
     this.opened = true;
     this.runs = (await this.log.keys().all()).map(runBounds);
     this.compactedBefore = 0;
@@ -131,7 +145,11 @@ export class LevelStorage implements RaftStorage {
     }
     if (write.hardState)
       batch.put(HARD_STATE_KEY, encodeHardState(write.hardState), { sublevel: this.state });
-    await batch.write({ sync });
+    // LevelDB writes into the files it holds open even after they were deleted: a write that
+    // lands while the directory is being deleted must fail here, not be acknowledged. The fstat
+    // runs beside the write, so it costs no latency.
+    const [, fault] = await Promise.all([batch.write({ sync }), this.guard?.markerLinked() ?? null]);
+    if (fault) throw new StorageFaultError(fault);
     // A compaction may have finished while this write was in flight (the driver runs them concurrently).
     this.runs = runs.filter((r) => r.last >= this.compactedBefore);
     if (write.snapshot) this.snapshots = snapshots;
@@ -173,7 +191,17 @@ export class LevelStorage implements RaftStorage {
   async close(): Promise<void> {
     if (!this.opened) return;
     this.opened = false;
-    await this.db.close();
+    const guard = this.guard;
+    this.guard = null;
+    try {
+      await this.db.close();
+    } finally {
+      await guard?.close();
+    }
+  }
+
+  async verify(): Promise<StorageFault | null> {
+    return this.opened && this.guard ? this.guard.check() : null;
   }
 
   /** Adds a snapshot's chunks and record to `batch` and drops the older snapshots; returns the new list. */

@@ -1,5 +1,5 @@
 import type { Entry, HardState, Index, Snapshot } from '../types.js';
-import { StorageClosedError } from './errors.js';
+import { StorageClosedError, type StorageFault, StorageFaultError } from './errors.js';
 import type { PersistedState, RaftStorage, ReadyWrite } from './types.js';
 
 interface Image {
@@ -29,6 +29,10 @@ export class MemoryDisk {
   private durable: Image = emptyImage();
   /** What a running process sees. */
   current: Image = emptyImage();
+  /** What verify() reports, for tests: a disk that went away while writes still succeed. */
+  fault: StorageFault | null = null;
+  /** When set, every write fails with this, as a disk reporting errors would. */
+  failWrites: StorageFault | null = null;
 
   sync(): void {
     this.durable = copy(this.current);
@@ -41,6 +45,7 @@ export class MemoryDisk {
 
 /** RaftStorage in memory, for tests; crashes are modelled by its {@link MemoryDisk}. */
 export class MemoryStorage implements RaftStorage {
+  readonly location = 'memory';
   private opened = false;
 
   constructor(readonly disk: MemoryDisk = new MemoryDisk()) {}
@@ -60,7 +65,7 @@ export class MemoryStorage implements RaftStorage {
   }
 
   async save(write: ReadyWrite, sync: boolean): Promise<void> {
-    const img = this.image();
+    const img = this.writable();
     if (write.snapshot) {
       img.snapshot = write.snapshot;
       img.entries = [];
@@ -77,14 +82,14 @@ export class MemoryStorage implements RaftStorage {
   }
 
   async saveSnapshot(snapshot: Snapshot): Promise<void> {
-    const img = this.image();
+    const img = this.writable();
     if (img.snapshot && img.snapshot.meta.index >= snapshot.meta.index) return;
     img.snapshot = snapshot;
     this.disk.sync();
   }
 
   async compact(before: Index): Promise<void> {
-    const img = this.image();
+    const img = this.writable();
     img.entries = img.entries.filter((e) => e.index >= before);
   }
 
@@ -93,12 +98,22 @@ export class MemoryStorage implements RaftStorage {
   }
 
   async setMeta(key: string, value: Uint8Array): Promise<void> {
-    this.image().meta.set(key, value);
+    this.writable().meta.set(key, value);
     this.disk.sync();
   }
 
   async close(): Promise<void> {
     this.opened = false;
+  }
+
+  async verify(): Promise<StorageFault | null> {
+    return this.opened ? this.disk.fault : null;
+  }
+
+  private writable(): Image {
+    const img = this.image();
+    if (this.disk.failWrites) throw new StorageFaultError(this.disk.failWrites);
+    return img;
   }
 
   private image(): Image {

@@ -1,4 +1,5 @@
 import type { Entry, HardState, Index, Snapshot } from '../types.js';
+import type { StorageFault } from './errors.js';
 
 /** What a server finds on disk when it starts. */
 export interface PersistedState {
@@ -28,6 +29,8 @@ export interface ReadyWrite {
  * never leaves half of one batch).
  */
 export interface RaftStorage {
+  /** Where the data lives, for messages: a directory, or `memory`. */
+  readonly location: string;
   open(): Promise<void>;
   load(): Promise<PersistedState>;
   /** Persists one Ready's entries, hard state and installed snapshot in one atomic batch. */
@@ -40,4 +43,10 @@ export interface RaftStorage {
   getMeta(key: string): Promise<Uint8Array | undefined>;
   setMeta(key: string, value: Uint8Array): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Whether the storage can still keep what it is given: null when it can (or is not open), else
+   * what is wrong (its directory deleted, replaced or read-only, while writes into files already
+   * open may still succeed). Cheap enough to call every second.
+   */
+  verify(): Promise<StorageFault | null>;
 }

@@ -52,12 +52,17 @@ export async function runAgent(config: AgentConfig): Promise<void> {
         serviceTtl: config.dnsServiceTtl,
         answerLimit: config.dnsAnswerLimit,
         onlyPassing: config.dnsOnlyPassing,
+        udpAnswerLimit: config.dnsUdpAnswerLimit,
       },
       config.datacenter,
       config.protectionThreshold,
     ),
     logger: logger.child({ module: 'dns' }),
     metrics: ctx.metrics,
+    rateLimit: config.dnsRateLimit,
+    tcpIdleMs: config.dnsTcpIdleMs,
+    maxTcpConnections: config.dnsTcpMaxConnections,
+    maxTcpConnectionsPerSource: config.dnsTcpMaxConnectionsPerSource,
   });
   try {
     await app.listen({ host: config.client, port: config.httpPort });

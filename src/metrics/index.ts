@@ -17,6 +17,7 @@ export class Metrics {
   readonly dnsQueries: Counter<'transport' | 'type' | 'rcode'>;
   readonly dnsTruncated: Counter<'transport'>;
   readonly dnsDuration: Histogram<'transport'>;
+  readonly dnsLimited: Counter<'transport' | 'reason'>;
 
   constructor(server: CairnServer) {
     const registers = [this.registry];
@@ -90,6 +91,14 @@ export class Metrics {
       help: 'Time to answer a DNS query, from decoding to the encoded reply',
       labelNames: ['transport'],
       buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.01, 0.1],
+      registers,
+    });
+    this.dnsLimited = new Counter({
+      name: 'cairn_dns_limited_total',
+      help:
+        'DNS queries dropped (UDP) or REFUSED (TCP) over the rate limit, UDP answers cut to --dns-udp-answer-limit, ' +
+        'TCP connections refused or closed, by transport and reason',
+      labelNames: ['transport', 'reason'],
       registers,
     });
     let leaderChanges = 0;
@@ -184,6 +193,10 @@ export class Metrics {
       this.dnsDurationChildren.set(transport, histogram);
     }
     histogram.observe(seconds);
+  }
+  /** A DNS limit acted (src/dns DnsLimitReason): a query dropped or refused, an answer cut, a connection refused or closed. */
+  dnsLimit(transport: string, reason: string): void {
+    this.dnsLimited.inc({ transport, reason });
   }
   private readonly dnsChildren = new Map<string, { inc(): void }>();
   private readonly dnsDurationChildren = new Map<string, { observe(v: number): void }>();

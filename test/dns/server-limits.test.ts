@@ -170,6 +170,23 @@ describe('DNS server limits', () => {
     expect(seen.limit('tcp', 'queries_per_connection')).toBe(1);
   });
 
+  it('TCP: a client that pipelines queries and never reads is not answered without bound, and is closed', async () => {
+    const { server, seen } = await start(big(500), { tcpIdleMs: 1_000 });
+    // About 41 KB per answer, 80 MB for all of them: far beyond any socket buffer.
+    const queries = Buffer.concat(
+      Array.from({ length: 2000 }, (_, i) => frame(query(i, 'big.service.cairn', 'SRV'))),
+    );
+    const c = await tcp(server.port);
+    c.socket.pause();
+    c.write(queries);
+    // The server closes it (a paused client notices only once it reads again).
+    expect(await eventually(() => seen.limit('tcp', 'idle') === 1 && server.tcpConnections === 0)).toBe(true);
+    // Answering stopped at the write high-water mark, so far fewer than all were answered.
+    expect(seen.queries.get('tcp SRV NOERROR') ?? 0).toBeLessThan(2000);
+    c.socket.resume();
+    expect(await c.waitClosed()).toBe(true);
+  });
+
   it('rate limit per source: UDP excess dropped, TCP excess REFUSED, other sources unaffected, refilled with time', async () => {
     let clock = 1_700_000_000_000;
     const { server, seen } = await start(big(1), { rateLimit: 5, now: () => clock });

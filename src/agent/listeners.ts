@@ -55,12 +55,17 @@ export function dnsListener(
         serviceTtl: config.dnsServiceTtl,
         answerLimit: config.dnsAnswerLimit,
         onlyPassing: config.dnsOnlyPassing,
+        udpAnswerLimit: config.dnsUdpAnswerLimit,
       },
       config.datacenter,
       config.protectionThreshold,
     ),
     logger: logger.child({ module: 'dns' }),
     metrics,
+    rateLimit: config.dnsRateLimit,
+    tcpIdleMs: config.dnsTcpIdleMs,
+    maxTcpConnections: config.dnsTcpMaxConnections,
+    maxTcpConnectionsPerSource: config.dnsTcpMaxConnectionsPerSource,
   });
   return {
     name: 'dns',

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { normalizeDomain } from '../dns/index.js';
+import {
+  isUdpAnswerLimit,
+  MAX_UDP_ANSWER_LIMIT,
+  MIN_UDP_ANSWER_LIMIT,
+  normalizeDomain,
+} from '../dns/index.js';
 import { parseDuration } from '../state/index.js';
 import { UsageError } from './errors.js';
 
@@ -55,6 +60,16 @@ export interface AgentConfig {
   readonly encrypt: readonly string[];
   /** `--http-max-conns-per-client` (Consul's limits.http_max_conns_per_client): 200; 0 = no cap. */
   readonly httpMaxConnsPerClient: number;
+  /** `--dns-udp-answer-limit` bytes (default 4096, at least 512). */
+  readonly dnsUdpAnswerLimit?: number | undefined;
+  /** `--dns-rate-limit` queries/s per source address (default 0: off). */
+  readonly dnsRateLimit?: number | undefined;
+  /** `--dns-tcp-idle-timeout` in ms (default 10 s). */
+  readonly dnsTcpIdleMs?: number | undefined;
+  /** `--dns-tcp-max-connections` (default 1024). */
+  readonly dnsTcpMaxConnections?: number | undefined;
+  /** `--dns-tcp-max-connections-per-source` (default 64). */
+  readonly dnsTcpMaxConnectionsPerSource?: number | undefined;
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -70,7 +85,9 @@ export const AGENT_USAGE = `usage: cairn agent [--dev] [--node NAME] [--datacent
                    [--self-preservation-share F] [--self-preservation-min-checks N]
                    [--protection-threshold F] [--kv-history N] [--kv-max-value-size BYTES] [--kv-tombstone-ttl DURATION]
                    [--domain DOMAIN] [--dns-ttl S] [--dns-service-ttl S] [--dns-answer-limit N]
-                   [--dns-only-passing] [--encrypt KEY ...] [--http-max-conns-per-client N]`;
+                   [--dns-only-passing] [--dns-udp-answer-limit BYTES] [--dns-rate-limit N]
+                   [--dns-tcp-idle-timeout S] [--dns-tcp-max-connections N] [--dns-tcp-max-connections-per-source N]
+                   [--encrypt KEY ...] [--http-max-conns-per-client N]`;
 
 const OPTIONS = {
   dev: { type: 'boolean' },
@@ -102,6 +119,11 @@ const OPTIONS = {
   'dns-only-passing': { type: 'boolean' },
   encrypt: { type: 'string', multiple: true },
   'http-max-conns-per-client': { type: 'string' },
+  'dns-udp-answer-limit': { type: 'string' },
+  'dns-rate-limit': { type: 'string' },
+  'dns-tcp-idle-timeout': { type: 'string' },
+  'dns-tcp-max-connections': { type: 'string' },
+  'dns-tcp-max-connections-per-source': { type: 'string' },
 } as const;
 
 type Raw = {
@@ -243,7 +265,44 @@ function dnsFlags(v: Raw): Partial<AgentConfig> {
         ? undefined
         : nonNegativeInt(v['dns-answer-limit'], '--dns-answer-limit'),
     dnsOnlyPassing: v['dns-only-passing'],
+    ...dnsLimitFlags(v),
   };
+}
+
+/** The DNS server's resource limits; absent ones stay undefined (the server's defaults). */
+function dnsLimitFlags(v: Raw): Partial<AgentConfig> {
+  const optional = <T>(raw: string | undefined, parse: (raw: string) => T): T | undefined =>
+    raw === undefined ? undefined : parse(raw);
+  return {
+    dnsUdpAnswerLimit: optional(v['dns-udp-answer-limit'], udpAnswerLimit),
+    dnsRateLimit: optional(v['dns-rate-limit'], (r) => nonNegativeInt(r, '--dns-rate-limit')),
+    dnsTcpIdleMs: optional(v['dns-tcp-idle-timeout'], tcpIdleTimeout),
+    dnsTcpMaxConnections: optional(v['dns-tcp-max-connections'], (r) =>
+      positiveInt(r, '--dns-tcp-max-connections'),
+    ),
+    dnsTcpMaxConnectionsPerSource: optional(v['dns-tcp-max-connections-per-source'], (r) =>
+      positiveInt(r, '--dns-tcp-max-connections-per-source'),
+    ),
+  };
+}
+
+function udpAnswerLimit(raw: string): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !isUdpAnswerLimit(n)) {
+    throw new UsageError(
+      `--dns-udp-answer-limit: ${q(raw)} is not a size in bytes from ${MIN_UDP_ANSWER_LIMIT} to ${MAX_UDP_ANSWER_LIMIT} (every DNS client takes 512)`,
+    );
+  }
+  return n;
+}
+
+/** Whole seconds (`10`) or a duration (`500ms`, `30s`), from 100 ms to 1 h. */
+function tcpIdleTimeout(raw: string): number {
+  const ms = /^\d+$/.test(raw) ? Number(raw) * 1000 : parseDuration(raw);
+  if (ms === null || ms < 100 || ms > 3_600_000) {
+    throw new UsageError(`--dns-tcp-idle-timeout: ${q(raw)} is not a duration from 100ms to 1h (e.g. 10s)`);
+  }
+  return Math.round(ms);
 }
 
 /** A Go duration (`15m`, `1h`), at least 1 s: a shorter one would only churn the log. */

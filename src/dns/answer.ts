@@ -34,6 +34,11 @@ export interface AnswerConfig {
   readonly onlyPassing: boolean;
   /** The server's default protection threshold (`Meta.protection_threshold` wins). */
   readonly protectionThreshold: number;
+  /**
+   * Largest UDP reply in bytes, whatever EDNS0 size the client advertises (512..65535): a small
+   * spoofed query must not buy a large reply. What does not fit is cut with TC set.
+   */
+  readonly udpAnswerLimit: number;
 }
 
 /** What changes from one query to the next. */

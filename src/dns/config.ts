@@ -3,6 +3,22 @@ import type { AnswerConfig } from './answer.js';
 /** cairn's own domain; Consul's is served too, so that existing configurations keep working. */
 export const DEFAULT_DOMAIN = 'cairn.';
 export const CONSUL_DOMAIN = 'consul.';
+/** `--dns-udp-answer-limit` default: what EDNS0 clients commonly get, far below the 64 KiB they may ask for. */
+export const DEFAULT_UDP_ANSWER_LIMIT = 4096;
+/** Every resolver must accept 512-byte UDP answers (RFC 1035); a lower cap could not answer some questions at all. */
+export const MIN_UDP_ANSWER_LIMIT = 512;
+export const MAX_UDP_ANSWER_LIMIT = 65535;
+
+/** The DNS server's resource limits when not configured (see DnsServerOptions). */
+export const DNS_SERVER_DEFAULTS = {
+  /** RFC 7766 suggests seconds, not minutes, for a server under load. */
+  tcpIdleMs: 10_000,
+  maxTcpConnections: 1024,
+  /** A host's local resolver sends everything from one address: room for it, not for one client to take all. */
+  maxTcpConnectionsPerSource: 64,
+  /** With the idle deadline, bounds how long one connection can live. */
+  maxTcpQueriesPerConnection: 1000,
+} as const;
 
 /** The DNS flags of `cairn agent`; absent means the default. */
 export interface DnsSettings {
@@ -16,6 +32,8 @@ export interface DnsSettings {
   readonly answerLimit?: number | undefined;
   /** `--dns-only-passing` (default false: warning instances are answered too, as in Consul). */
   readonly onlyPassing?: boolean | undefined;
+  /** `--dns-udp-answer-limit` bytes (default 4096, at least 512). */
+  readonly udpAnswerLimit?: number | undefined;
 }
 
 /**
@@ -37,6 +55,12 @@ export function answerConfig(
   if (domain === null) throw new RangeError(`not a domain: ${JSON.stringify(settings.domain)}`);
   const consul = normalizeDomain(CONSUL_DOMAIN)!;
   const ttl = settings.ttl ?? 0;
+  const udpAnswerLimit = settings.udpAnswerLimit ?? DEFAULT_UDP_ANSWER_LIMIT;
+  if (!isUdpAnswerLimit(udpAnswerLimit)) {
+    throw new RangeError(
+      `UDP answer limit ${udpAnswerLimit} is not a whole number of bytes from ${MIN_UDP_ANSWER_LIMIT} to ${MAX_UDP_ANSWER_LIMIT}`,
+    );
+  }
   return {
     domains: domain === consul ? [domain] : [domain, consul],
     datacenter,
@@ -45,5 +69,10 @@ export function answerConfig(
     answerLimit: settings.answerLimit ?? 0,
     onlyPassing: settings.onlyPassing ?? false,
     protectionThreshold,
+    udpAnswerLimit,
   };
+}
+
+export function isUdpAnswerLimit(n: number): boolean {
+  return Number.isInteger(n) && n >= MIN_UDP_ANSWER_LIMIT && n <= MAX_UDP_ANSWER_LIMIT;
 }

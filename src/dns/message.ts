@@ -28,6 +28,8 @@ export interface Reply {
   readonly qtype: string;
   /** Answers were left out to fit the size limit (TC is set). */
   readonly truncated: boolean;
+  /** Truncated by the server's UDP answer limit, where the client's EDNS0 size would have allowed more. */
+  readonly capped?: boolean;
 }
 
 /** Without EDNS0 a UDP answer fits 512 bytes (RFC 1035); with it, what the client advertises. */
@@ -157,12 +159,7 @@ export function handleQuery(
   const metricType = TYPE_NAMES[q.type] ?? 'OTHER';
 
   const reply = (rcode: Rcode | 'BADVERS', set: AnswerSet | null): Reply => {
-    const limit =
-      transport === 'tcp'
-        ? MAX_MESSAGE
-        : edns
-          ? Math.min(Math.max(edns.udpPayloadSize, UDP_DEFAULT_SIZE), MAX_MESSAGE)
-          : UDP_DEFAULT_SIZE;
+    const limit = transport === 'tcp' ? MAX_MESSAGE : udpLimit(edns, config.udpAnswerLimit);
     const opt = edns ? (rcode === 'BADVERS' ? OPT_BADVERS : OPT_PLAIN) : null;
     const headerRcode = rcode === 'BADVERS' ? 0 : RCODES[rcode];
     const fitted = fitToSize(set, 12 + q.bytes.length + (opt ? opt.length : 0), limit);
@@ -172,6 +169,7 @@ export function handleQuery(
       rcode,
       qtype: metricType,
       truncated: fitted.truncated,
+      capped: fitted.truncated && transport === 'udp' && edns !== null && edns.udpPayloadSize > limit,
     };
   };
 
@@ -194,6 +192,15 @@ export function handleQuery(
     prepared = cache ? cache.get(view.version, `${name.toLowerCase()}|${qtype}`, prepare) : prepare();
   }
   return reply(prepared.rcode, orderAnswer(prepared, config, ctx));
+}
+
+/**
+ * The largest UDP reply for a query: 512 without EDNS0 (RFC 1035), else the client's advertised
+ * size (never below 512), and in either case at most the server's cap.
+ */
+export function udpLimit(edns: { readonly udpPayloadSize: number } | null, cap: number): number {
+  const asked = edns ? Math.max(edns.udpPayloadSize, UDP_DEFAULT_SIZE) : UDP_DEFAULT_SIZE;
+  return Math.min(asked, cap, MAX_MESSAGE);
 }
 
 /** Parses the one question ourselves, to echo its bytes exactly and to read the labels as sent. */
@@ -323,6 +330,18 @@ export function fitToSize(set: AnswerSet | null, fixed: number, limit: number): 
     else if (answers.length === 0) truncated = true;
   }
   return { answers, authorities, additionals, truncated };
+}
+
+/**
+ * A header-only reply with `rcode` and the query's id, opcode and RD (no question: there may be
+ * none that could be read), or null if `msg` is not a query at all.
+ */
+export function bareReply(msg: Buffer, rcode: 'SERVFAIL' | 'REFUSED'): Reply | null {
+  if (msg.length < 12 || msg[2]! & 0x80) return null;
+  const out = Buffer.alloc(12);
+  out.writeUInt16BE(msg.readUInt16BE(0), 0);
+  out.writeUInt16BE(QR | (msg.readUInt16BE(2) & (OPCODE_MASK | RD)) | RCODES[rcode], 2);
+  return { bytes: out, rcode, qtype: 'NONE', truncated: false };
 }
 
 function assemble(

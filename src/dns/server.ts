@@ -3,12 +3,31 @@ import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
 import type { Logger } from 'pino';
 import { BalancerState } from '../balance/index.js';
 import type { AnswerConfig, AnswerContext } from './answer.js';
-import { handleQuery, PreparedCache, type Reply, type Transport } from './message.js';
+import { DNS_SERVER_DEFAULTS } from './config.js';
+import { ConnectionSlots } from './connection-slots.js';
+import { bareReply, handleQuery, PreparedCache, type Reply, type Transport } from './message.js';
+import { SourceRateLimiter } from './rate-limit.js';
 import type { DnsView } from './view.js';
 
-/** Where the server reports each query (src/metrics implements it). */
+/**
+ * Why a limit acted: `rate` (a query over the per-source rate: dropped over UDP, REFUSED over
+ * TCP), `udp_answer_limit` (a UDP answer cut to the server's cap below the client's EDNS0 size),
+ * `connections` / `connections_per_source` (a TCP connection refused), `idle` (a TCP connection
+ * closed after no complete query for the idle time), `queries_per_connection` (a TCP connection
+ * closed after its last allowed answer).
+ */
+export type DnsLimitReason =
+  | 'rate'
+  | 'udp_answer_limit'
+  | 'connections'
+  | 'connections_per_source'
+  | 'idle'
+  | 'queries_per_connection';
+
+/** Where the server reports each query and each limit it enforced (src/metrics implements it). */
 export interface DnsQueryObserver {
   dnsQuery(transport: Transport, type: string, rcode: string, truncated: boolean, seconds: number): void;
+  dnsLimit(transport: Transport, reason: DnsLimitReason): void;
 }
 
 export interface DnsServerOptions {
@@ -22,14 +41,29 @@ export interface DnsServerOptions {
   readonly metrics?: DnsQueryObserver;
   /** Injected for tests; Math.random by default. */
   readonly random?: () => number;
+  /** Milliseconds since the epoch (SOA serials, the rate limit's clock); injected for tests. */
   readonly now?: () => number;
-  /** A TCP connection with nothing to read for this long is closed (RFC 7766 suggests seconds). */
-  readonly tcpIdleMs?: number;
-  readonly maxTcpConnections?: number;
+  /**
+   * A TCP connection without a complete query for this long is closed. Only whole queries move
+   * the deadline, so a client trickling bytes of a frame that never completes is closed too.
+   */
+  readonly tcpIdleMs?: number | undefined;
+  /** Open TCP connections at most; more are closed as they arrive. */
+  readonly maxTcpConnections?: number | undefined;
+  /** Open TCP connections from one source address at most. */
+  readonly maxTcpConnectionsPerSource?: number | undefined;
+  /** Queries answered on one TCP connection, after which it is closed (the client reconnects). */
+  readonly maxTcpQueriesPerConnection?: number | undefined;
+  /** Queries per second per source address, UDP and TCP each (0 or absent: no limit). */
+  readonly rateLimit?: number | undefined;
 }
 
-/** A TCP client that does not read its answers is cut off past this much unsent output. */
-const MAX_TCP_BACKLOG = 1024 * 1024;
+/**
+ * Past this much unsent output a TCP connection stops reading (and so answering) until the
+ * client has read some: a client that never reads holds at most this plus one answer, and is
+ * then closed by the idle deadline.
+ */
+const TCP_WRITE_HIGH_WATER = 128 * 1024;
 
 /**
  * cairn's DNS interface: the same answers over UDP and TCP on one port. Every query is answered
@@ -44,11 +78,21 @@ export class DnsServer {
   private readonly cache = new PreparedCache();
   private readonly random: () => number;
   private readonly now: () => number;
+  private readonly slots: ConnectionSlots;
+  private readonly udpRate: SourceRateLimiter | null;
+  private readonly tcpRate: SourceRateLimiter | null;
   private failures = 0;
 
   constructor(private readonly opts: DnsServerOptions) {
     this.random = opts.random ?? Math.random;
     this.now = opts.now ?? Date.now;
+    this.slots = new ConnectionSlots(
+      opts.maxTcpConnections ?? DNS_SERVER_DEFAULTS.maxTcpConnections,
+      opts.maxTcpConnectionsPerSource ?? DNS_SERVER_DEFAULTS.maxTcpConnectionsPerSource,
+    );
+    const rate = opts.rateLimit ?? 0;
+    this.udpRate = rate > 0 ? new SourceRateLimiter(rate) : null;
+    this.tcpRate = rate > 0 ? new SourceRateLimiter(rate) : null;
   }
 
   /** Binds TCP then UDP; rejects (with nothing left bound) if either port cannot be had. */
@@ -101,7 +145,7 @@ export class DnsServer {
     } catch (e) {
       // A bug, not bad input: keep serving, answer SERVFAIL, log the first few.
       if (this.failures++ < 10) this.opts.logger?.error({ err: e }, 'DNS query failed');
-      reply = servfail(msg);
+      reply = bareReply(msg, 'SERVFAIL');
     }
     const seconds = (performance.now() - started) / 1000;
     this.opts.metrics?.dnsQuery(
@@ -111,7 +155,25 @@ export class DnsServer {
       reply?.truncated ?? false,
       seconds,
     );
+    if (reply?.capped) this.limited(transport, 'udp_answer_limit');
     return reply;
+  }
+
+  /** Open TCP connections (for tests). */
+  get tcpConnections(): number {
+    return this.slots.open;
+  }
+
+  private limited(transport: Transport, reason: DnsLimitReason): void {
+    this.opts.metrics?.dnsLimit(transport, reason);
+  }
+
+  /** The per-source rate limit: true if this query may be answered. */
+  private withinRate(transport: Transport, source: string): boolean {
+    const limiter = transport === 'udp' ? this.udpRate : this.tcpRate;
+    if (limiter === null || limiter.allow(source, this.now())) return true;
+    this.limited(transport, 'rate');
+    return false;
   }
 
   private bindUdp(host: string, port: number): Promise<Socket> {
@@ -136,6 +198,9 @@ export class DnsServer {
           // The system's limit applies instead.
         }
         socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
+          // Over the rate: dropped, not REFUSED; a UDP source may be spoofed, and a reply of any
+          // size would go to the victim.
+          if (!this.withinRate('udp', rinfo.address)) return;
           const reply = this.answer(msg, 'udp', rinfo.address);
           if (reply) socket.send(reply.bytes, rinfo.port, rinfo.address);
         });
@@ -147,7 +212,6 @@ export class DnsServer {
   private listenTcp(host: string, port: number): Promise<Server> {
     return new Promise((resolve, reject) => {
       const server = createServer({ noDelay: true }, (sock) => this.serveTcp(sock));
-      server.maxConnections = this.opts.maxTcpConnections ?? 1024;
       server.once('error', reject);
       server.listen({ host, port, exclusive: true }, () => {
         server.off('error', reject);
@@ -157,44 +221,78 @@ export class DnsServer {
     });
   }
 
-  /** RFC 7766: two-byte length before each message; queries may be pipelined on one connection. */
+  /**
+   * RFC 7766: two-byte length before each message; queries may be pipelined on one connection.
+   * Bounded in count (total, per source), in time (the idle deadline, the queries per
+   * connection) and in memory (at most one frame of input, the write high-water mark of output).
+   */
   private serveTcp(sock: TcpSocket): void {
+    const source = sock.remoteAddress ?? '';
+    const refused = this.slots.acquire(source);
+    if (refused !== null) {
+      this.limited('tcp', refused);
+      sock.destroy();
+      return;
+    }
     this.connections.add(sock);
+    const maxQueries = this.opts.maxTcpQueriesPerConnection ?? DNS_SERVER_DEFAULTS.maxTcpQueriesPerConnection;
     let pending: Buffer = Buffer.alloc(0);
-    sock.setTimeout(this.opts.tcpIdleMs ?? 10_000, () => sock.destroy());
+    let queries = 0;
+    let ending = false;
+    let blocked = false;
+    const idle = setTimeout(() => {
+      if (!ending) this.limited('tcp', 'idle');
+      sock.destroy();
+    }, this.opts.tcpIdleMs ?? DNS_SERVER_DEFAULTS.tcpIdleMs);
     sock.on('error', () => sock.destroy());
-    sock.on('close', () => this.connections.delete(sock));
-    sock.on('data', (chunk: Buffer) => {
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      while (pending.length >= 2) {
+    sock.on('close', () => {
+      clearTimeout(idle);
+      this.connections.delete(sock);
+      this.slots.release(source);
+    });
+    const serve = (): void => {
+      while (!ending && pending.length >= 2) {
+        if (sock.writableLength > TCP_WRITE_HIGH_WATER) {
+          // Stop reading until the client reads: pending input stays at what has arrived.
+          blocked = true;
+          sock.pause();
+          sock.once('drain', () => {
+            blocked = false;
+            sock.resume();
+            serve();
+          });
+          return;
+        }
         const len = pending.readUInt16BE(0);
         if (pending.length < 2 + len) break;
         const msg = pending.subarray(2, 2 + len);
         pending = pending.subarray(2 + len);
-        const reply = this.answer(msg, 'tcp', sock.remoteAddress ?? '');
+        const reply = this.withinRate('tcp', source)
+          ? this.answer(msg, 'tcp', source)
+          : bareReply(msg, 'REFUSED');
         if (reply === null) {
           // Not a query at all: the stream cannot be trusted any further.
           sock.destroy();
           return;
         }
+        idle.refresh();
         const framed = Buffer.allocUnsafe(2 + reply.bytes.length);
         framed.writeUInt16BE(reply.bytes.length, 0);
         reply.bytes.copy(framed, 2);
         sock.write(framed);
-        if (sock.writableLength > MAX_TCP_BACKLOG) {
-          sock.destroy();
+        if (++queries >= maxQueries) {
+          // The answers written so far are sent, then FIN; the idle deadline ends a client that never closes.
+          ending = true;
+          this.limited('tcp', 'queries_per_connection');
+          sock.end();
           return;
         }
       }
+    };
+    sock.on('data', (chunk: Buffer) => {
+      if (ending) return;
+      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+      if (!blocked) serve();
     });
   }
-}
-
-/** SERVFAIL for a message whose answer failed unexpectedly (null if it is no query at all). */
-function servfail(msg: Buffer): Reply | null {
-  if (msg.length < 12 || msg[2]! & 0x80) return null;
-  const out = Buffer.alloc(12);
-  out.writeUInt16BE(msg.readUInt16BE(0), 0);
-  out.writeUInt16BE(0x8000 | (msg.readUInt16BE(2) & 0x7900) | 2, 2);
-  return { bytes: out, rcode: 'SERVFAIL', qtype: 'NONE', truncated: false };
 }

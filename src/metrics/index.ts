@@ -22,6 +22,7 @@ export class Metrics {
   private readonly handshakeFailures: Counter<'side' | 'reason'>;
   private clusterStats: (() => TcpTransportStats) | null = null;
   private httpConnectionStats: (() => { readonly refusedConnections: number }) | null = null;
+  readonly dnsLimited: Counter<'transport' | 'reason'>;
 
   constructor(server: CairnServer) {
     const registers = [this.registry];
@@ -124,6 +125,14 @@ export class Metrics {
         this.inc(httpStats()?.().refusedConnections ?? 0);
       },
     });
+    this.dnsLimited = new Counter({
+      name: 'cairn_dns_limited_total',
+      help:
+        'DNS queries dropped (UDP) or REFUSED (TCP) over the rate limit, UDP answers cut to --dns-udp-answer-limit, ' +
+        'TCP connections refused or closed, by transport and reason',
+      labelNames: ['transport', 'reason'],
+      registers,
+    });
     let leaderChanges = 0;
     server.on('leaderChanged', () => leaderChanges++);
     const gauge = (name: string, help: string, value: () => number) =>
@@ -216,6 +225,10 @@ export class Metrics {
       this.dnsDurationChildren.set(transport, histogram);
     }
     histogram.observe(seconds);
+  }
+  /** A DNS limit acted (src/dns DnsLimitReason): a query dropped or refused, an answer cut, a connection refused or closed. */
+  dnsLimit(transport: string, reason: string): void {
+    this.dnsLimited.inc({ transport, reason });
   }
   private readonly dnsChildren = new Map<string, { inc(): void }>();
   private readonly dnsDurationChildren = new Map<string, { observe(v: number): void }>();

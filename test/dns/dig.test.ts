@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentArgv } from '../../cluster/index.js';
 import { http } from '../support/http.js';
-import { distScript, freePorts } from '../support/processes.js';
+import { distScript, freePorts, waitFor } from '../support/processes.js';
 import { DnsAgent } from './agent.js';
 
 /** Real `dig` (bind9-dnsutils, installed by scripts/ensure-test-deps.sh) against `cairn agent --dev`. */
@@ -179,6 +180,63 @@ describe('cairn agent DNS flags as a process', () => {
       expect(r.stderr).toMatch(new RegExp(`^cairn: DNS on 127\\.0\\.0\\.1:${dnsPort}: .*EADDRINUSE`));
     } finally {
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+  });
+
+  it('--dns-udp-answer-limit below 512 exits 2 with one line naming the flag', () => {
+    const r = spawnSync(
+      process.execPath,
+      [distScript('src/cli/main.js'), 'agent', '--dev', '--dns-udp-answer-limit', '511'],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(r.status).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(
+      /^cairn: --dns-udp-answer-limit: "511" is not a size in bytes from 512 to 65535/,
+    );
+  });
+
+  it('--dns-udp-answer-limit and --dns-rate-limit act on a running agent and show in /metrics', async () => {
+    const a = await DnsAgent.start(['--dns-udp-answer-limit', '600', '--dns-rate-limit', '1']);
+    try {
+      for (let i = 1; i <= 20; i++) {
+        await a.put('/v1/agent/service/register', {
+          Name: 'amp',
+          ID: `amp-${i}`,
+          Address: `10.60.0.${i}`,
+          Port: 80,
+          Check: { TTL: '60s', Status: 'passing' },
+        });
+      }
+      // Over TCP: the rate limit does not touch this UDP test, and all 20 come back.
+      const full = await a.dig('+tcp', 'amp.service.cairn', 'SRV');
+      expect(full.answer).toHaveLength(20);
+      const d = await a.dig('+bufsize=4096', '+ignore', 'amp.service.cairn', 'SRV');
+      expect(d.flags).toContain('tc');
+      expect(Number(/MSG SIZE\s+rcvd: (\d+)/.exec(d.stdout)?.[1])).toBeLessThanOrEqual(600);
+      // 1 query/s per source: of 50 sent at once, nearly all are dropped.
+      const sock = createSocket('udp4');
+      await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', () => resolve()));
+      const q = dnsPacket.encode({
+        type: 'query',
+        id: 1,
+        questions: [{ type: 'A', name: 'amp.service.cairn' }],
+      });
+      await Promise.all(
+        Array.from(
+          { length: 50 },
+          () => new Promise<void>((resolve) => sock.send(q, a.dnsPort, '127.0.0.1', () => resolve())),
+        ),
+      );
+      await new Promise<void>((resolve) => sock.close(() => resolve()));
+      const m = await waitFor('the dropped queries in /metrics', async () => {
+        const text = (await http('GET', `${a.url}/metrics`)).text;
+        return /cairn_dns_limited_total\{transport="udp",reason="rate"\} [1-9]/.test(text) ? text : undefined;
+      });
+      expect(m).toMatch(/cairn_dns_limited_total\{transport="udp",reason="udp_answer_limit"\} 1\b/);
+      expect(m).toMatch(/cairn_dns_truncated_total\{transport="udp"\} [1-9]/);
+    } finally {
+      await a.stop();
     }
   });
 

@@ -7,6 +7,7 @@ import {
   PreparedCache,
   type Reply,
   type Transport,
+  udpLimit,
 } from '../../src/dns/index.js';
 import { config, context, Registry } from './support.js';
 
@@ -149,7 +150,8 @@ describe('DNS messages', () => {
             query('big.service.cairn', type, edns === undefined ? {} : { edns }),
             transport,
           );
-          const limit = transport === 'tcp' ? 65535 : edns === undefined ? 512 : Math.max(512, edns);
+          const limit =
+            transport === 'tcp' ? 65535 : edns === undefined ? 512 : Math.min(4096, Math.max(512, edns));
           const p = decode(r);
           const label = `n ${n} edns ${edns} ${transport} ${type}`;
           expect(r.bytes.length, label).toBeLessThanOrEqual(limit);
@@ -161,6 +163,54 @@ describe('DNS messages', () => {
       ),
       { seed: 20, numRuns: 80 },
     );
+  });
+
+  it('UDP answer limit: a 65535-byte EDNS0 buffer still gets at most the cap, TC set, whole records', () => {
+    const reg = big(500);
+    const q = query('big.service.cairn', 'SRV', { edns: 65535 });
+    for (const cap of [512, 1232, 4096]) {
+      const r = answer(reg, q, 'udp', { udpAnswerLimit: cap });
+      expect(r.bytes.length, `cap ${cap}`).toBeLessThanOrEqual(cap);
+      // Close to the cap: records are left out only when the next whole one does not fit.
+      expect(r.bytes.length, `cap ${cap}`).toBeGreaterThan(cap - 100);
+      expect([r.truncated, r.capped], `cap ${cap}`).toEqual([true, true]);
+      // Decodable: every record is whole; every SRV kept has its address record.
+      const p = decode(r);
+      expect(p.flag_tc, `cap ${cap}`).toBe(true);
+      expect(p.answers!.length, `cap ${cap}`).toBeGreaterThan(0);
+      expect(p.answers!.every((a) => a.type === 'SRV')).toBe(true);
+      expect(p.additionals!.filter((a) => a.type === 'A').length).toBe(p.answers!.length);
+      expect(targetsResolve(p), `cap ${cap}`).toBe(true);
+      expect(opt(p)).toMatchObject({ udpPayloadSize: 4096 });
+    }
+    // The default cap is 4096 bytes; TCP is not capped and carries all 500.
+    const def = answer(reg, q);
+    expect([def.bytes.length <= 4096, def.truncated]).toEqual([true, true]);
+    const tcp = answer(reg, q, 'tcp');
+    expect([decode(tcp).answers!.length, tcp.truncated, tcp.capped]).toEqual([500, false, false]);
+  });
+
+  it('UDP answer limit: not "capped" when the client asked for less, or when everything fit', () => {
+    const reg = big(500);
+    const small = answer(reg, query('big.service.cairn', 'SRV', { edns: 1232 }), 'udp', {
+      udpAnswerLimit: 4096,
+    });
+    expect([small.truncated, small.capped]).toEqual([true, false]);
+    const plain = answer(reg, query('big.service.cairn', 'SRV'), 'udp', { udpAnswerLimit: 4096 });
+    expect([plain.bytes.length <= 512, plain.truncated, plain.capped]).toEqual([true, true, false]);
+    const fits = answer(big(3), query('big.service.cairn', 'SRV', { edns: 65535 }), 'udp', {
+      udpAnswerLimit: 512,
+    });
+    expect([fits.truncated, fits.capped]).toEqual([false, false]);
+  });
+
+  it('udpLimit: 512 without EDNS0, the advertised size (at least 512) with it, never above the cap', () => {
+    expect(udpLimit(null, 4096)).toBe(512);
+    expect(udpLimit({ udpPayloadSize: 100 }, 4096)).toBe(512);
+    expect(udpLimit({ udpPayloadSize: 1232 }, 4096)).toBe(1232);
+    expect(udpLimit({ udpPayloadSize: 65535 }, 4096)).toBe(4096);
+    expect(udpLimit({ udpPayloadSize: 65535 }, 512)).toBe(512);
+    expect(udpLimit({ udpPayloadSize: 65535 }, 65535)).toBe(65535);
   });
 
   it('the answer limit trims without TC', () => {

@@ -9,7 +9,16 @@ import { describe, expect, it } from 'vitest';
  * sockets. A scan keeps it so.
  */
 const DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/dns');
-const PURE = ['answer.ts', 'names.ts', 'order.ts', 'message.ts', 'config.ts', 'view.ts'];
+const PURE = [
+  'answer.ts',
+  'names.ts',
+  'order.ts',
+  'message.ts',
+  'config.ts',
+  'view.ts',
+  'rate-limit.ts',
+  'connection-slots.ts',
+];
 
 const FORBIDDEN: readonly RegExp[] = [
   /\bDate\b/,

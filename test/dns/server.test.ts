@@ -1,79 +1,10 @@
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { connect, type Socket } from 'node:net';
 import dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DnsServer } from '../../src/dns/index.js';
+import { frame, query, tcpExchange, UdpClient } from './clients.js';
 import { config, mulberry32, Registry } from './support.js';
 
 const SEED = Number(process.env.DNS_FUZZ_SEED ?? 20260101);
-
-function query(id: number, name = 'web.service.cairn', type: 'A' | 'SRV' = 'A'): Buffer {
-  return dnsPacket.encode({ type: 'query', id, questions: [{ type, name }] });
-}
-
-function frame(msg: Buffer): Buffer {
-  const len = Buffer.alloc(2);
-  len.writeUInt16BE(msg.length);
-  return Buffer.concat([len, msg]);
-}
-
-/** A UDP client that collects replies by id. */
-class UdpClient {
-  readonly replies = new Map<number, Buffer>();
-  private constructor(readonly socket: UdpSocket) {}
-
-  static async open(): Promise<UdpClient> {
-    const s = createSocket('udp4');
-    await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', () => resolve()));
-    const c = new UdpClient(s);
-    s.on('message', (m) => {
-      if (m.length >= 2) c.replies.set(m.readUInt16BE(0), m);
-    });
-    return c;
-  }
-
-  send(msg: Buffer, port: number): void {
-    this.socket.send(msg, port, '127.0.0.1');
-  }
-
-  async waitFor(ids: readonly number[], timeoutMs = 5_000): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (!ids.every((id) => this.replies.has(id)) && Date.now() < end)
-      await new Promise((r) => setTimeout(r, 10));
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.socket.close(() => resolve()));
-  }
-}
-
-/** Opens a TCP connection and collects the framed replies until it closes or `count` arrive. */
-function tcpExchange(port: number, bytes: Buffer[], count: number, timeoutMs = 5_000): Promise<Buffer[]> {
-  return new Promise((resolve) => {
-    const replies: Buffer[] = [];
-    let pending = Buffer.alloc(0);
-    const sock: Socket = connect(port, '127.0.0.1');
-    const done = () => {
-      clearTimeout(timer);
-      sock.destroy();
-      resolve(replies);
-    };
-    const timer = setTimeout(done, timeoutMs);
-    sock.on('connect', () => {
-      for (const b of bytes) sock.write(b);
-    });
-    sock.on('data', (chunk: Buffer) => {
-      pending = Buffer.concat([pending, chunk]);
-      while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
-        replies.push(pending.subarray(2, 2 + pending.readUInt16BE(0)));
-        pending = pending.subarray(2 + pending.readUInt16BE(0));
-      }
-      if (replies.length >= count) done();
-    });
-    sock.on('error', done);
-    sock.on('close', done);
-  });
-}
 
 describe('DNS server over UDP and TCP', () => {
   const reg = new Registry().add('n1', 'web-1', 'web').add('n2', 'web-2', 'web');

@@ -284,7 +284,7 @@ describe('regular expressions: RE2, and the caps on one filter', () => {
 
   it(`refuses patterns whose programs add up to more than ${MAX_PROGRAM_SIZE} instructions`, () => {
     // Each fits alone; together they do not.
-    const pattern = '"[a-z]{200}"';
+    const pattern = '"[a-z]{100}"';
     expect(typeof compileFilter(`a matches ${pattern}`)).toBe('function');
     expect(() =>
       compileFilter(`a matches ${pattern} or b matches ${pattern} or c matches ${pattern}`),

@@ -136,7 +136,9 @@ describe('compilePattern: refusals name the pattern and its column', () => {
     const second = compilePattern('^cache-[a-z]+$', 1);
     expect(second.test('cache-abc')).toBe(true);
     expect(second.instructions).toBe(first.instructions);
-    expect(refusal('^cache-[a-z]+$', MAX_PROGRAM_SIZE).message).toMatch(new RegExp(`the limit is ${MAX_PROGRAM_SIZE} at column 7$`));
+    expect(refusal('^cache-[a-z]+$', MAX_PROGRAM_SIZE).message).toMatch(
+      new RegExp(`the limit is ${MAX_PROGRAM_SIZE} at column 7$`),
+    );
   });
 });
 

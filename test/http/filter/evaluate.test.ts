@@ -277,7 +277,7 @@ describe('regular expressions: RE2, and the caps on one filter', () => {
     expect(compileFilter(many(MAX_PATTERNS))({ ID: `x${MAX_PATTERNS - 1}` })).toBe(true);
     expect(() => compileFilter(many(MAX_PATTERNS + 1))).toThrow(
       new RegExp(
-        `^filter: this is regular expression number ${MAX_PATTERNS + 1}; a filter may have ${MAX_PATTERNS} at column \\d+$`,
+        `^this is regular expression number ${MAX_PATTERNS + 1}; a filter may have ${MAX_PATTERNS} at column \\d+$`,
       ),
     );
   });

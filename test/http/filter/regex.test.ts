@@ -96,7 +96,7 @@ describe('compilePattern: refusals name the pattern and its column', () => {
     ['\\C', /is not valid: invalid escape sequence/],
   ])('%j', (pattern, message) => {
     const error = refusal(pattern);
-    expect(error.message).toMatch(/^filter: the regular expression /);
+    expect(error.message).toMatch(/^the regular expression /);
     expect(error.message).toContain(`the regular expression ${JSON.stringify(pattern)} is not valid: `);
     expect(error.message).toMatch(new RegExp(`${message.source} at column 7$`));
     expect(error.column).toBe(7);
@@ -108,7 +108,7 @@ describe('compilePattern: refusals name the pattern and its column', () => {
     expect(compilePattern(longest, 1).test('b')).toBe(true);
     const long = `[${'a'.repeat(MAX_PATTERN_LENGTH - 2)}b]`;
     expect(refusal(long).message).toBe(
-      `filter: the regular expression ${JSON.stringify(long)} is ${MAX_PATTERN_LENGTH + 1} characters long; the limit is ${MAX_PATTERN_LENGTH} at column 7`,
+      `the regular expression ${JSON.stringify(long)} is ${MAX_PATTERN_LENGTH + 1} characters long; the limit is ${MAX_PATTERN_LENGTH} at column 7`,
     );
   });
 
@@ -127,7 +127,7 @@ describe('compilePattern: refusals name the pattern and its column', () => {
     const size = compilePattern('^web-[0-9]+$', 1).instructions;
     expect(compilePattern('^web-[0-9]+$', 1, MAX_PROGRAM_SIZE - size).test('web-1')).toBe(true);
     expect(refusal('^web-[0-9]+$', MAX_PROGRAM_SIZE - size + 1).message).toBe(
-      `filter: the regular expression "^web-[0-9]+$" compiles to ${size} instructions, which takes this filter's regular expressions to ${MAX_PROGRAM_SIZE + 1} together; the limit is ${MAX_PROGRAM_SIZE} at column 7`,
+      `the regular expression "^web-[0-9]+$" compiles to ${size} instructions, which takes this filter's regular expressions to ${MAX_PROGRAM_SIZE + 1} together; the limit is ${MAX_PROGRAM_SIZE} at column 7`,
     );
   });
 

@@ -1,34 +1,46 @@
 import type { MatchNode, Node } from './ast.js';
-import { compilePattern } from './regex.js';
+import { filterError } from './errors.js';
+import { MAX_PATTERNS } from './limits.js';
+import { compilePattern, type Pattern } from './regex.js';
 import { type Found, isRecord, select } from './select.js';
 
 export type Filter = (item: unknown) => boolean;
 
+/** What the patterns compiled so far for one filter add up to, against the caps in limits.ts. */
+interface Patterns {
+  count: number;
+  instructions: number;
+}
+
 /**
- * Turns a tree into a predicate. Regexes are compiled here, once, so a bad pattern fails
- * the whole compile rather than the first item it meets. Recursion is bounded by the
- * parser's nesting limit, and nothing below throws on any item.
+ * Turns a tree into a predicate. Regexes are compiled here, once per filter rather than per
+ * item, so a bad pattern fails the whole compile rather than the first item it meets.
+ * Recursion is bounded by the parser's nesting limit, and nothing below throws on any item.
  */
 export function compileNode(node: Node): Filter {
+  return compileWith(node, { count: 0, instructions: 0 });
+}
+
+function compileWith(node: Node, patterns: Patterns): Filter {
   switch (node.kind) {
     case 'and': {
-      const operands = node.operands.map(compileNode);
+      const operands = node.operands.map((operand) => compileWith(operand, patterns));
       return (item) => operands.every((operand) => operand(item));
     }
     case 'or': {
-      const operands = node.operands.map(compileNode);
+      const operands = node.operands.map((operand) => compileWith(operand, patterns));
       return (item) => operands.some((operand) => operand(item));
     }
     case 'not': {
-      const operand = compileNode(node.operand);
+      const operand = compileWith(node.operand, patterns);
       return (item) => !operand(item);
     }
     case 'match':
-      return compileMatch(node);
+      return compileMatch(node, patterns);
   }
 }
 
-function compileMatch(node: MatchNode): Filter {
+function compileMatch(node: MatchNode, patterns: Patterns): Filter {
   const path = node.selector.path;
   const raw = node.value?.raw ?? '';
   switch (node.operator) {
@@ -46,7 +58,15 @@ function compileMatch(node: MatchNode): Filter {
       return (item) => !contains(select(item, path), raw);
     case 'matches':
     case 'not matches': {
-      const pattern = compilePattern(raw, node.value?.column ?? node.selector.column);
+      const column = node.value?.column ?? node.selector.column;
+      if (++patterns.count > MAX_PATTERNS) {
+        throw filterError(
+          `this is regular expression number ${patterns.count}; a filter may have ${MAX_PATTERNS}`,
+          column,
+        );
+      }
+      const pattern = compilePattern(raw, column, patterns.instructions);
+      patterns.instructions += pattern.instructions;
       const negate = node.operator === 'not matches';
       return (item) => matches(select(item, path), pattern) !== negate;
     }
@@ -77,7 +97,7 @@ function contains(found: Found, raw: string): boolean {
   return isRecord(value) && Object.hasOwn(value, raw);
 }
 
-function matches(found: Found, pattern: RegExp): boolean {
+function matches(found: Found, pattern: Pattern): boolean {
   if (found.kind === 'missing') return false;
   const values = found.kind === 'one' ? [found.value] : found.values;
   return values.some((value) => typeof value === 'string' && pattern.test(value));

@@ -8,9 +8,17 @@ import { parseFilter } from './parser.js';
 export type { MatchNode, MatchOperator, Node, Selector, Value } from './ast.js';
 export { FILTER_ERROR_CODES, FilterError, type FilterErrorCode } from './errors.js';
 export type { Filter } from './evaluate.js';
-export { MAX_EXPRESSION_LENGTH, MAX_NESTING, parseFilter } from './parser.js';
+export {
+  MAX_EXPRESSION_LENGTH,
+  MAX_NESTING,
+  MAX_PATTERN_LENGTH,
+  MAX_PATTERNS,
+  MAX_PROGRAM_SIZE,
+  MAX_SUBJECT_LENGTH,
+} from './limits.js';
+export { parseFilter } from './parser.js';
 
-/** Compiles `expression`; throws FilterError if it is malformed or holds a refused regex. */
+/** Compiles `expression`; throws FilterError if it is malformed, holds a refused regex, or asks for more work than limits.ts allows. */
 export function compileFilter(expression: string): Filter {
   return compileNode(parseFilter(expression));
 }

@@ -1,11 +1,7 @@
 import type { MatchNode, MatchOperator, Node, Selector, Value } from './ast.js';
 import { FilterError, filterError } from './errors.js';
 import { type Token, tokenize } from './lexer.js';
-
-/** Longer expressions are refused before any work is done on them. */
-export const MAX_EXPRESSION_LENGTH = 4096;
-/** Parentheses and `not` both recurse in the parser and the evaluator; this keeps the stack small. */
-export const MAX_NESTING = 64;
+import { MAX_EXPRESSION_LENGTH, MAX_NESTING } from './limits.js';
 
 /** Words that join or negate matches: they can never be a selector or a bare value. */
 const CONNECTIVES = new Set(['and', 'or', 'not']);

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { compileFilter, FilterError } from '../../../src/http/filter/index.js';
+import {
+  compileFilter,
+  FilterError,
+  MAX_PATTERNS,
+  MAX_PROGRAM_SIZE,
+} from '../../../src/http/filter/index.js';
 
 /** Shaped like Consul's /v1/health/service/:name output. */
 function entry(
@@ -245,6 +250,48 @@ describe('compile-time regex checks', () => {
   it('refuses a bad regex even when that branch could never be evaluated', () => {
     expect(() => compileFilter('a == 1 or (b == 2 and c not matches `(`)')).toThrow(
       /regular expression "\("/,
+    );
+  });
+});
+
+describe('regular expressions: RE2, and the caps on one filter', () => {
+  it('evaluates hostile patterns over long values to the right answer', () => {
+    const long = [{ ID: 'b'.repeat(128) }, { ID: `${'b'.repeat(127)}c` }, { ID: 'a'.repeat(128) }];
+    const ids = (expression: string): string[] =>
+      long.filter(compileFilter(expression)).map((item) => item.ID.slice(-2));
+    expect(ids('ID matches "(b|b)*c"')).toEqual(['bc']);
+    expect(ids('ID not matches "(b|b)*c"')).toEqual(['bb', 'aa']);
+    expect(ids('ID matches "^(a?){30}a{30}"')).toEqual(['aa']);
+    expect(ids('ID matches "(a+)+b"')).toEqual([]);
+    expect(ids('ID matches "(.*a){20}"')).toEqual(['aa']);
+  });
+
+  it('takes Go syntax that JavaScript has no spelling for', () => {
+    expect(kept('Service.ID matches "(?i)\\\\AWEB-\\\\d\\\\z"')).toEqual(['web-1', 'web-2']);
+    expect(kept('Service.Meta.env matches `^\\pL+$`')).toEqual(['web-1', 'web-2']);
+  });
+
+  it(`allows ${MAX_PATTERNS} regular expressions in one filter and refuses one more`, () => {
+    const many = (n: number): string =>
+      Array.from({ length: n }, (_, i) => `ID matches "x${i}"`).join(' or ');
+    expect(compileFilter(many(MAX_PATTERNS))({ ID: `x${MAX_PATTERNS - 1}` })).toBe(true);
+    expect(() => compileFilter(many(MAX_PATTERNS + 1))).toThrow(
+      new RegExp(
+        `^this is regular expression number ${MAX_PATTERNS + 1}; a filter may have ${MAX_PATTERNS} at column \\d+$`,
+      ),
+    );
+  });
+
+  it(`refuses patterns whose programs add up to more than ${MAX_PROGRAM_SIZE} instructions`, () => {
+    // Each fits alone; together they do not.
+    const pattern = '"[a-z]{100}"';
+    expect(typeof compileFilter(`a matches ${pattern}`)).toBe('function');
+    expect(() =>
+      compileFilter(`a matches ${pattern} or b matches ${pattern} or c matches ${pattern}`),
+    ).toThrow(
+      new RegExp(
+        `takes this filter's regular expressions to \\d+ together; the limit is ${MAX_PROGRAM_SIZE} at column 63$`,
+      ),
     );
   });
 });

@@ -140,10 +140,9 @@ const AWKWARD_ITEMS: unknown[] = [
 ];
 
 describe('compileFilter properties', () => {
-  it('throws nothing but FilterError on arbitrary input, and returns quickly', () => {
+  it('throws nothing but FilterError on arbitrary input', () => {
     fc.assert(
       fc.property(expression, (source) => {
-        const started = performance.now();
         try {
           expect(typeof compileFilter(source)).toBe('function');
         } catch (error) {
@@ -151,7 +150,6 @@ describe('compileFilter properties', () => {
           // No prefix here: the error catalog adds `filter: ` once, when it is answered.
           expect((error as FilterError).message).toMatch(/^(?!filter: )\S/);
         }
-        expect(performance.now() - started).toBeLessThan(200);
       }),
       { numRuns: 3000 },
     );

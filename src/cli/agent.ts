@@ -7,7 +7,11 @@ import { buildHttpApp } from '../http/index.js';
 import { CairnServer } from '../server/index.js';
 import { type AgentConfig, advertisedHttpAddress } from './agent-args.js';
 
-/** Runs one cairn server (Raft, state, HTTP API) until SIGTERM or SIGINT. */
+/**
+ * Runs one cairn server (Raft, state, HTTP API) until SIGTERM or SIGINT. Rejects, after a clean
+ * shutdown, when the server stopped itself (a failed disk, a command it cannot apply), so the
+ * process exits non-zero.
+ */
 export async function runAgent(config: AgentConfig): Promise<void> {
   const logger = pino({ level: config.logLevel, base: { node: config.node } });
   const temporary = config.dataDir === null;
@@ -79,6 +83,7 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     },
     'cairn agent ready',
   );
+  let fatal: unknown = null;
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
@@ -96,7 +101,12 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
-    server.once('fatal', () => stop('fatal'));
+    server.once('fatal', (err: unknown) => {
+      fatal = err;
+      stop('fatal');
+    });
   });
   if (temporary) rmSync(dataDir, { recursive: true, force: true });
+  if (fatal !== null)
+    throw new Error(`server stopped: ${fatal instanceof Error ? fatal.message : String(fatal)}`);
 }

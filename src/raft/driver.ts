@@ -66,7 +66,8 @@ const PEERS_META = 'peers';
  * Ready loop (persist, send, apply, advance), one Ready at a time, so that
  * everything proposed while a write is in flight shares the next fsync.
  *
- * Events: `leaderChanged` (leaderId | null), `applied` (index).
+ * Events: `leaderChanged` (leaderId | null), `applied` (index), and `fatal` (the error) when a
+ * failed write or a state machine that throws stops the node: it then applies nothing more.
  */
 export class RaftNode<R> extends EventEmitter {
   readonly id: NodeId;
@@ -90,6 +91,8 @@ export class RaftNode<R> extends EventEmitter {
   private looping = false;
   private loopDone: Promise<void> = Promise.resolve();
   private stopped = true;
+  /** Started and not yet closed: stop() must close storage and transport, even after a fatal stop. */
+  private open = false;
   private snapshotting = false;
   private lastSnapshotIndex: Index = 0;
   /** Size of the newest snapshot, and entry bytes applied since it was captured. */
@@ -153,7 +156,18 @@ export class RaftNode<R> extends EventEmitter {
     } else {
       this.raw = RawNode.restart(coreOpts, state);
       if (state.snapshot) {
-        this.sm.restore(state.snapshot.data);
+        try {
+          this.sm.restore(state.snapshot.data);
+        } catch (err) {
+          // A snapshot this version cannot read (say, from a newer one): starting without it would
+          // replay the log onto the wrong state.
+          this.log.fatal(
+            { err, index: state.snapshot.meta.index },
+            'state machine cannot restore the stored snapshot; not starting',
+          );
+          await this.storage.close();
+          throw err;
+        }
         this.lastSnapshotIndex = state.snapshot.meta.index;
         this.lastSnapshotBytes = state.snapshot.data.byteLength;
         this.appliedIndex = state.snapshot.meta.index;
@@ -173,6 +187,7 @@ export class RaftNode<R> extends EventEmitter {
       },
     });
     this.stopped = false;
+    this.open = true;
     this.lastTickAt = performance.now();
     this.ticker = setInterval(() => this.onTick(), this.tickMs);
     this.log.info(
@@ -188,20 +203,28 @@ export class RaftNode<R> extends EventEmitter {
   }
 
   async stop(): Promise<void> {
-    if (this.stopped) return;
+    if (!this.open) return;
+    this.open = false;
+    this.stopped = true;
+    // Entries being applied still answer their proposals; only what remains after is abandoned.
+    await this.loopDone;
+    this.halt();
+    await this.transport.close();
+    await this.storage.close();
+    this.log.info({ id: this.id }, 'raft node stopped');
+  }
+
+  /** Stops ticking and handling input; whatever waits on proposals or reads is told it will not happen here. */
+  private halt(): void {
     this.stopped = true;
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = null;
-    await this.loopDone;
     this.proposals.abandonAll();
     for (const [ctx, w] of this.readWaiters) {
       clearTimeout(w.timer);
       w.reject(new RaftError('RAFT_STOPPED', 'raft node stopped'));
       this.readWaiters.delete(ctx);
     }
-    await this.transport.close();
-    await this.storage.close();
-    this.log.info({ id: this.id }, 'raft node stopped');
   }
 
   // ---- inputs ---------------------------------------------------------------
@@ -433,11 +456,18 @@ export class RaftNode<R> extends EventEmitter {
         await this.handleReady(this.raw.ready());
       }
     } catch (err) {
-      // A failed disk write leaves us unable to keep Raft's promises: stop rather than diverge.
-      this.log.fatal({ err }, 'raft ready loop failed; stopping the node');
-      this.stopped = true;
-      if (this.ticker) clearInterval(this.ticker);
-      this.emit('fatal', err);
+      // A failed disk write leaves us unable to keep Raft's promises, and a state machine that
+      // cannot apply an entry cannot apply the ones after it: stop rather than diverge.
+      if (err instanceof MachineFailure) {
+        this.log.fatal(
+          { err: err.cause, index: err.index },
+          `state machine cannot ${err.step} at index ${err.index}; stopping the node`,
+        );
+      } else {
+        this.log.fatal({ err }, 'raft ready loop failed; stopping the node');
+      }
+      this.halt();
+      this.emit('fatal', err instanceof MachineFailure ? err.cause : err);
     }
   }
 
@@ -517,7 +547,11 @@ export class RaftNode<R> extends EventEmitter {
   }
 
   private installSnapshot(snap: Snapshot): void {
-    this.sm.restore(snap.data);
+    try {
+      this.sm.restore(snap.data);
+    } catch (err) {
+      throw new MachineFailure('restore a snapshot', snap.meta.index, err);
+    }
     this.appliedIndex = snap.meta.index;
     this.lastSnapshotIndex = snap.meta.index;
     this.lastSnapshotBytes = snap.data.byteLength;
@@ -530,7 +564,12 @@ export class RaftNode<R> extends EventEmitter {
     let sliceStart = performance.now();
     for (const e of entries) {
       if (e.kind === 'normal') {
-        const result = this.sm.apply(e.data, e.index);
+        let result: R;
+        try {
+          result = this.sm.apply(e.data, e.index);
+        } catch (err) {
+          throw new MachineFailure('apply the entry', e.index, err);
+        }
         this.proposals.applied(e, result);
       } else {
         if (e.kind === 'conf') await this.onConfApplied(e);
@@ -643,4 +682,13 @@ export class RaftNode<R> extends EventEmitter {
       }
     })();
   }
+}
+
+/** The state machine threw on a committed entry or a snapshot: nothing after it may apply. */
+class MachineFailure {
+  constructor(
+    readonly step: string,
+    readonly index: Index,
+    readonly cause: unknown,
+  ) {}
 }

@@ -35,6 +35,13 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     ...(config.trailingLogs !== undefined ? { trailingLogs: config.trailingLogs } : {}),
     kvTombstoneTtlMs: config.kvTombstoneTtlMs,
   });
+  // Listening from the start: the log replayed at start may already hold what stops the server.
+  let fatal: unknown = null;
+  let onFatal = () => {};
+  server.once('fatal', (err: unknown) => {
+    fatal = err;
+    onFatal();
+  });
   await server.start();
   const { app, ctx } = buildHttpApp({
     server,
@@ -83,7 +90,6 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     },
     'cairn agent ready',
   );
-  let fatal: unknown = null;
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
@@ -101,10 +107,8 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
-    server.once('fatal', (err: unknown) => {
-      fatal = err;
-      stop('fatal');
-    });
+    onFatal = () => stop('fatal');
+    if (fatal !== null) stop('fatal');
   });
   if (temporary) rmSync(dataDir, { recursive: true, force: true });
   if (fatal !== null)

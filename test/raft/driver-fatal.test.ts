@@ -97,10 +97,14 @@ describe('RaftNode with a state machine that throws', () => {
     await until('the leader to compact its log', 10_000, () =>
       leader.status().firstIndex > c.applied + 1 ? true : undefined,
     );
-    const appliedBefore = c.applied;
+    const compactedTo = leader.status().firstIndex;
     net.heal();
     expect(String(await fatal)).toContain('snapshot format not supported');
-    expect(c.applied).toBe(appliedBefore);
+    const appliedAtFatal = c.applied;
+    expect(appliedAtFatal).toBeLessThan(compactedTo);
+    // Stopped: it takes nothing more from the leader.
+    await leader.propose(enc('later', '1'));
+    expect(c.applied).toBe(appliedAtFatal);
     expect(machines.get('c')?.get('k59')).toBeUndefined();
   });
 });

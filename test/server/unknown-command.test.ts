@@ -28,6 +28,7 @@ describe('a command this version cannot read', () => {
 
   it('stops the server with its index and type, then stops `cairn agent` on that log with exit 1', async () => {
     dir = mkdtempSync(join(tmpdir(), 'cairn-unknown-'));
+    const logged: string[] = [];
     const [serverPort, httpPort, dnsPort] = (await freePorts(3)) as [number, number, number];
     server = new CairnServer({
       node: 'old',
@@ -39,7 +40,7 @@ describe('a command this version cannot read', () => {
       dev: true,
       bootstrapExpect: null,
       join: [],
-      logger: pino({ level: 'silent' }),
+      logger: pino({ level: 'warn' }, { write: (line: string) => void logged.push(line) }),
       tickMs: 20,
     });
     const fatal = new Promise<unknown>((resolve) => server?.once('fatal', resolve));
@@ -53,6 +54,17 @@ describe('a command this version cannot read', () => {
     expect(refused.result).toMatchObject({ ok: false, kind: 'invalid' });
     if (!refused.result.ok) expect(refused.result.message).toContain('unknown command type "configEntrySet"');
     expect(s.raft.isLeader()).toBe(true);
+
+    // One its writer marked skippable is skipped with a warning, and the server goes on.
+    const hint = await s.raft.propose(
+      packr.pack({ type: 'placementHint', ignoreIfUnknown: true, zone: 'a' }),
+    );
+    expect(hint.result).toMatchObject({ ok: false, kind: 'invalid' });
+    const warning = logged
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.index === hint.index);
+    expect(warning).toMatchObject({ level: 40, type: 'placementHint' });
+    expect((await s.apply({ type: 'kvReap', upTo: 0 })).result).toEqual({ ok: true });
 
     // Committed all the same (as a newer leader would): this server stops at it.
     const bad = s.raft.propose(fromTheFuture());

@@ -17,6 +17,8 @@ export interface Agent {
   readonly app: FastifyInstance;
   readonly listeners: readonly Listener[];
   readonly dataDir: string;
+  /** Settles with the error once the server stops itself (a failed disk, a command it cannot apply). */
+  readonly fatal: Promise<unknown>;
   /** Applies what may change while running (the cluster keys) from a configuration read again. */
   reload(next: AgentConfig): void;
   /** Stops the listeners and the server, then removes a temporary data directory. */
@@ -45,6 +47,8 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
     transport,
     logger,
   });
+  // Listening from the start: the log replayed at start may already hold what stops the server.
+  const fatal = new Promise<unknown>((resolve) => server.once('fatal', resolve));
   try {
     await server.start();
   } catch (e) {
@@ -93,6 +97,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
     app,
     listeners,
     dataDir: dir.path,
+    fatal,
     reload: (next) => transport.setKeyring(clusterKeyring(next)),
     stop: () => {
       stopping ??= stopAll(server, listeners, dir);

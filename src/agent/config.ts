@@ -1,5 +1,78 @@
+/** How a `cairn agent` runs, validated (the CLI parses it: src/cli/agent-args.ts). */
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+/** How `cairn agent` was asked to run, validated. */
+export interface AgentConfig {
+  readonly dev: boolean;
+  readonly node: string;
+  readonly datacenter: string;
+  /** null in dev mode without --data-dir: a fresh temporary directory. */
+  readonly dataDir: string | null;
+  /** Cluster traffic (Raft, forwarding) listens here. */
+  readonly bind: string;
+  /** HTTP and DNS listen here. */
+  readonly client: string;
+  readonly httpPort: number;
+  readonly dnsPort: number;
+  readonly serverPort: number;
+  /** HOST:PORT the other servers dial for this one (default: --bind and --server-port). */
+  readonly advertise: string | null;
+  readonly bootstrapExpect: number | null;
+  readonly join: readonly string[];
+  readonly logLevel: LogLevel;
+  readonly snapshotEvery: number | undefined;
+  readonly trailingLogs: number | undefined;
+  /** Share (0..1] of TTL checks expiring at once that pauses expiry. */
+  readonly selfPreservationShare: number;
+  readonly selfPreservationMinChecks: number;
+  /** Default protection threshold of health lookups (0 = off). */
+  readonly protectionThreshold: number;
+  /** Versions kept per KV key. */
+  readonly kvHistory: number;
+  /** Largest KV value in bytes. */
+  readonly kvMaxValueBytes: number;
+  /** How long a deleted key's tombstone and history are kept (ms). */
+  readonly kvTombstoneTtlMs: number;
+  // ---- DNS: absent means the default (src/dns/config.ts) ----
+  /** `--domain`, lower case with the trailing dot (default `cairn.`; `consul.` is always served too). */
+  readonly domain?: string | undefined;
+  /** `--dns-ttl` seconds (default 0). */
+  readonly dnsTtl?: number | undefined;
+  /** `--dns-service-ttl` seconds (default: `--dns-ttl`). */
+  readonly dnsServiceTtl?: number | undefined;
+  /** `--dns-answer-limit` (default 0: no limit). */
+  readonly dnsAnswerLimit?: number | undefined;
+  /** `--dns-only-passing` (default false). */
+  readonly dnsOnlyPassing?: boolean | undefined;
+  /**
+   * `--encrypt KEY` (repeatable; `encrypt` in the config file, a string or a list): base64 cluster
+   * keys. Every server connection proves the first; any of them is accepted. Empty: no key.
+   */
+  readonly encrypt: readonly string[];
+  /** `--http-max-conns-per-client` (Consul's limits.http_max_conns_per_client): 200; 0 = no cap. */
+  readonly httpMaxConnsPerClient: number;
+  /** `--dns-udp-answer-limit` bytes (default 4096, at least 512). */
+  readonly dnsUdpAnswerLimit?: number | undefined;
+  /** `--dns-rate-limit` queries/s per source address (default 0: off). */
+  readonly dnsRateLimit?: number | undefined;
+  /** `--dns-tcp-idle-timeout` in ms (default 10 s). */
+  readonly dnsTcpIdleMs?: number | undefined;
+  /** `--dns-tcp-max-connections` (default 1024). */
+  readonly dnsTcpMaxConnections?: number | undefined;
+  /** `--dns-tcp-max-connections-per-source` (default 64). */
+  readonly dnsTcpMaxConnectionsPerSource?: number | undefined;
+}
+
 /**
- * What an agent runs with. The CLI parses and validates it (src/cli/agent-args.ts); the type is
- * named here so the agent's callers need not reach into the CLI.
+ * host:port of the HTTP API as the other servers and `/v1/agent/members` show it. An API bound to
+ * every interface (0.0.0.0) is shown at the cluster address instead, which others can dial.
  */
-export { type AgentConfig, advertisedHttpAddress } from '../cli/agent-args.js';
+export function advertisedHttpAddress(
+  c: Pick<AgentConfig, 'client' | 'bind' | 'advertise' | 'httpPort'>,
+): string {
+  const advertisedHost = c.advertise?.slice(0, c.advertise.lastIndexOf(':')) ?? null;
+  const host =
+    c.client !== '0.0.0.0' ? c.client : c.bind !== '0.0.0.0' ? c.bind : (advertisedHost ?? c.client);
+  return `${host}:${c.httpPort}`;
+}

@@ -59,8 +59,8 @@ export async function runAgent(
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
-    agent.server.once('fatal', (err: unknown) => {
-      fatal = err;
+    void agent.fatal.then((err: unknown) => {
+      fatal = err ?? new Error('the server stopped itself');
       stop('fatal');
     });
   });

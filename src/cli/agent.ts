@@ -1,6 +1,6 @@
 import { pino } from 'pino';
+import type { AgentConfig } from '../agent/index.js';
 import { HaltedError as AgentHalted, runAgent as run } from '../agent/index.js';
-import type { AgentConfig } from './agent-args.js';
 import { HaltedError } from './errors.js';
 
 /**

@@ -1,17 +1,6 @@
-/**
- * Codes of the CLI's failures (src/errors/catalog.ts gives each its exit status and meaning).
- * They are printed as one line after "cairn: ", never with a stack.
- */
-export const CLI_ERROR_CODES = [
-  'CLI_USAGE',
-  'CLI_NOT_FOUND',
-  'CLI_CAS_FAILED',
-  'CLI_SERVER_REFUSED',
-  'CLI_CONNECTION',
-  'CLI_REFUSED',
-  'CLI_HALTED',
-] as const;
-export type CliErrorCode = (typeof CLI_ERROR_CODES)[number];
+import type { CliErrorCode } from '../errors/index.js';
+
+export { CLI_ERROR_CODES, type CliErrorCode } from '../errors/index.js';
 
 /** A mistake in how the command was invoked: printed as one line, exit status 2. */
 export class UsageError extends Error {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { startDemoNode } from '../raft/demo/node.js';
+import { startDemoNode } from '../raft/index.js';
 import { HaltedError } from './errors.js';
 import type { RaftDemoConfig } from './raft-demo-args.js';
 

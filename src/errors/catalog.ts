@@ -1,9 +1,7 @@
-import type { CliErrorCode } from '../cli/errors.js';
-import type { FilterErrorCode } from '../http/filter/index.js';
-import type { HttpErrorCode } from '../http/http-codes.js';
 import type { RaftErrorCode, StorageErrorCode, TransportErrorCode } from '../raft/index.js';
 import type { ServerErrorCode } from '../server/index.js';
 import type { StateErrorCode } from '../state/index.js';
+import type { CliErrorCode, FilterErrorCode, HttpErrorCode } from './codes.js';
 
 /** Every error code of every module. Each module owns its list; this catalog maps them all. */
 export type ErrorCode =

@@ -164,7 +164,18 @@ export class RaftNode<R> extends EventEmitter {
     } else {
       this.raw = RawNode.restart(coreOpts, state);
       if (state.snapshot) {
-        this.sm.restore(state.snapshot.data);
+        try {
+          this.sm.restore(state.snapshot.data);
+        } catch (err) {
+          // A snapshot this version cannot read (say, from a newer one): starting without it would
+          // replay the log onto the wrong state.
+          this.log.fatal(
+            { err, index: state.snapshot.meta.index },
+            'state machine cannot restore the stored snapshot; not starting',
+          );
+          await this.storage.close();
+          throw err;
+        }
         this.lastSnapshotIndex = state.snapshot.meta.index;
         this.lastSnapshotBytes = state.snapshot.data.byteLength;
         this.appliedIndex = state.snapshot.meta.index;
@@ -289,6 +300,15 @@ export class RaftNode<R> extends EventEmitter {
     this.stopped = true;
     this.clearTimers();
     this.releaseWaiters();
+    if (err instanceof MachineFailure) {
+      // A state machine that cannot apply an entry cannot apply the ones after it: stop, not diverge.
+      this.log.fatal(
+        { err: err.cause, index: err.index },
+        `state machine cannot ${err.step} at index ${err.index}; stopping the node`,
+      );
+      this.emit('fatal', err.cause);
+      return;
+    }
     void this.explain(err).then((e) => {
       if (e instanceof StorageFaultError) {
         this.log.fatal(
@@ -625,7 +645,11 @@ export class RaftNode<R> extends EventEmitter {
   }
 
   private installSnapshot(snap: Snapshot): void {
-    this.sm.restore(snap.data);
+    try {
+      this.sm.restore(snap.data);
+    } catch (err) {
+      throw new MachineFailure('restore a snapshot', snap.meta.index, err);
+    }
     this.appliedIndex = snap.meta.index;
     this.lastSnapshotIndex = snap.meta.index;
     this.lastSnapshotBytes = snap.data.byteLength;
@@ -640,7 +664,12 @@ export class RaftNode<R> extends EventEmitter {
       // Halted: answer no more clients; stop() reports their outcome as unknown.
       if (this.failed) return;
       if (e.kind === 'normal') {
-        const result = this.sm.apply(e.data, e.index);
+        let result: R;
+        try {
+          result = this.sm.apply(e.data, e.index);
+        } catch (err) {
+          throw new MachineFailure('apply the entry', e.index, err);
+        }
         this.proposals.applied(e, result);
       } else {
         if (e.kind === 'conf') await this.onConfApplied(e);
@@ -758,4 +787,13 @@ export class RaftNode<R> extends EventEmitter {
       }
     })();
   }
+}
+
+/** The state machine threw on a committed entry or a snapshot: nothing after it may apply. */
+class MachineFailure {
+  constructor(
+    readonly step: string,
+    readonly index: Index,
+    readonly cause: unknown,
+  ) {}
 }

@@ -4,6 +4,8 @@
  */
 
 export type { Status } from './core/index.js';
+/** The demo node (a key/value machine with a control API) that runs the consensus module alone. */
+export { type DemoNode, type DemoNodeOptions, startDemoNode } from './demo/node.js';
 export { type ProposeOutcome, RaftNode, type RaftNodeOptions } from './driver.js';
 export { RAFT_ERROR_CODES, RaftError, type RaftErrorCode } from './errors.js';
 export type { StateMachine } from './state-machine.js';

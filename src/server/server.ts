@@ -13,10 +13,11 @@ import {
 import {
   type ApplyResult,
   type Command,
-  decodeCommand,
   encodeCommand,
+  failure,
   type NodeSpec,
   RegistryState,
+  readCommand,
 } from '../state/index.js';
 import { Coalescer } from './coalescer.js';
 import { noLeader, ServerError } from './errors.js';
@@ -96,7 +97,7 @@ const WRITE_DEADLINE_MS = 10_000;
  * data directory is gone, replaced or unwritable): the server has halted and must be stopped.
  */
 export class CairnServer extends EventEmitter {
-  readonly state = new RegistryState();
+  readonly state: RegistryState;
   readonly raft: RaftNode<ApplyResult>;
   readonly health: LeaderHealth;
   private readonly tombstones: TombstoneGc;
@@ -120,6 +121,9 @@ export class CairnServer extends EventEmitter {
     this.setMaxListeners(0);
     this.log = opts.logger;
     this.now = opts.now ?? Date.now;
+    this.state = new RegistryState(Date.now, (skipped) =>
+      this.log.warn(skipped, 'skipped a replicated command this version does not know (marked skippable)'),
+    );
     this.transport = opts.transport;
     this.raft = new RaftNode<ApplyResult>({
       id: opts.node,
@@ -515,12 +519,14 @@ export class CairnServer extends EventEmitter {
    * the leader's clock).
    */
   private precheck(bytes: Uint8Array): ApplyOutcome | null {
-    let cmd: Command;
-    try {
-      cmd = decodeCommand(bytes);
-    } catch {
-      return null;
+    const read = readCommand(bytes);
+    if (read.kind !== 'command') {
+      // Proposing it would stop this server (and any other that cannot read it) once committed:
+      // a follower running a newer version forwarded it, or the bytes are damaged.
+      const why = `the leader cannot apply this command (${read.reason})`;
+      return { index: this.state.applied, result: failure('invalid', why) };
     }
+    const cmd = read.command;
     const now = this.now();
     const refused = { index: this.state.applied, result: { ok: true, value: false } } as const;
     if (cmd.type === 'kvSet' && cmd.acquire !== null && this.state.kv.lockDelayed(cmd.key, now))

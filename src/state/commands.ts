@@ -6,6 +6,7 @@
  * deterministic everywhere.
  */
 import { Packr } from 'msgpackr';
+import { COMMAND_VERSIONS, envelopeFor, judge } from './command-versions.js';
 import type { SessionBehavior, TxnOp } from './kv-types.js';
 import type { HealthStatus, Probe, Weights } from './types.js';
 
@@ -148,10 +149,59 @@ export type CommandType = Command['type'];
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
 
+/** Per type, the envelope fields this version adds (none for any revision-1 type without the flag). */
+const ENVELOPES = new Map(
+  (Object.keys(COMMAND_VERSIONS) as CommandType[]).flatMap((t) => {
+    const env = envelopeFor(t);
+    return Object.keys(env).length > 0 ? [[t, env] as const] : [];
+  }),
+);
+
 export function encodeCommand(c: Command): Uint8Array {
-  return packr.pack(c);
+  const env = ENVELOPES.get(c.type);
+  return packr.pack(env ? { ...c, ...env } : c);
 }
 
+/** What reading one log entry gave: a command to apply, one to skip, or one that must stop the server. */
+export type CommandRead =
+  | { readonly kind: 'command'; readonly command: Command }
+  | { readonly kind: 'skip'; readonly type: string; readonly reason: string }
+  | { readonly kind: 'unreadable'; readonly type: string | null; readonly reason: string };
+
+/** Decodes an entry and judges it against the command types and revisions this version knows. */
+export function readCommand(bytes: Uint8Array): CommandRead {
+  let value: unknown;
+  try {
+    value = packr.unpack(bytes);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    return { kind: 'unreadable', type: null, reason: `not a MessagePack command (${why})` };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array)
+    return { kind: 'unreadable', type: null, reason: 'the entry is not a command map' };
+  const map = value as Record<string, unknown>;
+  const type = typeof map.type === 'string' ? map.type : null;
+  const verdict = judge(map);
+  if (verdict.kind === 'known') return { kind: 'command', command: map as unknown as Command };
+  if (verdict.kind === 'skip' && type !== null) return { kind: 'skip', type, reason: verdict.reason };
+  return { kind: 'unreadable', type, reason: verdict.reason };
+}
+
+/** A command this version cannot apply, found at a log index: the server must stop, not skip it. */
+export class UnreadableCommandError extends Error {
+  constructor(
+    readonly index: number,
+    readonly type: string | null,
+    readonly reason: string,
+  ) {
+    super(`cannot apply the replicated command at index ${index}: ${reason}`);
+    this.name = 'UnreadableCommandError';
+  }
+}
+
+/** Decodes a command this version knows; throws, saying why, for any other. */
 export function decodeCommand(bytes: Uint8Array): Command {
-  return packr.unpack(bytes) as Command;
+  const read = readCommand(bytes);
+  if (read.kind === 'command') return read.command;
+  throw new Error(read.reason);
 }

@@ -1,5 +1,6 @@
 /** The replicated state machine: catalog, members, and the watch hub. */
 export { Catalog } from './catalog.js';
+export { COMMAND_VERSIONS, type CommandVersion } from './command-versions.js';
 export type {
   CheckSpec,
   Command,
@@ -10,7 +11,13 @@ export type {
   StatusUpdate,
   WriteInfo,
 } from './commands.js';
-export { decodeCommand, encodeCommand } from './commands.js';
+export {
+  type CommandRead,
+  decodeCommand,
+  encodeCommand,
+  readCommand,
+  UnreadableCommandError,
+} from './commands.js';
 export { durationFromJson, formatDuration, parseDuration } from './duration.js';
 export {
   type ApplyErrorKind,
@@ -37,7 +44,7 @@ export {
 export type { KvChange } from './kv.js';
 export type { KvEntry, KvVersion, Session, SessionBehavior, TxnError, TxnOp } from './kv-types.js';
 export { TXN_VERBS } from './kv-types.js';
-export { RegistryState } from './machine.js';
+export { RegistryState, type SkippedCommand } from './machine.js';
 export { Topic } from './topics.js';
 export * from './types.js';
 export { WatchHub } from './watch-hub.js';

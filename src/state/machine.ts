@@ -2,7 +2,7 @@ import { Packr } from 'msgpackr';
 import type { Index, StateMachine } from '../raft/index.js';
 import { Catalog, type CatalogImage } from './catalog.js';
 import type { Command } from './commands.js';
-import { decodeCommand } from './commands.js';
+import { readCommand, UnreadableCommandError } from './commands.js';
 import { type ApplyResult, failure, OK } from './errors.js';
 import type { WriteMeta } from './kv.js';
 import { type KvImage, KvStore } from './kv.js';
@@ -26,6 +26,13 @@ interface Image {
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
 
+/** A command applied as a no-op because its writer marked it safe for older servers to skip. */
+export interface SkippedCommand {
+  readonly index: Index;
+  readonly type: string;
+  readonly reason: string;
+}
+
 /**
  * The replicated state: every server applies the same commands in the same
  * order and ends in the same state. Knows nothing of Raft beyond the
@@ -39,17 +46,29 @@ export class RegistryState implements StateMachine<ApplyResult> {
   readonly hub = new WatchHub();
   private appliedIndex: Index = 0;
 
-  /** `clock` times lock-delays, which (as in Consul) each server keeps by its own clock, outside the replicated state. */
-  constructor(private readonly clock: () => number = Date.now) {}
+  /**
+   * `clock` times lock-delays, which (as in Consul) each server keeps by its own clock, outside the
+   * replicated state. `onSkipped` hears of each command skipped as unknown but marked skippable, so
+   * the server can warn.
+   */
+  constructor(
+    private readonly clock: () => number = Date.now,
+    private readonly onSkipped: (skipped: SkippedCommand) => void = () => {},
+  ) {}
 
+  /**
+   * Throws UnreadableCommandError, having changed nothing, for a command this version cannot read:
+   * the server must stop there, since skipping it would diverge from servers that apply it.
+   */
   apply(bytes: Uint8Array, index: Index): ApplyResult {
+    const read = readCommand(bytes);
+    if (read.kind === 'unreadable') throw new UnreadableCommandError(index, read.type, read.reason);
     this.appliedIndex = index;
-    let cmd: ReturnType<typeof decodeCommand>;
-    try {
-      cmd = decodeCommand(bytes);
-    } catch {
-      return failure('invalid', 'undecodable command');
+    if (read.kind === 'skip') {
+      this.onSkipped({ index, type: read.type, reason: read.reason });
+      return failure('invalid', `skipped: ${read.reason}`);
     }
+    const cmd = read.command;
     const touched = new Touched();
     let result: ApplyResult;
     switch (cmd.type) {
@@ -84,8 +103,11 @@ export class RegistryState implements StateMachine<ApplyResult> {
         for (const id of cmd.ids) this.endSession(id, writeMeta(cmd.write, index), touched);
         result = OK;
         break;
-      default:
-        result = failure('invalid', `unknown command type ${(cmd as { type: unknown }).type}`);
+      default: {
+        // readCommand let through only known types: reaching here is a type missing from this switch.
+        const unhandled: never = cmd;
+        throw new UnreadableCommandError(index, (unhandled as { type: string }).type, 'no handler for it');
+      }
     }
     this.hub.notify(touched.topics, index);
     return result;
@@ -164,9 +186,7 @@ export class RegistryState implements StateMachine<ApplyResult> {
   }
 
   restore(data: Uint8Array): void {
-    const img = packr.unpack(data) as Image;
-    if (img.v !== 1 && img.v !== 2)
-      throw new Error(`state snapshot version ${String(img.v)} is not supported`);
+    const img = readImage(data);
     this.catalog.restore(img.catalog);
     this.members.restore(img.members);
     this.kv.restore(img.kv ?? { entries: [], history: [], tombstones: [], index: 0 });
@@ -175,4 +195,24 @@ export class RegistryState implements StateMachine<ApplyResult> {
     // Everything may have changed: wake every waiter so it recomputes.
     this.hub.notifyAll(img.applied);
   }
+}
+
+/** Snapshot format versions this version reads; a newer one must stop the server, not be half read. */
+const IMAGE_VERSIONS: readonly unknown[] = [1, 2];
+
+function readImage(data: Uint8Array): Image {
+  let value: unknown;
+  try {
+    value = packr.unpack(data);
+  } catch (e) {
+    throw new Error(`state snapshot is not MessagePack (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error('state snapshot is not a state image');
+  const v = (value as { v?: unknown }).v;
+  if (!IMAGE_VERSIONS.includes(v))
+    throw new Error(
+      `state snapshot version ${JSON.stringify(v)} is not supported (this version reads ${IMAGE_VERSIONS.join(', ')}): written by a newer version?`,
+    );
+  return value as Image;
 }

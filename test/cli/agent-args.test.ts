@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type AgentConfig, advertisedHttpAddress, parseAgentArgs } from '../../src/cli/agent-args.js';
+import { type AgentConfig, advertisedHttpAddress } from '../../src/agent/index.js';
+import { parseAgentArgs } from '../../src/cli/agent-args.js';
 import { UsageError } from '../../src/cli/errors.js';
 
 /** A readFile that serves one fake file and fails for any other path. */

@@ -1,5 +1,6 @@
-export const FILTER_ERROR_CODES = ['FILTER_SYNTAX'] as const;
-export type FilterErrorCode = (typeof FILTER_ERROR_CODES)[number];
+import type { FilterErrorCode } from '../../errors/index.js';
+
+export { FILTER_ERROR_CODES, type FilterErrorCode } from '../../errors/index.js';
 
 /**
  * A filter expression that cannot be compiled. The HTTP layer turns it into a 400, so the

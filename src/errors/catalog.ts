@@ -63,6 +63,11 @@ export const ERROR_CATALOG: Readonly<Record<ErrorCode, ErrorInfo>> = {
     meaning: 'The path exists but not with this method; the `Allow` header lists those it takes.',
   },
   HTTP_BODY_TOO_LARGE: { status: 413, meaning: 'The request body is larger than the server accepts.' },
+  HTTP_CLIENT_LIMIT: {
+    status: 429,
+    meaning:
+      'The client address already holds as many blocking queries or watch sockets as the server allows (`--http-max-blocking-per-client`, `--watch-max-connections-per-client`); retry once one has ended.',
+  },
   HTTP_MALFORMED_REQUEST: {
     status: 400,
     meaning:

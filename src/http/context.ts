@@ -4,6 +4,7 @@ import type { CairnServer } from '../server/index.js';
 import type { ApplySuccess, Command, NodeSpec } from '../state/index.js';
 import type { Reads } from './blocking.js';
 import { fromApplyFailure } from './errors.js';
+import type { ClientLimits } from './limits/index.js';
 
 /** What every route module gets. */
 export interface HttpContext {
@@ -21,6 +22,8 @@ export interface HttpContext {
   /** Versions of each KV key kept in its history. */
   readonly kvHistory: number;
   readonly kvMaxValueBytes: number;
+  /** What each client address may hold at once (blocking queries, watch sockets and subscriptions). */
+  readonly limits: ClientLimits;
 }
 
 /** Applies a write through Raft; a refusal by the state machine becomes its 4xx. */

@@ -3,6 +3,17 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { HandshakeFailureEvent, TcpTransportStats } from '../raft/index.js';
 import type { CairnServer } from '../server/index.js';
 
+/** What the HTTP app's per-client limits report (src/http/limits). */
+export interface ClientLimitStats {
+  refusedCounts(): ReadonlyMap<string, number>;
+  readonly blocking: { readonly size: number };
+  readonly watchConnections: { readonly size: number };
+  readonly watchSubscriptions: { readonly size: number };
+}
+
+/** Every reason a per-client limit refuses for, so each is reported (0) before its first refusal. */
+const REFUSAL_REASONS = ['blocking', 'watch_connections', 'watch_subscriptions'] as const;
+
 export class Metrics {
   readonly registry = new Registry();
   readonly httpRequests: Counter<'route' | 'method' | 'status'>;
@@ -21,6 +32,8 @@ export class Metrics {
   // ---- the cluster port (src/raft/transport) ----
   private readonly handshakeFailures: Counter<'side' | 'reason'>;
   private clusterStats: (() => TcpTransportStats) | null = null;
+  // ---- per-client HTTP limits (src/http/limits) ----
+  private clientLimits: ClientLimitStats | null = null;
 
   constructor(server: CairnServer) {
     const registers = [this.registry];
@@ -111,6 +124,30 @@ export class Metrics {
         // The transport counts; a counter that only grows is set to its count here.
         this.reset();
         this.inc(clusterStats()?.().refusedConnections ?? 0);
+      },
+    });
+    const clientLimits = () => this.clientLimits;
+    new Counter({
+      name: 'cairn_http_refused_total',
+      help: 'Requests, WebSocket connections and watch subscriptions refused because their client address held its limit, by reason',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        const counts = clientLimits()?.refusedCounts();
+        this.reset();
+        for (const reason of REFUSAL_REASONS) this.inc({ reason }, counts?.get(reason) ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'cairn_http_client_held',
+      help: 'Blocking queries, watch connections and watch subscriptions held now (all client addresses), by kind',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        const l = clientLimits();
+        this.set({ kind: 'blocking' }, l?.blocking.size ?? 0);
+        this.set({ kind: 'watch_connections' }, l?.watchConnections.size ?? 0);
+        this.set({ kind: 'watch_subscriptions' }, l?.watchSubscriptions.size ?? 0);
       },
     });
     let leaderChanges = 0;
@@ -217,6 +254,11 @@ export class Metrics {
   /** Where the cluster transport's counts are read from at each scrape. */
   trackClusterConnections(stats: () => TcpTransportStats): void {
     this.clusterStats = stats;
+  }
+
+  /** Where the HTTP app's per-client limits are read from at each scrape. */
+  trackClientLimits(limits: ClientLimitStats): void {
+    this.clientLimits = limits;
   }
 
   text(): Promise<string> {

@@ -56,6 +56,11 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
     kvMaxValueBytes: config.kvMaxValueBytes,
     logger,
     protectionThreshold: config.protectionThreshold,
+    limits: {
+      maxBlockingPerClient: config.httpMaxBlockingPerClient,
+      maxWatchConnectionsPerClient: config.watchMaxConnectionsPerClient,
+      maxWatchSubscriptionsPerClient: config.watchMaxSubscriptionsPerClient,
+    },
   });
   metrics = ctx.metrics;
   ctx.metrics.trackClusterConnections(() => transport.stats);

@@ -53,6 +53,13 @@ export interface AgentConfig {
    * keys. Every server connection proves the first; any of them is accepted. Empty: no key.
    */
   readonly encrypt: readonly string[];
+  // ---- per-client HTTP limits: absent means the default (src/http/limits/options.ts) ----
+  /** `--http-max-blocking-per-client` (0: no cap). */
+  readonly httpMaxBlockingPerClient?: number | undefined;
+  /** `--watch-max-connections-per-client` (0: no cap). */
+  readonly watchMaxConnectionsPerClient?: number | undefined;
+  /** `--watch-max-subscriptions-per-client` (0: no cap). */
+  readonly watchMaxSubscriptionsPerClient?: number | undefined;
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -68,7 +75,9 @@ export const AGENT_USAGE = `usage: cairn agent [--dev] [--node NAME] [--datacent
                    [--self-preservation-share F] [--self-preservation-min-checks N]
                    [--protection-threshold F] [--kv-history N] [--kv-max-value-size BYTES] [--kv-tombstone-ttl DURATION]
                    [--domain DOMAIN] [--dns-ttl S] [--dns-service-ttl S] [--dns-answer-limit N]
-                   [--dns-only-passing] [--encrypt KEY ...]`;
+                   [--dns-only-passing] [--encrypt KEY ...]
+                   [--http-max-blocking-per-client N] [--watch-max-connections-per-client N]
+                   [--watch-max-subscriptions-per-client N]`;
 
 const OPTIONS = {
   dev: { type: 'boolean' },
@@ -99,6 +108,9 @@ const OPTIONS = {
   'dns-answer-limit': { type: 'string' },
   'dns-only-passing': { type: 'boolean' },
   encrypt: { type: 'string', multiple: true },
+  'http-max-blocking-per-client': { type: 'string' },
+  'watch-max-connections-per-client': { type: 'string' },
+  'watch-max-subscriptions-per-client': { type: 'string' },
 } as const;
 
 type Raw = {
@@ -198,6 +210,20 @@ export function parseAgentArgs(
     kvTombstoneTtlMs: v['kv-tombstone-ttl'] === undefined ? 15 * 60_000 : tombstoneTtl(v['kv-tombstone-ttl']),
     ...dnsFlags(v),
     encrypt: clusterKeys(v.encrypt ?? []),
+    ...clientLimitFlags(v),
+  };
+}
+
+/** The per-client HTTP limits; absent ones stay undefined (the HTTP app's defaults). */
+function clientLimitFlags(v: Raw): Partial<AgentConfig> {
+  const count = (flag: keyof Raw & string): number | undefined => {
+    const raw = v[flag];
+    return typeof raw === 'string' ? nonNegativeInt(raw, `--${flag}`) : undefined;
+  };
+  return {
+    httpMaxBlockingPerClient: count('http-max-blocking-per-client'),
+    watchMaxConnectionsPerClient: count('watch-max-connections-per-client'),
+    watchMaxSubscriptionsPerClient: count('watch-max-subscriptions-per-client'),
   };
 }
 

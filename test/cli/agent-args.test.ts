@@ -524,3 +524,45 @@ describe('advertisedHttpAddress', () => {
     }
   });
 });
+
+describe('cairn agent arguments: per-client HTTP limits', () => {
+  it('absent: undefined, so the HTTP app applies its defaults', () => {
+    const c = parse(['--dev']);
+    expect(c.httpMaxBlockingPerClient).toBeUndefined();
+    expect(c.watchMaxConnectionsPerClient).toBeUndefined();
+    expect(c.watchMaxSubscriptionsPerClient).toBeUndefined();
+  });
+
+  it('flags and config-file keys take non-negative integers; 0 means no cap; flags win', () => {
+    const c = parse([
+      '--dev',
+      '--http-max-blocking-per-client',
+      '0',
+      '--watch-max-connections-per-client',
+      '7',
+      '--watch-max-subscriptions-per-client=2500',
+    ]);
+    expect(c.httpMaxBlockingPerClient).toBe(0);
+    expect(c.watchMaxConnectionsPerClient).toBe(7);
+    expect(c.watchMaxSubscriptionsPerClient).toBe(2500);
+    const f = withFile(
+      { dev: true, http_max_blocking_per_client: 16, 'watch-max-subscriptions-per-client': '9' },
+      '--http-max-blocking-per-client',
+      '32',
+    );
+    expect(f.httpMaxBlockingPerClient).toBe(32);
+    expect(f.watchMaxSubscriptionsPerClient).toBe(9);
+    expect(f.watchMaxConnectionsPerClient).toBeUndefined();
+  });
+
+  it.each([
+    ['--http-max-blocking-per-client', '-1'],
+    ['--http-max-blocking-per-client', '1.5'],
+    ['--watch-max-connections-per-client', 'many'],
+    ['--watch-max-subscriptions-per-client', ''],
+  ])('%s %j is a usage error naming the flag', (flag, value) => {
+    expect(usageError(['--dev', `${flag}=${value}`])).toBe(
+      `${flag}: ${JSON.stringify(value)} is not a non-negative integer`,
+    );
+  });
+});

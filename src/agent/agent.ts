@@ -56,6 +56,8 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
     kvMaxValueBytes: config.kvMaxValueBytes,
     logger,
     protectionThreshold: config.protectionThreshold,
+    kvMaxKeys: config.kvMaxKeys,
+    catalogMaxInstances: config.catalogMaxInstances,
     limits: {
       maxBlockingPerClient: config.httpMaxBlockingPerClient,
       maxWatchConnectionsPerClient: config.watchMaxConnectionsPerClient,

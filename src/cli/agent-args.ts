@@ -60,6 +60,10 @@ export interface AgentConfig {
   readonly watchMaxConnectionsPerClient?: number | undefined;
   /** `--watch-max-subscriptions-per-client` (0: no cap). */
   readonly watchMaxSubscriptionsPerClient?: number | undefined;
+  /** `--kv-max-keys`: most KV keys stored (default 0: no limit). */
+  readonly kvMaxKeys?: number | undefined;
+  /** `--catalog-max-instances`: most service instances in the catalog (default 0: no limit). */
+  readonly catalogMaxInstances?: number | undefined;
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -77,7 +81,7 @@ export const AGENT_USAGE = `usage: cairn agent [--dev] [--node NAME] [--datacent
                    [--domain DOMAIN] [--dns-ttl S] [--dns-service-ttl S] [--dns-answer-limit N]
                    [--dns-only-passing] [--encrypt KEY ...]
                    [--http-max-blocking-per-client N] [--watch-max-connections-per-client N]
-                   [--watch-max-subscriptions-per-client N]`;
+                   [--watch-max-subscriptions-per-client N] [--kv-max-keys N] [--catalog-max-instances N]`;
 
 const OPTIONS = {
   dev: { type: 'boolean' },
@@ -111,6 +115,8 @@ const OPTIONS = {
   'http-max-blocking-per-client': { type: 'string' },
   'watch-max-connections-per-client': { type: 'string' },
   'watch-max-subscriptions-per-client': { type: 'string' },
+  'kv-max-keys': { type: 'string' },
+  'catalog-max-instances': { type: 'string' },
 } as const;
 
 type Raw = {
@@ -214,7 +220,7 @@ export function parseAgentArgs(
   };
 }
 
-/** The per-client HTTP limits; absent ones stay undefined (the HTTP app's defaults). */
+/** The HTTP limits (per client, and the KV and catalog totals); absent ones stay undefined (the HTTP app's defaults). */
 function clientLimitFlags(v: Raw): Partial<AgentConfig> {
   const count = (flag: keyof Raw & string): number | undefined => {
     const raw = v[flag];
@@ -224,6 +230,8 @@ function clientLimitFlags(v: Raw): Partial<AgentConfig> {
     httpMaxBlockingPerClient: count('http-max-blocking-per-client'),
     watchMaxConnectionsPerClient: count('watch-max-connections-per-client'),
     watchMaxSubscriptionsPerClient: count('watch-max-subscriptions-per-client'),
+    kvMaxKeys: count('kv-max-keys'),
+    catalogMaxInstances: count('catalog-max-instances'),
   };
 }
 

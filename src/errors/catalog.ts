@@ -130,6 +130,11 @@ export const ERROR_CATALOG: Readonly<Record<ErrorCode, ErrorInfo>> = {
     status: 400,
     meaning: 'A command the state machine refused as invalid; the message says why.',
   },
+  STATE_QUOTA_EXCEEDED: {
+    status: 403,
+    meaning:
+      'A write would take the KV store past `--kv-max-keys` keys or the catalog past `--catalog-max-instances` service instances; nothing was changed.',
+  },
   // Raft: seen by the server, which answers with a SERVER_* code instead
   RAFT_NOT_LEADER: {
     status: null,

@@ -28,6 +28,10 @@ export interface HttpOptions {
   readonly kvHistory?: number;
   /** Largest KV value (default 512 KiB); larger is a 413. */
   readonly kvMaxValueBytes?: number;
+  /** Most KV keys stored (0 or absent: no limit); a write past it is refused (403). */
+  readonly kvMaxKeys?: number;
+  /** Most service instances in the catalog (0 or absent: no limit). */
+  readonly catalogMaxInstances?: number;
   /** Builds the HTTP server (the agent's, with its connection limits); fastify's default otherwise. */
   readonly serverFactory?: FastifyServerFactory;
   /** Per-client caps (blocking queries, watch sockets and subscriptions); absent ones take their defaults. */
@@ -62,6 +66,8 @@ export function buildHttpApp(opts: HttpOptions): { app: FastifyInstance; ctx: Ht
     protectionThreshold: opts.protectionThreshold ?? 0,
     kvHistory: opts.kvHistory ?? 20,
     kvMaxValueBytes: opts.kvMaxValueBytes ?? 512 * 1024,
+    kvMaxKeys: opts.kvMaxKeys ?? 0,
+    catalogMaxInstances: opts.catalogMaxInstances ?? 0,
     limits,
   };
   ctx.metrics.trackClientLimits(limits);

@@ -22,6 +22,10 @@ export interface HttpContext {
   /** Versions of each KV key kept in its history. */
   readonly kvHistory: number;
   readonly kvMaxValueBytes: number;
+  /** Most KV keys a write may leave stored (0: no limit); checked when the write is applied. */
+  readonly kvMaxKeys: number;
+  /** Most service instances a registration may leave in the catalog (0: no limit). */
+  readonly catalogMaxInstances: number;
   /** What each client address may hold at once (blocking queries, watch sockets and subscriptions). */
   readonly limits: ClientLimits;
 }
@@ -36,6 +40,9 @@ export async function writeResult(ctx: HttpContext, cmd: Command): Promise<Apply
   const done = ctx.metrics.writeLatency.startTimer();
   const out = await ctx.server.apply(cmd);
   done();
-  if (!out.result.ok) throw fromApplyFailure(out.result);
+  if (!out.result.ok) {
+    if (out.result.kind === 'quota') ctx.limits.refused(cmd.type === 'register' ? 'instances' : 'kv_keys');
+    throw fromApplyFailure(out.result);
+  }
   return { ...out.result, index: out.index };
 }

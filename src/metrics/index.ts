@@ -12,7 +12,13 @@ export interface ClientLimitStats {
 }
 
 /** Every reason a per-client limit refuses for, so each is reported (0) before its first refusal. */
-const REFUSAL_REASONS = ['blocking', 'watch_connections', 'watch_subscriptions'] as const;
+const REFUSAL_REASONS = [
+  'blocking',
+  'watch_connections',
+  'watch_subscriptions',
+  'kv_keys',
+  'instances',
+] as const;
 
 export class Metrics {
   readonly registry = new Registry();
@@ -129,7 +135,7 @@ export class Metrics {
     const clientLimits = () => this.clientLimits;
     new Counter({
       name: 'cairn_http_refused_total',
-      help: 'Requests, WebSocket connections and watch subscriptions refused because their client address held its limit, by reason',
+      help: 'Requests, WebSocket connections and watch subscriptions refused by a limit, by reason (blocking, watch_connections, watch_subscriptions: per client address; kv_keys, instances: totals)',
       labelNames: ['reason'],
       registers,
       collect() {

@@ -555,11 +555,26 @@ describe('cairn agent arguments: per-client HTTP limits', () => {
     expect(f.watchMaxConnectionsPerClient).toBeUndefined();
   });
 
+  it('--kv-max-keys and --catalog-max-instances: undefined (no limit) unless given', () => {
+    expect(parse(['--dev']).kvMaxKeys).toBeUndefined();
+    expect(parse(['--dev']).catalogMaxInstances).toBeUndefined();
+    expect(parse(['--dev', '--kv-max-keys', '100000', '--catalog-max-instances=5000'])).toMatchObject({
+      kvMaxKeys: 100000,
+      catalogMaxInstances: 5000,
+    });
+    expect(withFile({ dev: true, kv_max_keys: 10, catalog_max_instances: '20' })).toMatchObject({
+      kvMaxKeys: 10,
+      catalogMaxInstances: 20,
+    });
+  });
+
   it.each([
     ['--http-max-blocking-per-client', '-1'],
     ['--http-max-blocking-per-client', '1.5'],
     ['--watch-max-connections-per-client', 'many'],
     ['--watch-max-subscriptions-per-client', ''],
+    ['--kv-max-keys', '-3'],
+    ['--catalog-max-instances', '1e3'],
   ])('%s %j is a usage error naming the flag', (flag, value) => {
     expect(usageError(['--dev', `${flag}=${value}`])).toBe(
       `${flag}: ${JSON.stringify(value)} is not a non-negative integer`,

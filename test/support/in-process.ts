@@ -45,6 +45,8 @@ export interface HttpTweaks {
   readonly kvMaxValueBytes?: number;
   readonly protectionThreshold?: number;
   readonly bodyLimit?: number;
+  readonly kvMaxKeys?: number;
+  readonly catalogMaxInstances?: number;
   /** Per-client caps (blocking queries, watch sockets and subscriptions). */
   readonly limits?: Partial<ClientLimitOptions>;
 }

@@ -19,4 +19,11 @@ export const CLIENT_LIMIT_DEFAULTS: ClientLimitOptions = {
 };
 
 /** Why a request, socket or subscription was refused (the `reason` label of the refusal metric). */
-export type RefusalReason = 'blocking' | 'watch_connections' | 'watch_subscriptions';
+export type RefusalReason =
+  | 'blocking'
+  | 'watch_connections'
+  | 'watch_subscriptions'
+  /** A write past --kv-max-keys. */
+  | 'kv_keys'
+  /** A registration past --catalog-max-instances. */
+  | 'instances';

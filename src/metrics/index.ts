@@ -3,22 +3,13 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { HandshakeFailureEvent, TcpTransportStats } from '../raft/index.js';
 import type { CairnServer } from '../server/index.js';
 
-/** What the HTTP app's per-client limits report (src/http/limits). */
+/** What the HTTP app's limits report (src/http/limits): refusals by reason, and what clients hold now. */
 export interface ClientLimitStats {
   refusedCounts(): ReadonlyMap<string, number>;
   readonly blocking: { readonly size: number };
   readonly watchConnections: { readonly size: number };
   readonly watchSubscriptions: { readonly size: number };
 }
-
-/** Every reason a per-client limit refuses for, so each is reported (0) before its first refusal. */
-const REFUSAL_REASONS = [
-  'blocking',
-  'watch_connections',
-  'watch_subscriptions',
-  'kv_keys',
-  'instances',
-] as const;
 
 export class Metrics {
   readonly registry = new Registry();
@@ -139,9 +130,9 @@ export class Metrics {
       labelNames: ['reason'],
       registers,
       collect() {
-        const counts = clientLimits()?.refusedCounts();
+        // The limits count; a counter that only grows is set to their counts here.
         this.reset();
-        for (const reason of REFUSAL_REASONS) this.inc({ reason }, counts?.get(reason) ?? 0);
+        for (const [reason, n] of clientLimits()?.refusedCounts() ?? []) this.inc({ reason }, n);
       },
     });
     new Gauge({

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type AgentConfig, advertisedHttpAddress, parseAgentArgs } from '../../src/cli/agent-args.js';
+import {
+  AGENT_USAGE,
+  type AgentConfig,
+  advertisedHttpAddress,
+  parseAgentArgs,
+} from '../../src/cli/agent-args.js';
 import { UsageError } from '../../src/cli/errors.js';
 
 /** A readFile that serves one fake file and fails for any other path. */
@@ -526,6 +531,18 @@ describe('advertisedHttpAddress', () => {
 });
 
 describe('cairn agent arguments: per-client HTTP limits', () => {
+  it('are all in the usage text', () => {
+    for (const flag of [
+      '--http-max-blocking-per-client N',
+      '--watch-max-connections-per-client N',
+      '--watch-max-subscriptions-per-client N',
+      '--kv-max-keys N',
+      '--catalog-max-instances N',
+    ]) {
+      expect(AGENT_USAGE).toContain(`[${flag}]`);
+    }
+  });
+
   it('absent: undefined, so the HTTP app applies its defaults', () => {
     const c = parse(['--dev']);
     expect(c.httpMaxBlockingPerClient).toBeUndefined();

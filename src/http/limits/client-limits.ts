@@ -1,5 +1,10 @@
 import { ClientSlots } from './client-slots.js';
-import { CLIENT_LIMIT_DEFAULTS, type ClientLimitOptions, type RefusalReason } from './options.js';
+import {
+  CLIENT_LIMIT_DEFAULTS,
+  type ClientLimitOptions,
+  REFUSAL_REASONS,
+  type RefusalReason,
+} from './options.js';
 
 /**
  * The per-client caps of one HTTP app: what each address holds now, and a count of every
@@ -10,7 +15,8 @@ export class ClientLimits {
   readonly blocking: ClientSlots;
   readonly watchConnections: ClientSlots;
   readonly watchSubscriptions: ClientSlots;
-  private readonly refusals = new Map<RefusalReason, number>();
+  // Every reason from the start, so the metric shows each (at 0) before its first refusal.
+  private readonly refusals = new Map<RefusalReason, number>(REFUSAL_REASONS.map((r) => [r, 0]));
 
   constructor(options: Partial<ClientLimitOptions> = {}) {
     const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
@@ -24,7 +30,7 @@ export class ClientLimits {
     this.refusals.set(reason, (this.refusals.get(reason) ?? 0) + 1);
   }
 
-  /** Refusals so far, by reason. */
+  /** Refusals so far, by reason (every reason, 0 when none). */
   refusedCounts(): ReadonlyMap<RefusalReason, number> {
     return this.refusals;
   }

@@ -18,12 +18,15 @@ export const CLIENT_LIMIT_DEFAULTS: ClientLimitOptions = {
   maxWatchSubscriptionsPerClient: 1000,
 };
 
-/** Why a request, socket or subscription was refused (the `reason` label of the refusal metric). */
-export type RefusalReason =
-  | 'blocking'
-  | 'watch_connections'
-  | 'watch_subscriptions'
-  /** A write past --kv-max-keys. */
-  | 'kv_keys'
-  /** A registration past --catalog-max-instances. */
-  | 'instances';
+/**
+ * Why a request, socket or subscription was refused (the `reason` label of the refusal metric):
+ * the three per-client caps, a write past --kv-max-keys, a registration past --catalog-max-instances.
+ */
+export const REFUSAL_REASONS = [
+  'blocking',
+  'watch_connections',
+  'watch_subscriptions',
+  'kv_keys',
+  'instances',
+] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];

@@ -81,6 +81,12 @@ describe('ClientLimits', () => {
     l.refused('blocking');
     l.refused('blocking');
     l.refused('watch_subscriptions');
-    expect(Object.fromEntries(l.refusedCounts())).toEqual({ blocking: 2, watch_subscriptions: 1 });
+    expect(Object.fromEntries(l.refusedCounts())).toEqual({
+      blocking: 2,
+      watch_connections: 0,
+      watch_subscriptions: 1,
+      kv_keys: 0,
+      instances: 0,
+    });
   });
 });

@@ -158,10 +158,16 @@ function watchSockets(ctx: HttpContext): SocketHandler {
         const key = groupKey(s);
         let g = groups.get(key);
         if (!g) {
-          g = makeGroup(s);
-          keyOfGroup.set(g, key);
-          groups.set(key, g);
-          g.start();
+          try {
+            g = makeGroup(s);
+            keyOfGroup.set(g, key);
+            groups.set(key, g);
+            g.start();
+          } catch (e) {
+            // Not subscribed after all: the slot must not stay taken.
+            release();
+            throw e;
+          }
         }
         const member = conn.member(s.id);
         conn.subs.set(s.id, { group: g, member, release });

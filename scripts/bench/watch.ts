@@ -264,6 +264,15 @@ async function startCairn(servers: number, target: Target): Promise<System> {
   const cairn = await CairnServers.create({
     size: servers,
     dirPrefix: 'cairn-bench-watch-',
+    // Every watcher connects from 127.0.0.1: per-client caps would measure the caps, not the fan-out.
+    agentArgs: [
+      '--http-max-blocking-per-client',
+      '0',
+      '--watch-max-connections-per-client',
+      '0',
+      '--watch-max-subscriptions-per-client',
+      '0',
+    ],
     ...(values.profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${resolve(values.profile)}`] } : {}),
     stopGraceMs: 20_000,
     progress,

@@ -66,6 +66,13 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
       { ...HTTP_LIMIT_DEFAULTS, maxConnsPerClient: config.httpMaxConnsPerClient },
       httpStats,
     ),
+    kvMaxKeys: config.kvMaxKeys,
+    catalogMaxInstances: config.catalogMaxInstances,
+    limits: {
+      maxBlockingPerClient: config.httpMaxBlockingPerClient,
+      maxWatchConnectionsPerClient: config.watchMaxConnectionsPerClient,
+      maxWatchSubscriptionsPerClient: config.watchMaxSubscriptionsPerClient,
+    },
   });
   metrics = ctx.metrics;
   ctx.metrics.trackClusterConnections(() => transport.stats);

@@ -52,6 +52,17 @@ export interface AgentConfig {
   readonly encrypt: readonly string[];
   /** `--http-max-conns-per-client` (Consul's limits.http_max_conns_per_client): 200; 0 = no cap. */
   readonly httpMaxConnsPerClient: number;
+  // ---- per-client HTTP limits: absent means the default (src/http/limits/options.ts) ----
+  /** `--http-max-blocking-per-client` (0: no cap). */
+  readonly httpMaxBlockingPerClient?: number | undefined;
+  /** `--watch-max-connections-per-client` (0: no cap). */
+  readonly watchMaxConnectionsPerClient?: number | undefined;
+  /** `--watch-max-subscriptions-per-client` (0: no cap). */
+  readonly watchMaxSubscriptionsPerClient?: number | undefined;
+  /** `--kv-max-keys`: most KV keys stored (default 0: no limit). */
+  readonly kvMaxKeys?: number | undefined;
+  /** `--catalog-max-instances`: most service instances in the catalog (default 0: no limit). */
+  readonly catalogMaxInstances?: number | undefined;
   /** `--dns-udp-answer-limit` bytes (default 4096, at least 512). */
   readonly dnsUdpAnswerLimit?: number | undefined;
   /** `--dns-rate-limit` queries/s per source address (default 0: off). */

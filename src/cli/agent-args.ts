@@ -33,7 +33,9 @@ export const AGENT_USAGE = `usage: cairn agent [--dev] [--node NAME] [--datacent
                    [--domain DOMAIN] [--dns-ttl S] [--dns-service-ttl S] [--dns-answer-limit N]
                    [--dns-only-passing] [--dns-udp-answer-limit BYTES] [--dns-rate-limit N]
                    [--dns-tcp-idle-timeout S] [--dns-tcp-max-connections N] [--dns-tcp-max-connections-per-source N]
-                   [--encrypt KEY ...] [--http-max-conns-per-client N]`;
+                   [--encrypt KEY ...] [--http-max-conns-per-client N]
+                   [--http-max-blocking-per-client N] [--watch-max-connections-per-client N]
+                   [--watch-max-subscriptions-per-client N] [--kv-max-keys N] [--catalog-max-instances N]`;
 
 const OPTIONS = {
   dev: { type: 'boolean' },
@@ -70,6 +72,11 @@ const OPTIONS = {
   'dns-tcp-idle-timeout': { type: 'string' },
   'dns-tcp-max-connections': { type: 'string' },
   'dns-tcp-max-connections-per-source': { type: 'string' },
+  'http-max-blocking-per-client': { type: 'string' },
+  'watch-max-connections-per-client': { type: 'string' },
+  'watch-max-subscriptions-per-client': { type: 'string' },
+  'kv-max-keys': { type: 'string' },
+  'catalog-max-instances': { type: 'string' },
 } as const;
 
 type Raw = {
@@ -173,6 +180,22 @@ export function parseAgentArgs(
       v['http-max-conns-per-client'] === undefined
         ? 200
         : nonNegativeInt(v['http-max-conns-per-client'], '--http-max-conns-per-client'),
+    ...clientLimitFlags(v),
+  };
+}
+
+/** The HTTP limits (per client, and the KV and catalog totals); absent ones stay undefined (the HTTP app's defaults). */
+function clientLimitFlags(v: Raw): Partial<AgentConfig> {
+  const count = (flag: keyof Raw & string): number | undefined => {
+    const raw = v[flag];
+    return typeof raw === 'string' ? nonNegativeInt(raw, `--${flag}`) : undefined;
+  };
+  return {
+    httpMaxBlockingPerClient: count('http-max-blocking-per-client'),
+    watchMaxConnectionsPerClient: count('watch-max-connections-per-client'),
+    watchMaxSubscriptionsPerClient: count('watch-max-subscriptions-per-client'),
+    kvMaxKeys: count('kv-max-keys'),
+    catalogMaxInstances: count('catalog-max-instances'),
   };
 }
 

@@ -61,6 +61,11 @@ export const ERROR_CATALOG: Readonly<Record<ErrorCode, ErrorInfo>> = {
     meaning: 'The path exists but not with this method; the `Allow` header lists those it takes.',
   },
   HTTP_BODY_TOO_LARGE: { status: 413, meaning: 'The request body is larger than the server accepts.' },
+  HTTP_CLIENT_LIMIT: {
+    status: 429,
+    meaning:
+      'The client address already holds as many blocking queries or watch sockets as the server allows (`--http-max-blocking-per-client`, `--watch-max-connections-per-client`); retry once one has ended.',
+  },
   HTTP_MALFORMED_REQUEST: {
     status: 400,
     meaning:
@@ -122,6 +127,11 @@ export const ERROR_CATALOG: Readonly<Record<ErrorCode, ErrorInfo>> = {
   STATE_INVALID: {
     status: 400,
     meaning: 'A command the state machine refused as invalid; the message says why.',
+  },
+  STATE_QUOTA_EXCEEDED: {
+    status: 403,
+    meaning:
+      'A write would take the KV store past `--kv-max-keys` keys or the catalog past `--catalog-max-instances` service instances; nothing was changed.',
   },
   // Raft: seen by the server, which answers with a SERVER_* code instead
   RAFT_NOT_LEADER: {

@@ -13,6 +13,7 @@ import type { NodeSpec } from '../state/index.js';
 import { Reads } from './blocking.js';
 import type { HttpContext } from './context.js';
 import { answerFor } from './errors.js';
+import { type ClientLimitOptions, ClientLimits } from './limits/index.js';
 import { methodNotAllowed } from './methods.js';
 import { addRequestHook } from './request-info.js';
 import { ROUTE_TABLE, recordRoutes, registerRoutes } from './routes/index.js';
@@ -27,8 +28,14 @@ export interface HttpOptions {
   readonly kvHistory?: number;
   /** Largest KV value (default 512 KiB); larger is a 413. */
   readonly kvMaxValueBytes?: number;
+  /** Most KV keys stored (0 or absent: no limit); a write past it is refused (403). */
+  readonly kvMaxKeys?: number;
+  /** Most service instances in the catalog (0 or absent: no limit). */
+  readonly catalogMaxInstances?: number;
   /** Builds the HTTP server (the agent's, with its connection limits); fastify's default otherwise. */
   readonly serverFactory?: FastifyServerFactory;
+  /** Per-client caps (blocking queries, watch sockets and subscriptions); absent ones take their defaults. */
+  readonly limits?: Partial<ClientLimitOptions>;
 }
 
 /** Builds the Consul-compatible HTTP API of one server (not yet listening). */
@@ -47,9 +54,10 @@ export function buildHttpApp(opts: HttpOptions): { app: FastifyInstance; ctx: Ht
     ...(opts.serverFactory !== undefined ? { serverFactory: opts.serverFactory } : {}),
   });
   const self: NodeSpec = opts.server.selfNode;
+  const limits = new ClientLimits(opts.limits);
   const ctx: HttpContext = {
     server: opts.server,
-    reads: new Reads(opts.server),
+    reads: new Reads(opts.server, limits),
     balancer: new BalancerState(),
     metrics: new Metrics(opts.server),
     datacenter: opts.datacenter,
@@ -58,7 +66,11 @@ export function buildHttpApp(opts: HttpOptions): { app: FastifyInstance; ctx: Ht
     protectionThreshold: opts.protectionThreshold ?? 0,
     kvHistory: opts.kvHistory ?? 20,
     kvMaxValueBytes: opts.kvMaxValueBytes ?? 512 * 1024,
+    kvMaxKeys: opts.kvMaxKeys ?? 0,
+    catalogMaxInstances: opts.catalogMaxInstances ?? 0,
+    limits,
   };
+  ctx.metrics.trackClientLimits(limits);
 
   // Consul decodes bodies whatever their content type, and some are raw bytes (KV): take all as a Buffer.
   app.removeAllContentTypeParsers();

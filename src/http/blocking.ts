@@ -1,5 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CairnServer } from '../server/index.js';
+import { HttpError } from './errors.js';
+import { type ClientLimits, clientAddress } from './limits/index.js';
 import { type Query, query } from './params.js';
 
 /** What a read endpoint computes from the local state. */
@@ -28,6 +30,8 @@ export interface ReadSpec {
  * index passes N or the wait ends, with Consul's query headers. Answers are
  * shared among waiters of the same query at the same applied index, so a
  * change that wakes ten thousand waiters computes each distinct answer once.
+ * A client address may hold only so many queries at once (`ClientLimits.blocking`):
+ * one more is answered 429 at once instead of being held.
  */
 export class Reads {
   private cache = new Map<string, ReadAnswer>();
@@ -41,7 +45,10 @@ export class Reads {
     this.server.state.hub.notifyAll(this.server.state.applied);
   }
 
-  constructor(private readonly server: CairnServer) {}
+  constructor(
+    private readonly server: CairnServer,
+    private readonly limits: ClientLimits,
+  ) {}
 
   async answer(req: FastifyRequest, reply: FastifyReply, spec: ReadSpec): Promise<void> {
     const q = query(req);
@@ -55,18 +62,18 @@ export class Reads {
     await this.server.readBarrier(mode);
     const key = spec.shared ? cacheKey(req.url, q) : null;
     let a = this.compute(key, spec);
-    if (minIndex > 0 && a.index <= minIndex) {
-      // Consul adds up to wait/16 so that clients woken together do not all come back together.
-      const deadline = performance.now() + waitMs + Math.random() * (waitMs / 16);
-      let closed = false;
-      reply.raw.once('close', () => {
-        closed = true;
-      });
-      while (a.index <= minIndex && !closed && !this.closing) {
-        const left = deadline - performance.now();
-        if (left <= 0) break;
-        await this.waitFor(spec.topics, left, reply);
-        a = this.compute(key, spec);
+    if (minIndex > 0 && a.index <= minIndex && !this.closing) {
+      const client = clientAddress(req);
+      const release = this.limits.blocking.take(client);
+      if (release === null) {
+        this.limits.refused('blocking');
+        this.headers(reply, a.index, mode);
+        throw tooManyBlocking(client, this.limits.blocking.max);
+      }
+      try {
+        a = await this.hold(reply, spec, key, a, minIndex, waitMs);
+      } finally {
+        release();
       }
     }
     this.headers(reply, a.index, mode);
@@ -84,6 +91,37 @@ export class Reads {
       this.texts.set(a, text);
     }
     reply.type('application/json; charset=utf-8').send(text);
+  }
+
+  /** Waits until the answer's index passes `minIndex`, the wait ends, the client leaves or the server closes. */
+  private async hold(
+    reply: FastifyReply,
+    spec: ReadSpec,
+    key: string | null,
+    first: ReadAnswer,
+    minIndex: number,
+    waitMs: number,
+  ): Promise<ReadAnswer> {
+    let a = first;
+    // Consul adds up to wait/16 so that clients woken together do not all come back together.
+    const deadline = performance.now() + waitMs + Math.random() * (waitMs / 16);
+    // The client may have gone during the read barrier, before this listens for it.
+    let closed = reply.raw.destroyed;
+    const onClose = () => {
+      closed = true;
+    };
+    reply.raw.once('close', onClose);
+    try {
+      while (a.index <= minIndex && !closed && !this.closing) {
+        const left = deadline - performance.now();
+        if (left <= 0) break;
+        await this.waitFor(spec.topics, left, reply);
+        a = this.compute(key, spec);
+      }
+    } finally {
+      reply.raw.off('close', onClose);
+    }
+    return a;
   }
 
   /** Sets Consul's query headers (also used by reads that do not go through `answer`). */
@@ -125,6 +163,13 @@ export class Reads {
       reply.raw.once('close', finish);
     });
   }
+}
+
+function tooManyBlocking(client: string, max: number): HttpError {
+  return new HttpError(
+    'HTTP_CLIENT_LIMIT',
+    `Too many blocking queries from ${client}: at most ${max} may wait at once per client address (http_max_blocking_per_client); retry once one of them has answered`,
+  );
 }
 
 function cacheKey(url: string, q: Query): string {

@@ -4,6 +4,7 @@ import type { CairnServer } from '../server/index.js';
 import type { ApplySuccess, Command, NodeSpec } from '../state/index.js';
 import type { Reads } from './blocking.js';
 import { fromApplyFailure } from './errors.js';
+import type { ClientLimits } from './limits/index.js';
 
 /** What every route module gets. */
 export interface HttpContext {
@@ -21,6 +22,12 @@ export interface HttpContext {
   /** Versions of each KV key kept in its history. */
   readonly kvHistory: number;
   readonly kvMaxValueBytes: number;
+  /** Most KV keys a write may leave stored (0: no limit); checked when the write is applied. */
+  readonly kvMaxKeys: number;
+  /** Most service instances a registration may leave in the catalog (0: no limit). */
+  readonly catalogMaxInstances: number;
+  /** What each client address may hold at once (blocking queries, watch sockets and subscriptions). */
+  readonly limits: ClientLimits;
 }
 
 /** Applies a write through Raft; a refusal by the state machine becomes its 4xx. */
@@ -33,6 +40,9 @@ export async function writeResult(ctx: HttpContext, cmd: Command): Promise<Apply
   const done = ctx.metrics.writeLatency.startTimer();
   const out = await ctx.server.apply(cmd);
   done();
-  if (!out.result.ok) throw fromApplyFailure(out.result);
+  if (!out.result.ok) {
+    if (out.result.kind === 'quota') ctx.limits.refused(cmd.type === 'register' ? 'instances' : 'kv_keys');
+    throw fromApplyFailure(out.result);
+  }
   return { ...out.result, index: out.index };
 }

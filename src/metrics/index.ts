@@ -3,6 +3,14 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { HandshakeFailureEvent, TcpTransportStats } from '../raft/index.js';
 import type { CairnServer } from '../server/index.js';
 
+/** What the HTTP app's limits report (src/http/limits): refusals by reason, and what clients hold now. */
+export interface ClientLimitStats {
+  refusedCounts(): ReadonlyMap<string, number>;
+  readonly blocking: { readonly size: number };
+  readonly watchConnections: { readonly size: number };
+  readonly watchSubscriptions: { readonly size: number };
+}
+
 export class Metrics {
   readonly registry = new Registry();
   readonly httpRequests: Counter<'route' | 'method' | 'status'>;
@@ -23,6 +31,8 @@ export class Metrics {
   private clusterStats: (() => TcpTransportStats) | null = null;
   private httpConnectionStats: (() => { readonly refusedConnections: number }) | null = null;
   readonly dnsLimited: Counter<'transport' | 'reason'>;
+  // ---- per-client HTTP limits (src/http/limits) ----
+  private clientLimits: ClientLimitStats | null = null;
 
   constructor(server: CairnServer) {
     const registers = [this.registry];
@@ -132,6 +142,30 @@ export class Metrics {
         'TCP connections refused or closed, by transport and reason',
       labelNames: ['transport', 'reason'],
       registers,
+    });
+    const clientLimits = () => this.clientLimits;
+    new Counter({
+      name: 'cairn_http_refused_total',
+      help: 'Requests, WebSocket connections and watch subscriptions refused by a limit, by reason (blocking, watch_connections, watch_subscriptions: per client address; kv_keys, instances: totals)',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        // The limits count; a counter that only grows is set to their counts here.
+        this.reset();
+        for (const [reason, n] of clientLimits()?.refusedCounts() ?? []) this.inc({ reason }, n);
+      },
+    });
+    new Gauge({
+      name: 'cairn_http_client_held',
+      help: 'Blocking queries, watch connections and watch subscriptions held now (all client addresses), by kind',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        const l = clientLimits();
+        this.set({ kind: 'blocking' }, l?.blocking.size ?? 0);
+        this.set({ kind: 'watch_connections' }, l?.watchConnections.size ?? 0);
+        this.set({ kind: 'watch_subscriptions' }, l?.watchSubscriptions.size ?? 0);
+      },
     });
     let leaderChanges = 0;
     server.on('leaderChanged', () => leaderChanges++);
@@ -246,6 +280,11 @@ export class Metrics {
   /** Where the HTTP server's connection-limit counts are read from at each scrape. */
   trackHttpConnections(stats: () => { readonly refusedConnections: number }): void {
     this.httpConnectionStats = stats;
+  }
+
+  /** Where the HTTP app's per-client limits are read from at each scrape. */
+  trackClientLimits(limits: ClientLimitStats): void {
+    this.clientLimits = limits;
   }
 
   text(): Promise<string> {

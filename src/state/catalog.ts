@@ -294,6 +294,18 @@ export class Catalog {
         }
       }
     }
+    const max = cmd.maxInstances ?? 0;
+    if (
+      max > 0 &&
+      cmd.service &&
+      !this.instance(cmd.node.name, cmd.service.id) &&
+      this.instances.size >= max
+    ) {
+      return failure(
+        'quota',
+        `Service instance limit reached: ${this.instances.size} instances registered, at most ${max} allowed (catalog_max_instances); deregister instances first`,
+      );
+    }
     if (!existingNode || !cmd.skipNodeUpdate) this.upsertNode(cmd.node, index, touched);
     if (cmd.service) this.upsertInstance(cmd.node.name, cmd.service, index, touched);
     for (const c of cmd.checks) this.upsertCheck(cmd.node.name, c, cmd.at, index, touched);

@@ -84,6 +84,11 @@ export type Command =
       readonly checks: readonly CheckSpec[];
       /** Drop checks of this service that `checks` does not name. */
       readonly replaceExistingChecks: boolean;
+      /**
+       * The proposer's --catalog-max-instances (absent or 0: none). It travels with the command, so
+       * every server refuses the same registrations whatever its own setting.
+       */
+      readonly maxInstances?: number;
     }
   | { readonly type: 'deregisterService'; readonly node: string; readonly serviceId: string }
   | { readonly type: 'deregisterCheck'; readonly node: string; readonly checkId: string }
@@ -132,6 +137,8 @@ export interface WriteInfo {
   readonly author: string;
   /** Versions kept per key (the proposer's setting travels with the command, so every server keeps the same). */
   readonly keep: number;
+  /** The proposer's --kv-max-keys (absent or 0: none); travels with the command as `keep` does. */
+  readonly maxKeys?: number;
 }
 
 export interface SessionSpec {

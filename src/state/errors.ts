@@ -5,11 +5,12 @@ import type { KvEntry, TxnError } from './kv-types.js';
  * forwarded writes travel between servers); `applyErrorCode` gives its stable code,
  * whose status is in src/errors/catalog.ts.
  */
-export type ApplyErrorKind = 'notFound' | 'invalid';
+export type ApplyErrorKind = 'notFound' | 'invalid' | 'quota';
 
 const CODE_BY_KIND = {
   notFound: 'STATE_NOT_FOUND',
   invalid: 'STATE_INVALID',
+  quota: 'STATE_QUOTA_EXCEEDED',
 } as const satisfies Record<ApplyErrorKind, string>;
 
 export type StateErrorCode = (typeof CODE_BY_KIND)[ApplyErrorKind];

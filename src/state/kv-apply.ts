@@ -59,6 +59,17 @@ class Draft {
     if (this.get(key)) this.changes.set(key, null);
   }
 
+  /** Keys this draft would add to the store, less those it would delete. */
+  netNewKeys(): number {
+    let n = 0;
+    for (const [k, e] of this.changes) {
+      const stored = this.kv.get(k) !== undefined;
+      if (e && !stored) n++;
+      else if (!e && stored) n--;
+    }
+    return n;
+  }
+
   commit(meta: WriteMeta, touched: Touched): void {
     for (const [k, e] of this.changes) {
       if (e) this.kv.put(e, meta, touched);
@@ -99,6 +110,8 @@ export function applyKv(
       } else {
         draft.set(cmd.key, cmd.value, cmd.flags, null);
       }
+      const over = overKeyLimit(kv, draft, cmd.write);
+      if (over) return over;
       draft.commit(meta, touched);
       return { ok: true, value: true };
     }
@@ -117,8 +130,20 @@ export function applyKv(
       return { ok: true, value: true };
     }
     case 'txn':
-      return applyTxn(draft, sessions, cmd.ops, meta, touched);
+      return applyTxn(draft, sessions, cmd.ops, meta, touched, () => overKeyLimit(kv, draft, cmd.write));
   }
+}
+
+/** The refusal of a write that would take the store past the proposer's key limit; null within it. */
+function overKeyLimit(kv: KvStore, draft: Draft, w: WriteInfo): ApplyResult | null {
+  const max = w.maxKeys ?? 0;
+  if (max <= 0) return null;
+  const added = draft.netNewKeys();
+  if (added <= 0 || kv.size + added <= max) return null;
+  return failure(
+    'quota',
+    `KV key limit reached: ${kv.size} keys stored, this write adds ${added}, at most ${max} allowed (kv_max_keys); delete keys first`,
+  );
 }
 
 function applyTxn(
@@ -127,6 +152,7 @@ function applyTxn(
   ops: readonly TxnOp[],
   meta: WriteMeta,
   touched: Touched,
+  overLimit: () => ApplyResult | null,
 ): ApplyResult {
   const results: KvEntry[] = [];
   const errors: TxnError[] = [];
@@ -135,6 +161,8 @@ function applyTxn(
     if (what !== null) errors.push({ opIndex, what });
   }
   if (errors.length > 0) return { ok: true, value: { committed: false, errors } };
+  const over = overLimit();
+  if (over) return over;
   draft.commit(meta, touched);
   return { ok: true, value: { committed: true, results } };
 }

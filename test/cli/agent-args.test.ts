@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type AgentConfig, advertisedHttpAddress } from '../../src/agent/index.js';
-import { parseAgentArgs } from '../../src/cli/agent-args.js';
+import { AGENT_USAGE, parseAgentArgs } from '../../src/cli/agent-args.js';
 import { UsageError } from '../../src/cli/errors.js';
 
 /** A readFile that serves one fake file and fails for any other path. */
@@ -526,5 +526,74 @@ describe('advertisedHttpAddress', () => {
         /^--encrypt: a cluster key must be base64 of 32 bytes/,
       );
     }
+  });
+});
+
+describe('cairn agent arguments: per-client HTTP limits', () => {
+  it('are all in the usage text', () => {
+    for (const flag of [
+      '--http-max-blocking-per-client N',
+      '--watch-max-connections-per-client N',
+      '--watch-max-subscriptions-per-client N',
+      '--kv-max-keys N',
+      '--catalog-max-instances N',
+    ]) {
+      expect(AGENT_USAGE).toContain(`[${flag}]`);
+    }
+  });
+
+  it('absent: undefined, so the HTTP app applies its defaults', () => {
+    const c = parse(['--dev']);
+    expect(c.httpMaxBlockingPerClient).toBeUndefined();
+    expect(c.watchMaxConnectionsPerClient).toBeUndefined();
+    expect(c.watchMaxSubscriptionsPerClient).toBeUndefined();
+  });
+
+  it('flags and config-file keys take non-negative integers; 0 means no cap; flags win', () => {
+    const c = parse([
+      '--dev',
+      '--http-max-blocking-per-client',
+      '0',
+      '--watch-max-connections-per-client',
+      '7',
+      '--watch-max-subscriptions-per-client=2500',
+    ]);
+    expect(c.httpMaxBlockingPerClient).toBe(0);
+    expect(c.watchMaxConnectionsPerClient).toBe(7);
+    expect(c.watchMaxSubscriptionsPerClient).toBe(2500);
+    const f = withFile(
+      { dev: true, http_max_blocking_per_client: 16, 'watch-max-subscriptions-per-client': '9' },
+      '--http-max-blocking-per-client',
+      '32',
+    );
+    expect(f.httpMaxBlockingPerClient).toBe(32);
+    expect(f.watchMaxSubscriptionsPerClient).toBe(9);
+    expect(f.watchMaxConnectionsPerClient).toBeUndefined();
+  });
+
+  it('--kv-max-keys and --catalog-max-instances: undefined (no limit) unless given', () => {
+    expect(parse(['--dev']).kvMaxKeys).toBeUndefined();
+    expect(parse(['--dev']).catalogMaxInstances).toBeUndefined();
+    expect(parse(['--dev', '--kv-max-keys', '100000', '--catalog-max-instances=5000'])).toMatchObject({
+      kvMaxKeys: 100000,
+      catalogMaxInstances: 5000,
+    });
+    expect(withFile({ dev: true, kv_max_keys: 10, catalog_max_instances: '20' })).toMatchObject({
+      kvMaxKeys: 10,
+      catalogMaxInstances: 20,
+    });
+  });
+
+  it.each([
+    ['--http-max-blocking-per-client', '-1'],
+    ['--http-max-blocking-per-client', '1.5'],
+    ['--watch-max-connections-per-client', 'many'],
+    ['--watch-max-subscriptions-per-client', ''],
+    ['--kv-max-keys', '-3'],
+    ['--catalog-max-instances', '1e3'],
+  ])('%s %j is a usage error naming the flag', (flag, value) => {
+    expect(usageError(['--dev', `${flag}=${value}`])).toBe(
+      `${flag}: ${JSON.stringify(value)} is not a non-negative integer`,
+    );
   });
 });

@@ -91,7 +91,8 @@ describe('WebSocket watches', () => {
   let wsUrl: string;
 
   beforeAll(async () => {
-    agent = await DevAgent.start();
+    // The 1,000 long-polls below all come from 127.0.0.1: past the default per-client cap.
+    agent = await DevAgent.start(['--http-max-blocking-per-client', '0', '--http-max-conns-per-client', '0']);
     wsUrl = `ws://127.0.0.1:${agent.httpPort}/v1/watch`;
   });
 

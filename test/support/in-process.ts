@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { buildHttpApp } from '../../src/http/index.js';
+import { buildHttpApp, type ClientLimitOptions } from '../../src/http/index.js';
 import { MemoryDisk, MemoryNetwork, MemoryStorage } from '../../src/raft/index.js';
 import { CairnServer, type ServerOptions } from '../../src/server/index.js';
 import type { Answer } from './http.js';
@@ -45,6 +45,10 @@ export interface HttpTweaks {
   readonly kvMaxValueBytes?: number;
   readonly protectionThreshold?: number;
   readonly bodyLimit?: number;
+  readonly kvMaxKeys?: number;
+  readonly catalogMaxInstances?: number;
+  /** Per-client caps (blocking queries, watch sockets and subscriptions). */
+  readonly limits?: Partial<ClientLimitOptions>;
 }
 
 export interface InProcessOptions {

@@ -10,6 +10,8 @@ export interface CairnServersOptions {
   readonly dirPrefix: string;
   /** Flags for each server's node process (e.g. --cpu-prof). */
   readonly nodeArgs?: readonly string[];
+  /** More `cairn agent` flags for each server. */
+  readonly agentArgs?: readonly string[];
   /** How long the servers get to stop cleanly before they are killed. */
   readonly stopGraceMs: number;
   readonly progress: (msg: string) => void;
@@ -36,7 +38,7 @@ export class CairnServers {
       baseDir: dir,
       logLevel: 'warn',
       // All load comes from one address here: the per-client cap would measure itself, not cairn.
-      agentArgs: ['--http-max-conns-per-client', '0'],
+      agentArgs: ['--http-max-conns-per-client', '0', ...(opts.agentArgs ?? [])],
       ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}),
     });
     return new CairnServers(cluster, dir, opts);

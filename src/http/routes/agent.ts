@@ -39,6 +39,7 @@ async function registerService(req: FastifyRequest, _reply: FastifyReply, ctx: H
     service: svc,
     checks,
     replaceExistingChecks: boolParam(query(req), 'replace-existing-checks'),
+    maxInstances: ctx.catalogMaxInstances,
   });
   return '';
 }

@@ -26,6 +26,7 @@ async function register(req: FastifyRequest, _reply: FastifyReply, ctx: HttpCont
     service,
     checks,
     replaceExistingChecks: false,
+    maxInstances: ctx.catalogMaxInstances,
   });
   return true;
 }

@@ -37,6 +37,7 @@ const writeInfo = (req: FastifyRequest, ctx: HttpContext) => ({
   at: ctx.server.now(),
   author: author(req),
   keep: ctx.kvHistory,
+  maxKeys: ctx.kvMaxKeys,
 });
 
 function get(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {

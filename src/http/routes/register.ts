@@ -1,5 +1,5 @@
 import websocket from '@fastify/websocket';
-import type { FastifyInstance, HTTPMethods } from 'fastify';
+import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify';
 import type { HttpContext } from '../context.js';
 import { type HttpRoute, methodsOf, type Route, type SocketRoute } from './types.js';
 
@@ -67,11 +67,20 @@ export function registerRoutes(app: FastifyInstance, ctx: HttpContext, table: re
   app.register(async (scope) => {
     await scope.register(websocket, { options: { maxPayload: 64 * 1024 } });
     for (const r of sockets) {
+      const admit = r.admit;
       scope.route({
         method: [...methodsOf(r)] as HTTPMethods[],
         url: r.url,
         config: { cairnRoute: r },
         websocket: true,
+        // Only upgrade requests are admitted: a plain GET on the path is answered 404 and holds nothing.
+        ...(admit !== undefined
+          ? {
+              onRequest: async (req: FastifyRequest) => {
+                if (req.ws) admit(req, ctx);
+              },
+            }
+          : {}),
         handler: r.socket(ctx),
       });
     }

@@ -62,7 +62,7 @@ async function txn(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   const r = await writeResult(ctx, {
     type: 'txn',
     ops,
-    write: { at: ctx.server.now(), author: author(req), keep: ctx.kvHistory },
+    write: { at: ctx.server.now(), author: author(req), keep: ctx.kvHistory, maxKeys: ctx.kvMaxKeys },
   });
   const out = r.value;
   if (typeof out !== 'object') throw new HttpError('TXN_NO_RESULTS', 'transaction answered without results');

@@ -54,9 +54,14 @@ export interface HttpRoute extends RouteBase {
   readonly handler: RouteHandler;
 }
 
-/** A WebSocket route; `setup` runs once per app and gives the handler for each socket. */
+/** A WebSocket route; `socket` runs once per app and gives the handler for each socket. */
 export interface SocketRoute extends RouteBase {
   readonly socket: (ctx: HttpContext) => SocketHandler;
+  /**
+   * Runs on the upgrade request before the upgrade; throwing an HttpError refuses the socket
+   * with that error's status (a 429 for a client over its cap) instead of upgrading it.
+   */
+  readonly admit?: (req: FastifyRequest, ctx: HttpContext) => void;
 }
 
 export type Route = HttpRoute | SocketRoute;

@@ -23,7 +23,8 @@ export interface ConnectionEvents {
  * subscription restarts from a snapshot; if it never does, it is closed.
  */
 export class WatchConnection {
-  readonly subs = new Map<string, { group: Group; member: Member }>();
+  /** Each subscription's group, its place in it, and the release of its per-client slot. */
+  readonly subs = new Map<string, { group: Group; member: Member; release: () => void }>();
   private laggingSince = 0;
   private drainTimer: NodeJS.Timeout | null = null;
 

@@ -1,6 +1,9 @@
+import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { Topic } from '../../state/index.js';
 import type { HttpContext } from '../context.js';
+import { HttpError } from '../errors.js';
+import { clientAddress } from '../limits/index.js';
 import { lookup } from '../lookup.js';
 import { custom } from '../routes/acl.js';
 import type { Route, SocketHandler } from '../routes/types.js';
@@ -116,6 +119,7 @@ function watchSockets(ctx: HttpContext): SocketHandler {
     const sub = conn.subs.get(id);
     if (!sub) return false;
     conn.subs.delete(id);
+    sub.release();
     sub.group.members.delete(sub.member);
     m.watchers.dec({ kind: sub.group.kind });
     if (sub.group.members.size === 0) {
@@ -128,7 +132,7 @@ function watchSockets(ctx: HttpContext): SocketHandler {
   const keyOfGroup = new WeakMap<Group, string>();
   const groupKeyOf = (g: Group) => keyOfGroup.get(g) as string;
 
-  function handle(conn: WatchConnection, msg: ClientMessage): void {
+  function handle(conn: WatchConnection, client: string, msg: ClientMessage): void {
     switch (msg.op) {
       case 'ping':
         conn.send('{"event":"pong"}');
@@ -143,16 +147,30 @@ function watchSockets(ctx: HttpContext): SocketHandler {
           throw new ProtocolError(s.id, `id: "${s.id}" is already subscribed on this socket`);
         if (conn.subs.size >= MAX_SUBS_PER_SOCKET)
           throw new ProtocolError(s.id, `at most ${MAX_SUBS_PER_SOCKET} subscriptions per socket`);
+        const release = ctx.limits.watchSubscriptions.take(client);
+        if (release === null) {
+          ctx.limits.refused('watch_subscriptions');
+          throw new ProtocolError(
+            s.id,
+            `too many watch subscriptions from ${client}: at most ${ctx.limits.watchSubscriptions.max} per client address over all its sockets (watch_max_subscriptions_per_client); unsubscribe some first`,
+          );
+        }
         const key = groupKey(s);
         let g = groups.get(key);
         if (!g) {
-          g = makeGroup(s);
-          keyOfGroup.set(g, key);
-          groups.set(key, g);
-          g.start();
+          try {
+            g = makeGroup(s);
+            keyOfGroup.set(g, key);
+            groups.set(key, g);
+            g.start();
+          } catch (e) {
+            // Not subscribed after all: the slot must not stay taken.
+            release();
+            throw e;
+          }
         }
         const member = conn.member(s.id);
-        conn.subs.set(s.id, { group: g, member });
+        conn.subs.set(s.id, { group: g, member, release });
         m.watchers.inc({ kind: s.kind });
         g.join(member, s.index);
         return;
@@ -160,7 +178,8 @@ function watchSockets(ctx: HttpContext): SocketHandler {
     }
   }
 
-  return (socket: WebSocket) => {
+  return (socket: WebSocket, req: FastifyRequest) => {
+    const client = clientAddress(req);
     const conn = new WatchConnection(socket, LIMITS, {
       sent: () => {},
       slowConsumer: () => m.watchSlowConsumers.inc(),
@@ -181,7 +200,7 @@ function watchSockets(ctx: HttpContext): SocketHandler {
       try {
         if (isBinary) throw new ProtocolError(null, 'message: expected a text frame with JSON');
         msg = parseClientMessage(data.toString());
-        handle(conn, msg);
+        handle(conn, client, msg);
       } catch (e) {
         if (!(e instanceof ProtocolError)) throw e;
         conn.send(
@@ -200,6 +219,26 @@ function watchSockets(ctx: HttpContext): SocketHandler {
   };
 }
 
+/**
+ * Takes a watch-connection slot for the upgrade's client address, held until its TCP socket
+ * closes (however the upgrade or the stream ends); over the cap, the upgrade is answered 429.
+ */
+function admitWatchSocket(req: FastifyRequest, ctx: HttpContext): void {
+  const client = clientAddress(req);
+  const slots = ctx.limits.watchConnections;
+  const release = slots.take(client);
+  if (release === null) {
+    ctx.limits.refused('watch_connections');
+    throw new HttpError(
+      'HTTP_CLIENT_LIMIT',
+      `Too many watch connections from ${client}: at most ${slots.max} open at once per client address (watch_max_connections_per_client); subscribe on an open one instead`,
+    );
+  }
+  const socket = req.raw.socket;
+  if (socket.destroyed) release();
+  else socket.once('close', release);
+}
+
 /** GET /v1/watch: WebSocket watch streams (see README, "Watches"). */
 export const watchRoutes: readonly Route[] = [
   {
@@ -215,5 +254,6 @@ export const watchRoutes: readonly Route[] = [
     ),
     summary: 'WebSocket watch streams (kv, service, services, checks, nodes)',
     socket: watchSockets,
+    admit: admitWatchSocket,
   },
 ];

@@ -3,19 +3,17 @@
  * caller reads and writes the files. Keys are EC P-256 as Consul's; key PEM is SEC1
  * ("EC PRIVATE KEY"), which Consul writes and reads too.
  */
-
 import { createPrivateKey, X509Certificate as NodeX509, randomBytes, webcrypto } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import {
-  GeneralName,
-  GeneralSubtree,
-  GeneralSubtrees,
-  id_ce_nameConstraints,
-  NameConstraints,
-} from '@peculiar/asn1-x509';
+import type * as X509 from '@peculiar/x509';
 import { TlsGenerateError } from './errors.js';
 import { type CertKind, identityName, namesOutsideConstraints, type SanList } from './names.js';
-import { x509 } from './x509-lib.js';
+
+type Lib = typeof import('./x509-lib.js');
+
+/** The certificate library is loaded on first use (see x509-lib.ts). */
+function loadLib(): Promise<Lib> {
+  return import('./x509-lib.js');
+}
 
 const DAY_MS = 86_400_000;
 const LEAF_KEY = { name: 'ECDSA', namedCurve: 'P-256' } as const;
@@ -54,11 +52,13 @@ export interface SignedCert extends PemPair {
 
 /** A self-signed CA: basic constraints CA (critical), key usage certSign/cRLSign/digitalSignature. */
 export async function createCa(req: CaRequest): Promise<PemPair> {
+  const lib = await loadLib();
+  const { x509 } = lib;
   const now = wholeSeconds(req.now ?? new Date());
   const keys = await generateKeys();
   const serial = randomSerial();
   const commonName = req.commonName ?? `Cairn Agent CA ${BigInt(`0x${serial}`).toString(10)}`;
-  const extensions: x509.Extension[] = [
+  const extensions: X509.Extension[] = [
     new x509.BasicConstraintsExtension(true, undefined, true),
     new x509.KeyUsagesExtension(
       x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
@@ -68,7 +68,7 @@ export async function createCa(req: CaRequest): Promise<PemPair> {
     await x509.AuthorityKeyIdentifierExtension.create(keys.publicKey),
   ];
   if (req.permittedDnsDomains && req.permittedDnsDomains.length > 0) {
-    extensions.push(nameConstraintsExtension(req.permittedDnsDomains));
+    extensions.push(nameConstraintsExtension(lib, req.permittedDnsDomains));
   }
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial,
@@ -89,9 +89,11 @@ export async function createCa(req: CaRequest): Promise<PemPair> {
  * would make the new certificate fail verification.
  */
 export async function createCert(req: CertRequest, caCertPem: string, caKeyPem: string): Promise<SignedCert> {
+  const lib = await loadLib();
+  const { x509 } = lib;
   const now = wholeSeconds(req.now ?? new Date());
-  const ca = parseCa(caCertPem, caKeyPem, now);
-  const outside = namesOutsideConstraints(req.sans.dns, permittedOf(ca.peculiar));
+  const ca = parseCa(lib, caCertPem, caKeyPem, now);
+  const outside = namesOutsideConstraints(req.sans.dns, permittedOf(lib, ca.peculiar));
   if (outside.length > 0) {
     throw new TlsGenerateError(
       `the CA's name constraints do not permit ${outside.join(', ')}; a certificate naming them would not verify`,
@@ -140,14 +142,14 @@ export async function createCert(req: CertRequest, caCertPem: string, caKeyPem: 
 }
 
 interface ParsedCa {
-  readonly peculiar: x509.X509Certificate;
+  readonly peculiar: X509.X509Certificate;
   readonly node: NodeX509;
   readonly notAfter: Date;
 }
 
-function parseCa(caCertPem: string, caKeyPem: string, now: Date): ParsedCa {
+function parseCa({ x509 }: Lib, caCertPem: string, caKeyPem: string, now: Date): ParsedCa {
   let node: NodeX509;
-  let peculiar: x509.X509Certificate;
+  let peculiar: X509.X509Certificate;
   try {
     node = new NodeX509(caCertPem);
     peculiar = new x509.X509Certificate(caCertPem);
@@ -171,7 +173,10 @@ function parseCa(caCertPem: string, caKeyPem: string, now: Date): ParsedCa {
 }
 
 /** The CA's permitted DNS subtrees, or null when it has no name constraints. */
-function permittedOf(ca: x509.X509Certificate): readonly string[] | null {
+function permittedOf(
+  { AsnConvert, id_ce_nameConstraints, NameConstraints }: Lib,
+  ca: X509.X509Certificate,
+): readonly string[] | null {
   const ext = ca.extensions.find((e) => e.type === id_ce_nameConstraints);
   if (!ext) return null;
   const nc = AsnConvert.parse(ext.value, NameConstraints);
@@ -181,7 +186,16 @@ function permittedOf(ca: x509.X509Certificate): readonly string[] | null {
   return dns.length === 0 ? null : dns;
 }
 
-function nameConstraintsExtension(domains: readonly string[]): x509.Extension {
+function nameConstraintsExtension(lib: Lib, domains: readonly string[]): X509.Extension {
+  const {
+    AsnConvert,
+    GeneralName,
+    GeneralSubtree,
+    GeneralSubtrees,
+    id_ce_nameConstraints,
+    NameConstraints,
+    x509,
+  } = lib;
   const permitted = new GeneralSubtrees(
     domains.map((d) => new GeneralSubtree({ base: new GeneralName({ dNSName: d }) })),
   );

@@ -79,7 +79,7 @@ export async function createCa(req: CaRequest): Promise<PemPair> {
     signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
     extensions,
   });
-  return { certPem: cert.toString('pem'), keyPem: await sec1Pem(keys.privateKey) };
+  return { certPem: withNewline(cert.toString('pem')), keyPem: await sec1Pem(keys.privateKey) };
 }
 
 /**
@@ -133,7 +133,7 @@ export async function createCert(req: CertRequest, caCertPem: string, caKeyPem: 
         : await x509.AuthorityKeyIdentifierExtension.create(ca.peculiar.publicKey),
     ],
   });
-  const certPem = cert.toString('pem');
+  const certPem = withNewline(cert.toString('pem'));
   // A last check with a second implementation (OpenSSL's, through Node) before anything is saved.
   if (!new NodeX509(certPem).verify(ca.node.publicKey)) {
     throw new TlsGenerateError('the new certificate does not verify against the CA (this is a bug)');
@@ -255,6 +255,11 @@ function randomSerial(): string {
 /** X.509 times have whole seconds; dropping the rest keeps reported and written times equal. */
 function wholeSeconds(d: Date): Date {
   return new Date(Math.floor(d.getTime() / 1000) * 1000);
+}
+
+/** PEM files end with a line break, as OpenSSL and Go write them. */
+function withNewline(pem: string): string {
+  return pem.endsWith('\n') ? pem : `${pem}\n`;
 }
 
 function reason(e: unknown): string {

@@ -20,7 +20,8 @@ export const TLS_USAGE = `usage: cairn tls ca create [--days N] [--domain DOMAIN
   cert create writes <dc>-server-<domain>-<n>.pem / -<n>-key.pem (or -client-), n the first number
     free, valid --days (default 365), signed with --ca (default <domain>-agent-ca.pem) and --key
     (default <domain>-agent-ca-key.pem). SANs: server.<dc>.<domain> (client.<dc>.<domain>),
-    localhost, 127.0.0.1 and the additional ones; --node adds <node>.server.<dc>.<domain>.
+    localhost, 127.0.0.1 and the additional ones; --node adds <node>.server.<dc>.<domain>;
+    --datacenter is another name for --dc.
   keys are EC P-256, written with mode 0600; existing files are never overwritten.`;
 
 export const CA_DAYS = 1825;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/cli/errors.js';
 import { parseTlsArgs } from '../../../src/cli/tls/index.js';
+import { mulberry32 } from '../../support/random.js';
 
 function usageError(argv: string[]): string {
   try {
@@ -161,5 +162,49 @@ describe('cairn tls cert create', () => {
     expect(usageError(['cert', 'create', '-server', '--', 'x'])).toBe(
       'tls cert create: unexpected argument "x"',
     );
+  });
+});
+
+describe('flag spelling and order', () => {
+  it('gives the same command whatever the order, dash count and value style (seeded)', () => {
+    const flags: [string, string | null][] = [
+      ['server', null],
+      ['dc', 'eu1'],
+      ['domain', 'cairn'],
+      ['days', '42'],
+      ['ca', 'my-ca.pem'],
+      ['key', 'my-ca-key.pem'],
+      ['node', 'n7'],
+    ];
+    const canonical = parseTlsArgs([
+      'cert',
+      'create',
+      ...flags.flatMap(([n, v]) => (v === null ? [`-${n}`] : [`-${n}`, v])),
+    ]);
+    expect(canonical).toMatchObject({
+      certKind: 'server',
+      datacenter: 'eu1',
+      domain: 'cairn',
+      days: 42,
+      caFile: 'my-ca.pem',
+      keyFile: 'my-ca-key.pem',
+      node: 'n7',
+    });
+    for (let seed = 1; seed <= 200; seed++) {
+      const random = mulberry32(seed);
+      const shuffled = [...flags];
+      for (let i = shuffled.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+      }
+      const argv = shuffled.flatMap(([n, v]) => {
+        const dash = random() < 0.5 ? '-' : '--';
+        if (v === null) return [random() < 0.5 ? `${dash}${n}` : `${dash}${n}=true`];
+        return random() < 0.5 ? [`${dash}${n}`, v] : [`${dash}${n}=${v}`];
+      });
+      expect(parseTlsArgs(['cert', 'create', ...argv]), `seed=${seed} argv=${argv.join(' ')}`).toEqual(
+        canonical,
+      );
+    }
   });
 });

@@ -179,7 +179,12 @@ function permittedOf(
 ): readonly string[] | null {
   const ext = ca.extensions.find((e) => e.type === id_ce_nameConstraints);
   if (!ext) return null;
-  const nc = AsnConvert.parse(ext.value, NameConstraints);
+  let nc: InstanceType<Lib['NameConstraints']>;
+  try {
+    nc = AsnConvert.parse(ext.value, NameConstraints);
+  } catch (e) {
+    throw new TlsGenerateError(`the CA certificate's name constraints cannot be read: ${reason(e)}`);
+  }
   const dns = (nc.permittedSubtrees ?? []).flatMap((s) =>
     s.base.dNSName === undefined ? [] : [s.base.dNSName],
   );

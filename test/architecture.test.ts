@@ -30,6 +30,8 @@ const LAYERS: readonly Layer[] = [
   // Consensus moves opaque bytes; the strategies are shared with the SDK. Both stand alone.
   { module: 'raft', level: 0 },
   { module: 'balance', level: 0 },
+  // Certificates: made by `cairn tls`, loaded by the agent.
+  { module: 'tls', level: 0 },
   // The SDK runs inside applications, without the server code.
   { module: 'client', level: 1, only: ['balance'] },
   // Knows Raft only as the StateMachine interface and its Index type.

@@ -3,6 +3,7 @@ import { AGENT_USAGE, parseAgentArgs } from './agent-args.js';
 import { HaltedError, UsageError } from './errors.js';
 import { CliFailure, KV_USAGE, runKv } from './kv/index.js';
 import { parseRaftDemoArgs, RAFT_DEMO_USAGE } from './raft-demo-args.js';
+import { runTls, TLS_USAGE } from './tls/index.js';
 import { parseWatchArgs, runServiceWatch, WATCH_USAGE } from './watch/service.js';
 
 const USAGE = `usage: cairn <command> [options]
@@ -13,6 +14,7 @@ commands:
   kv         read, write, list, watch and roll back keys of a running server's KV store
   watch      follow the instances of a service as they come, go and change health
   keygen     print a new cluster key for --encrypt (base64 of 32 random bytes)
+  tls        create a CA and server/client certificates for TLS between agents (as consul tls)
 
 ${AGENT_USAGE}
 
@@ -20,7 +22,9 @@ ${RAFT_DEMO_USAGE}
 
 ${KV_USAGE}
 
-${WATCH_USAGE}`;
+${WATCH_USAGE}
+
+${TLS_USAGE}`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -47,6 +51,12 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${generateClusterKey()}\n`);
       return 0;
     }
+    case 'tls':
+      return await runTls(
+        rest,
+        (line) => process.stdout.write(`${line}\n`),
+        (line) => process.stderr.write(`${line}\n`),
+      );
     case 'watch': {
       const w = parseWatchArgs(rest, process.env);
       const stop = new AbortController();

@@ -95,7 +95,7 @@ const WRITE_DEADLINE_MS = 10_000;
  * Events: `leaderChanged` (leader name | null).
  */
 export class CairnServer extends EventEmitter {
-  readonly state = new RegistryState();
+  readonly state: RegistryState;
   readonly raft: RaftNode<ApplyResult>;
   readonly health: LeaderHealth;
   private readonly tombstones: TombstoneGc;
@@ -117,6 +117,8 @@ export class CairnServer extends EventEmitter {
     this.setMaxListeners(0);
     this.log = opts.logger;
     this.now = opts.now ?? Date.now;
+    // Lock-delays start by this clock when a session ends, and are checked by it (precheck).
+    this.state = new RegistryState(this.now);
     this.transport = opts.transport;
     this.raft = new RaftNode<ApplyResult>({
       id: opts.node,

@@ -69,8 +69,8 @@ export interface ServerOptions {
    */
   readonly now?: () => number;
   /**
-   * The monotonic clock (ms) for TTL-check and session deadlines and tombstone ages (default
-   * performance.now);
+   * The monotonic clock (ms) for TTL-check and session deadlines, probe schedules and tombstone
+   * ages (default performance.now);
    * injectable so tests can move deadlines without waiting for them.
    */
   readonly monotonic?: () => number;
@@ -162,6 +162,7 @@ export class CairnServer extends EventEmitter {
       opts.logger,
       { tickMs: 250, concurrency: 64 },
       this.now,
+      opts.monotonic ?? (() => performance.now()),
     );
     this.membership = new Membership(this, this.transport, opts);
     this.batcher = new Coalescer<Heartbeat, Failure | null>(async (beats) =>

@@ -1,5 +1,7 @@
+import { createServer } from 'node:http';
 import Consul from 'consul';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '../../cluster/index.js';
 import { DevAgent } from '../support/agent.js';
 import { http } from '../support/http.js';
 
@@ -214,5 +216,40 @@ describe('the npm consul client against cairn', () => {
 
     await consul.kv.del({ key: 'client/', recurse: true });
     expect(await consul.kv.get({ key: 'client/', recurse: true })).toBeUndefined();
+  });
+
+  it('registers a service with an HTTP check, as Spring Cloud and others do', async () => {
+    let hits = 0;
+    const web = createServer((_req, res) => {
+      hits++;
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('UP');
+    });
+    const webPort = await new Promise<number>((resolve) =>
+      web.listen(0, '127.0.0.1', () => resolve((web.address() as { port: number }).port)),
+    );
+    try {
+      await consul.agent.service.register({
+        name: 'spring-app',
+        id: 'spring-app-1',
+        port: webPort,
+        check: {
+          name: 'actuator',
+          http: `http://127.0.0.1:${webPort}/actuator/health`,
+          interval: '1s',
+          timeout: '1s',
+        },
+      });
+      await waitUntil(
+        'the actuator check to pass',
+        async () => {
+          const checks = (await consul.agent.check.list()) as Record<string, { Status: string }>;
+          return checks['service:spring-app-1']?.Status === 'passing' ? true : undefined;
+        },
+        10_000,
+      );
+      expect(hits).toBeGreaterThan(0);
+    } finally {
+      web.close();
+    }
   });
 });

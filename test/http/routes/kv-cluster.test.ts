@@ -38,7 +38,8 @@ describe('KV on a three-server cluster', () => {
     let acknowledged = 0;
     await Promise.all(
       Array.from({ length: 20 }, async () => {
-        for (let round = 0; round < 15; round++) {
+        // Bounded by count: until 60 increments are acknowledged in all (each client gives up after 200 tries).
+        for (let attempt = 0; attempt < 200 && acknowledged < 60; attempt++) {
           const cur = await any().request<KvPair[]>('GET', '/v1/kv/counter');
           const pair = cur.json[0] as KvPair;
           const next = Number(decode(pair.Value)) + 1;

@@ -17,6 +17,8 @@ export interface HealthCounters {
   expiries: number;
   statusChanges: number;
   reaped: number;
+  /** Expiry rounds run: lets a test wait for a round that saw a moved clock, not for time. */
+  expiryRounds: number;
 }
 
 /**
@@ -35,7 +37,13 @@ export class LeaderHealth {
   private expiring = false;
   private reaping = false;
   private readonly loads = new Map<string, LoadReport>();
-  readonly counters: HealthCounters = { heartbeats: 0, expiries: 0, statusChanges: 0, reaped: 0 };
+  readonly counters: HealthCounters = {
+    heartbeats: 0,
+    expiries: 0,
+    statusChanges: 0,
+    reaped: 0,
+    expiryRounds: 0,
+  };
 
   constructor(
     private readonly state: RegistryState,
@@ -191,6 +199,7 @@ export class LeaderHealth {
     this.syncChanged();
     const wasPreserving = this.tracker.selfPreservationActive;
     const round = this.tracker.expire(this.deadlineClock());
+    this.counters.expiryRounds++;
     if (round.selfPreservation !== wasPreserving) {
       if (round.selfPreservation) {
         this.log.warn(

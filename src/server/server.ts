@@ -66,13 +66,12 @@ export interface ServerOptions {
   readonly selfPreservationMinChecks?: number;
   /**
    * The wall clock (ms since epoch) for command timestamps, reaping and lock-delay; injectable for
-   * tests. TTL and session deadlines run on a monotonic clock (leader-health.ts).
+   * tests. Deadlines run on `monotonic` instead.
    */
   readonly now?: () => number;
   /**
-   * The monotonic clock (ms) for TTL-check and session deadlines and tombstone ages (default
-   * performance.now);
-   * injectable so tests can move deadlines without waiting for them.
+   * The monotonic clock (ms) for TTL-check and session deadlines, probe schedules and tombstone
+   * ages (default performance.now); injectable so tests move deadlines instead of waiting.
    */
   readonly monotonic?: () => number;
   readonly tickMs?: number;
@@ -121,7 +120,9 @@ export class CairnServer extends EventEmitter {
     this.setMaxListeners(0);
     this.log = opts.logger;
     this.now = opts.now ?? Date.now;
-    this.state = new RegistryState(Date.now, (skipped) =>
+    const monotonic = opts.monotonic ?? (() => performance.now());
+    // Lock-delays start by this clock when a session ends, and are checked by it (precheck).
+    this.state = new RegistryState(this.now, (skipped) =>
       this.log.warn(skipped, 'skipped a replicated command this version does not know (marked skippable)'),
     );
     this.transport = opts.transport;
@@ -147,7 +148,7 @@ export class CairnServer extends EventEmitter {
         expiryIntervalMs: 200,
         reapIntervalMs: 1000,
       },
-      opts.monotonic ?? (() => performance.now()),
+      monotonic,
     );
     const tombstoneTtlMs = opts.kvTombstoneTtlMs ?? 15 * 60_000;
     this.tombstones = new TombstoneGc(
@@ -159,7 +160,7 @@ export class CairnServer extends EventEmitter {
         ttlMs: tombstoneTtlMs,
         intervalMs: Math.min(60_000, Math.max(100, tombstoneTtlMs / 10)),
       },
-      opts.monotonic ?? (() => performance.now()),
+      monotonic,
     );
     this.prober = new Prober(
       this.state,
@@ -167,6 +168,7 @@ export class CairnServer extends EventEmitter {
       opts.logger,
       { tickMs: 250, concurrency: 64 },
       this.now,
+      monotonic,
     );
     this.membership = new Membership(this, this.transport, opts);
     this.batcher = new Coalescer<Heartbeat, Failure | null>(async (beats) =>

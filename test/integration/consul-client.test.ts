@@ -1,5 +1,7 @@
+import { createServer } from 'node:http';
 import Consul from 'consul';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '../../cluster/index.js';
 import { DevAgent } from '../support/agent.js';
 import { http } from '../support/http.js';
 
@@ -135,37 +137,7 @@ describe('the npm consul client against cairn', () => {
     expect(seen).toEqual([[], ['search-1'], ['search-1', 'search-2']]);
   });
 
-  it('blocking query headers: X-Consul-Index never 0, a query above the index waits for a change', async () => {
-    const first = await http('GET', `${agent.url}/v1/health/service/nothing-here`);
-    expect(Number(first.headers.get('x-consul-index'))).toBeGreaterThanOrEqual(1);
-    expect(first.headers.get('x-consul-knownleader')).toBe('true');
-    expect(first.headers.get('x-consul-lastcontact')).toMatch(/^\d+$/);
-    const index = Number(first.headers.get('x-consul-index'));
-    const started = Date.now();
-    const waited = http('GET', `${agent.url}/v1/health/service/nothing-here?index=${index}&wait=10s`);
-    await new Promise((r) => setTimeout(r, 500));
-    await consul.agent.service.register({
-      name: 'nothing-here',
-      id: 'nh-1',
-      port: 3,
-      check: { name: 'alive', ttl: '30s', timeout: '1s' },
-    });
-    const r = await waited;
-    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
-    expect(Number(r.headers.get('x-consul-index'))).toBeGreaterThan(index);
-    expect((r.json as HealthResult[]).map((h) => h.Service.ID)).toEqual(['nh-1']);
-    const timedOut = await http(
-      'GET',
-      `${agent.url}/v1/health/service/nothing-here?index=${r.headers.get('x-consul-index')}&wait=300ms`,
-    );
-    expect(timedOut.status).toBe(200);
-    expect(timedOut.headers.get('x-consul-index')).toBe(r.headers.get('x-consul-index'));
-    const conflicting = await http('GET', `${agent.url}/v1/catalog/services?stale&consistent`);
-    expect(conflicting.status).toBe(400);
-    expect(conflicting.text).toBe('Cannot specify ?stale with ?consistent, conflicting semantics.');
-  });
-
-  // KV, txn and session behaviour is tested in process (test/http/routes); this keeps the npm
+  // KV, txn, session and blocking-query behaviour is tested in process (test/http); this keeps the npm
   // client's own view of those calls: what it returns for each answer cairn gives.
   it('kv, txn and session calls return what the client expects', async () => {
     interface Pair {
@@ -214,5 +186,40 @@ describe('the npm consul client against cairn', () => {
 
     await consul.kv.del({ key: 'client/', recurse: true });
     expect(await consul.kv.get({ key: 'client/', recurse: true })).toBeUndefined();
+  });
+
+  it('registers a service with an HTTP check, as Spring Cloud and others do', async () => {
+    let hits = 0;
+    const web = createServer((_req, res) => {
+      hits++;
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('UP');
+    });
+    const webPort = await new Promise<number>((resolve) =>
+      web.listen(0, '127.0.0.1', () => resolve((web.address() as { port: number }).port)),
+    );
+    try {
+      await consul.agent.service.register({
+        name: 'spring-app',
+        id: 'spring-app-1',
+        port: webPort,
+        check: {
+          name: 'actuator',
+          http: `http://127.0.0.1:${webPort}/actuator/health`,
+          interval: '1s',
+          timeout: '1s',
+        },
+      });
+      await waitUntil(
+        'the actuator check to pass',
+        async () => {
+          const checks = (await consul.agent.check.list()) as Record<string, { Status: string }>;
+          return checks['service:spring-app-1']?.Status === 'passing' ? true : undefined;
+        },
+        10_000,
+      );
+      expect(hits).toBeGreaterThan(0);
+    } finally {
+      web.close();
+    }
   });
 });

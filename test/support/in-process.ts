@@ -8,20 +8,23 @@ import type { Answer } from './http.js';
 type HttpContext = ReturnType<typeof buildHttpApp>['ctx'];
 
 /**
- * One clock for a whole in-process cluster: real time plus an offset a test moves forward, so
- * TTLs, lock-delays and tombstone ages pass at once instead of being waited for. Timers still run
- * on real time; advance, then poll for the effect.
+ * One clock for a whole in-process cluster, standing still until a test moves it: TTL and session
+ * deadlines, lock-delays and tombstone ages pass exactly when the test says, however loaded the
+ * machine is. (Timers still fire on real time, and Raft keeps its own clock: advance, then poll
+ * for the effect or wait for a round, e.g. `expiryRound()`.)
  */
 export class TestClock {
-  private offset = 0;
+  private wall = Date.now();
+  private mono = performance.now();
   /** Wall clock (ms since the epoch): command timestamps, lock-delay, reaping. */
-  readonly now = (): number => Date.now() + this.offset;
+  readonly now = (): number => this.wall;
   /** Monotonic clock (ms): TTL-check and session deadlines, tombstone ages. */
-  readonly monotonic = (): number => performance.now() + this.offset;
+  readonly monotonic = (): number => this.mono;
 
   advance(ms: number): void {
     if (!(ms >= 0)) throw new RangeError(`a clock only moves forward, got ${ms}`);
-    this.offset += ms;
+    this.wall += ms;
+    this.mono += ms;
   }
 }
 
@@ -56,7 +59,10 @@ export interface InProcessOptions {
   readonly size?: number;
   /** Seeds the memory network (message drops, if a test sets a drop rate). */
   readonly seed?: number;
-  /** Raft tick (default 20 ms: elections in well under a second, even on a loaded machine). */
+  /**
+   * Raft tick. Default: 20 ms for a dev server (it elects itself at once), 100 ms (production's)
+   * for a cluster, so a loaded machine's pauses do not depose leaders mid-test.
+   */
   readonly tickMs?: number;
   readonly server?: ServerTweaks;
   readonly http?: HttpTweaks;
@@ -167,7 +173,7 @@ export class InProcessCluster {
         logger,
         now: clock.now,
         monotonic: clock.monotonic,
-        tickMs: opts.tickMs ?? 20,
+        tickMs: opts.tickMs ?? (size === 1 ? 20 : 100),
       });
       const { app, ctx } = buildHttpApp({ server, datacenter, logger, ...opts.http });
       return new InProcessServer(name, server, app, ctx, disk);
@@ -222,6 +228,16 @@ export class InProcessCluster {
       }
       return lead;
     });
+  }
+
+  /**
+   * Resolves after the leader's next TTL expiry round that started after this call, so it saw
+   * the clock as it is now (its status changes may still be in flight: poll for those).
+   */
+  async expiryRound(): Promise<void> {
+    const health = this.leader().server.health;
+    const seen = health.counters.expiryRounds;
+    await until('a TTL expiry round', () => (health.counters.expiryRounds > seen ? true : undefined));
   }
 
   async stop(): Promise<void> {

@@ -184,9 +184,13 @@ describe('deleted keys are forgotten after --kv-tombstone-ttl', () => {
     const before = Number((await s.request('GET', '/v1/kv/churn/?recurse')).headers.get('x-consul-index'));
     expect(await tombstones()).toBe(2);
 
-    // The GC reaps what was deleted a TTL ago by its (monotonic) clock: move it past the TTL.
-    c.clock.advance(1500);
-    await until('the tombstones to be reaped', async () => ((await tombstones()) === 0 ? true : undefined));
+    // The GC reaps what its (monotonic) clock saw applied a TTL ago: move the clock past the TTL,
+    // and on, a little per poll, as time would, until a GC round has seen the delete and aged it.
+    c.clock.advance(1000);
+    await until('the tombstones to be reaped', async () => {
+      c.clock.advance(100);
+      return (await tombstones()) === 0 ? true : undefined;
+    });
     expect((await s.request<Version[]>('GET', '/v1/kv/churn/a?history')).json).toEqual([]);
     const after = await s.request('GET', '/v1/kv/churn/?recurse');
     expect(after.status).toBe(404);

@@ -1,18 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DevAgent } from '../support/agent.js';
-import { type HealthEntry, http } from '../support/http.js';
+import type { HealthEntry } from '../../support/http.js';
+import { InProcessCluster, type InProcessServer, until } from '../../support/in-process.js';
 
 /** Balanced healthy lookups through the HTTP API (the strategies' own properties are in test/balance). */
 describe('balanced lookups: /v1/health/service/<name>?passing&lb=', () => {
-  let agent: DevAgent;
-  const url = (q: string) => `${agent.url}/v1/health/service/${q}`;
-  const ids = async (q: string) => (await http<HealthEntry[]>('GET', url(q))).json.map((e) => e.Service.ID);
+  let c: InProcessCluster;
+  let s: InProcessServer;
+  const url = (q: string) => `/v1/health/service/${q}`;
+  const ids = async (q: string) =>
+    (await s.request<HealthEntry[]>('GET', url(q))).json.map((e) => e.Service.ID);
 
   beforeAll(async () => {
-    agent = await DevAgent.start();
+    c = await InProcessCluster.start();
+    s = c.dev;
     const reg = async (body: Record<string, unknown>) => {
-      const r = await http('PUT', `${agent.url}/v1/agent/service/register`, body);
-      expect(r.status, r.text).toBe(200);
+      await s.put('/v1/agent/service/register', body);
     };
     for (let i = 0; i < 4; i++) {
       await reg({
@@ -44,7 +46,7 @@ describe('balanced lookups: /v1/health/service/<name>?passing&lb=', () => {
   });
 
   afterAll(async () => {
-    await agent?.stop();
+    await c?.stop();
   });
 
   it('passing excludes the critical instance; round robin rotates the first pick over all healthy ones', async () => {
@@ -74,39 +76,45 @@ describe('balanced lookups: /v1/health/service/<name>?passing&lb=', () => {
     const b = await ids('api?passing&lb=hash&key=user-42');
     expect(a[0]).toBe(b[0]);
     expect(await ids('api?passing&lb=hash&key=user-42&limit=2')).toEqual(a.slice(0, 2));
-    const noKey = await http('GET', url('api?passing&lb=hash'));
+    const noKey = await s.request('GET', url('api?passing&lb=hash'));
     expect(noKey.status).toBe(400);
     expect(noKey.text).toMatch(/^key/);
-    const bad = await http('GET', url('api?passing&lb=fastest'));
+    const bad = await s.request('GET', url('api?passing&lb=fastest'));
     expect(bad.status).toBe(400);
     expect(bad.text).toMatch(/^lb/);
   });
 
   it('priority falls back to the backup group only while the primary has no healthy instance', async () => {
     expect(await ids('db?passing&lb=priority')).toEqual(['db-backup']);
-    const pass = await http('PUT', `${agent.url}/v1/agent/check/pass/service:db-primary`);
+    const pass = await s.request('PUT', '/v1/agent/check/pass/service:db-primary');
     expect(pass.status).toBe(200);
     expect(await ids('db?passing&lb=priority')).toEqual(['db-primary']);
   });
 
   it('the protection threshold returns every instance, marked, when too few are healthy', async () => {
-    const r = await http<HealthEntry[]>('GET', url('fragile?passing'));
+    const r = await s.request<HealthEntry[]>('GET', url('fragile?passing'));
     expect(r.json.map((e) => e.Service.ID).sort()).toEqual(['fr-1', 'fr-2', 'fr-3', 'fr-4']);
     expect(r.headers.get('x-cairn-protection-threshold')).toBe('engaged');
-    const plain = await http<HealthEntry[]>('GET', url('api?passing'));
+    const plain = await s.request<HealthEntry[]>('GET', url('api?passing'));
     expect(plain.headers.get('x-cairn-protection-threshold')).toBeNull();
   });
 
   it('least_load prefers instances that report a lower load with their heartbeats', async () => {
     for (let i = 0; i < 4; i++) {
-      const r = await http('PUT', `${agent.url}/v1/agent/check/update/service:api-${i}`, {
+      const r = await s.request('PUT', `/v1/agent/check/update/service:api-${i}`, {
         Status: 'passing',
         Load: i === 2 ? 0.1 : 5,
       });
       expect(r.status, r.text).toBe(200);
     }
-    // Loads are replicated by the leader once a second.
-    await new Promise((r) => setTimeout(r, 1500));
+    // Loads are replicated by the leader once a second: wait until all four are.
+    await until('the loads to be replicated', async () => {
+      for (let i = 0; i < 4; i++) {
+        const svc = await s.request<{ Load?: number }>('GET', `/v1/agent/service/api-${i}`);
+        if (svc.json.Load !== (i === 2 ? 0.1 : 5)) return undefined;
+      }
+      return true;
+    });
     const firsts = new Map<string, number>();
     for (let i = 0; i < 300; i++) {
       const first = (await ids('api?passing&lb=least_load'))[0] as string;
@@ -121,13 +129,13 @@ describe('balanced lookups: /v1/health/service/<name>?passing&lb=', () => {
         1.5 * (firsts.get(other) ?? 0),
       );
     }
-    const svc = await http<{ Load?: number }>('GET', `${agent.url}/v1/agent/service/api-2`);
+    const svc = await s.request<{ Load?: number }>('GET', '/v1/agent/service/api-2');
     expect(svc.json.Load).toBe(0.1);
   });
 
   it('filter and tag narrow the answer', async () => {
     expect(await ids('api?passing&filter=Service.Port%20%3D%3D%209001')).toEqual(['api-1']);
-    const bad = await http('GET', url('api?filter=Service.Port%20%3D%3D'));
+    const bad = await s.request('GET', url('api?filter=Service.Port%20%3D%3D'));
     expect(bad.status).toBe(400);
     expect(bad.text).toMatch(/^filter/);
   });

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DevAgent } from '../support/agent.js';
-import { http } from '../support/http.js';
+import { InProcessCluster, type InProcessServer } from '../support/in-process.js';
 
 const WRITES = [
   'PUT /v1/agent/service/register',
@@ -113,11 +112,13 @@ const queryString = fc
  * the server keeps working.
  */
 describe('bad input never crashes a server or earns a 5xx', () => {
-  let agent: DevAgent;
+  let c: InProcessCluster;
+  let s: InProcessServer;
 
   beforeAll(async () => {
-    agent = await DevAgent.start();
-    await http('PUT', `${agent.url}/v1/agent/service/register`, {
+    c = await InProcessCluster.start();
+    s = c.dev;
+    await s.put('/v1/agent/service/register', {
       Name: 'web',
       ID: 'web-1',
       Port: 80,
@@ -126,19 +127,18 @@ describe('bad input never crashes a server or earns a 5xx', () => {
   });
 
   afterAll(async () => {
-    await agent?.stop();
+    await c?.stop();
   });
 
   it('answers random requests with 2xx/4xx only', async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...WRITES), segment, queryString, body, async (route, seg, q, b) => {
         const [method, path] = route.split(' ') as [string, string];
-        const url = `${agent.url}${path}${path.endsWith('/') ? encodeURIComponent(seg) : ''}${q ? `?${q}` : ''}`;
-        const r = await http(
+        const url = `${path}${path.endsWith('/') ? encodeURIComponent(seg) : ''}${q ? `?${q}` : ''}`;
+        const r = await s.request(
           method,
           url.replace(/\?$/, ''),
           method === 'GET' || method === 'DELETE' ? undefined : b,
-          10_000,
         );
         const allowed500 = r.status === 500 && r.text.includes('does not have associated TTL');
         expect(
@@ -150,40 +150,39 @@ describe('bad input never crashes a server or earns a 5xx', () => {
       { numRuns: 400 },
     );
     // Still serving: a fresh registration works end to end (the random calls may have removed web-1).
-    const reg = await http('PUT', `${agent.url}/v1/agent/service/register`, {
+    const reg = await s.request('PUT', '/v1/agent/service/register', {
       Name: 'after',
       ID: 'after-1',
       Port: 1,
       Check: { TTL: '30s' },
     });
     expect(reg.status, reg.text).toBe(200);
-    const alive = await http('PUT', `${agent.url}/v1/agent/check/pass/service:after-1`);
+    const alive = await s.request('PUT', '/v1/agent/check/pass/service:after-1');
     expect(alive.status).toBe(200);
     // Its own check is passing. (`?passing` could still leave it out: the random calls may have
     // registered a critical node-level check on the agent's node, which fails every service there.)
-    const checks = await http<{ CheckID: string; Status: string }[]>(
-      'GET',
-      `${agent.url}/v1/health/checks/after`,
-    );
+    const checks = await s.request<{ CheckID: string; Status: string }[]>('GET', '/v1/health/checks/after');
     expect(checks.json.map((c) => [c.CheckID, c.Status])).toEqual([['service:after-1', 'passing']]);
   }, 120_000);
 
   it('a body over the limit is a 413', async () => {
     const big = JSON.stringify({ Name: 'x', Meta: { k: 'v'.repeat(2 * 1024 * 1024) } });
-    const r = await http('PUT', `${agent.url}/v1/agent/service/register`, big);
+    const r = await s.request('PUT', '/v1/agent/service/register', big);
     expect(r.status).toBe(413);
   });
 });
 
 describe('wrong methods and unknown paths answer as Consul does', () => {
-  let agent: DevAgent;
+  let c: InProcessCluster;
+  let s: InProcessServer;
 
   beforeAll(async () => {
-    agent = await DevAgent.start();
+    c = await InProcessCluster.start();
+    s = c.dev;
   });
 
   afterAll(async () => {
-    await agent?.stop();
+    await c?.stop();
   });
 
   it('a known path with the wrong method is a 405 naming the method, with Allow', async () => {
@@ -194,22 +193,22 @@ describe('wrong methods and unknown paths answer as Consul does', () => {
       ['PATCH', '/v1/txn', 'OPTIONS,PUT'],
     ];
     for (const [method, path, allow] of cases) {
-      const r = await http(method, `${agent.url}${path}`);
+      const r = await s.request(method, path);
       expect(r.status, `${method} ${path}: ${r.text}`).toBe(405);
       expect(r.text).toBe(`method ${method} not allowed`);
       expect(r.headers.get('allow')).toBe(allow);
     }
     // Nothing was written by the refused POST.
-    expect((await http('GET', `${agent.url}/v1/kv/some/key`)).status).toBe(404);
+    expect((await s.request('GET', '/v1/kv/some/key')).status).toBe(404);
   });
 
   it('OPTIONS answers 200 with the Allow header; unknown paths stay 404', async () => {
-    const opt = await http('OPTIONS', `${agent.url}/v1/kv/x`);
+    const opt = await s.request('OPTIONS', '/v1/kv/x');
     expect(opt.status).toBe(200);
     expect(opt.headers.get('allow')).toBe('OPTIONS,GET,PUT,DELETE');
-    const unknown = await http('GET', `${agent.url}/v1/no/such/thing`);
+    const unknown = await s.request('GET', '/v1/no/such/thing');
     expect(unknown.status).toBe(404);
     expect(unknown.text).toBe('Invalid URL path: not a recognized HTTP API endpoint');
-    expect((await http('PUT', `${agent.url}/v1/`)).status).toBe(404);
+    expect((await s.request('PUT', '/v1/')).status).toBe(404);
   });
 });

@@ -83,14 +83,15 @@ describe('documentation examples', () => {
         const label = `${file}:${fence.line} ${fence.language}${fence.readyText ? ' (background)' : ''}`;
         it(label, async () => {
           const body = rewritePorts(fence.body, ports);
+          const expectations = fence.expectations.map((e) => rewritePorts(e, ports));
           if (fence.readyText !== null) {
             const started = await env.start(fence, body, STALL_MS);
-            expect(unmetExpectation(fence.expectations, started.output()), started.output()).toBeNull();
+            expect(unmetExpectation(expectations, started.output()), started.output()).toBeNull();
             return;
           }
           const out = await env.run(fence, body, STALL_MS);
           expect({ code: out.code, signal: out.signal }, out.output).toEqual({ code: 0, signal: null });
-          expect(unmetExpectation(fence.expectations, out.output), out.output).toBeNull();
+          expect(unmetExpectation(expectations, out.output), out.output).toBeNull();
         });
       }
     });

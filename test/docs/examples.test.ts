@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +45,17 @@ describe('documentation fences', () => {
     );
     expect(count('run')).toBeGreaterThan(0);
   });
+});
+
+describe('examples marked norun', () => {
+  // They cannot run here, but they can still be valid shell.
+  for (const fence of all) {
+    if (fence.kind !== 'norun' || fence.language !== 'sh') continue;
+    it(`${fence.file}:${fence.line} parses (bash -n)`, () => {
+      const r = spawnSync('bash', ['-n'], { input: fence.body, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+    });
+  }
 });
 
 describe('documentation examples', () => {

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs the system tools the test suites use, if they are missing: `dig` (Debian's
-# bind9-dnsutils) for the DNS integration tests, and `openssl` to check what `cairn tls`
-# writes. Idempotent and quick when everything is there; says what it does. Run by `npm test`
-# (the pretest hook). The benchmark tools (dnsperf, BIND) are installed by `npm run bench:dns`,
-# not here.
+# bind9-dnsutils) for the DNS integration tests, `openssl` to check what `cairn tls` writes, and
+# `curl` and `jq`, which the documentation's examples use (run by test/docs). Idempotent and quick
+# when everything is there; says what it does. Run by `npm test` (the pretest hook). The benchmark
+# tools (dnsperf, BIND) are installed by `npm run bench:dns`, not here.
 set -euo pipefail
 
 # command -> Debian package that provides it
-declare -A WANT=([dig]=bind9-dnsutils [openssl]=openssl)
+declare -A WANT=([dig]=bind9-dnsutils [openssl]=openssl [jq]=jq [curl]=curl)
 
 missing=()
 for cmd in "${!WANT[@]}"; do

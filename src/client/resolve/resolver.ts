@@ -235,8 +235,16 @@ export class Resolver {
   async #waitForList(ms: number): Promise<void> {
     if (this.deps.feed.hasState) return;
     const ac = new AbortController();
-    await Promise.race([this.deps.feed.ready, sleep(this.deps.clock, ms, ac.signal)]);
-    ac.abort();
+    // The client's timers never keep a process alive, so while the feed waits to reconnect
+    // nothing might; a script awaiting this call would then exit (code 13) with the call
+    // unsettled. A caller waiting is a reason to stay alive, until the list or the deadline.
+    const keepAlive = setInterval(() => {}, 60_000);
+    try {
+      await Promise.race([this.deps.feed.ready, sleep(this.deps.clock, ms, ac.signal)]);
+    } finally {
+      clearInterval(keepAlive);
+      ac.abort();
+    }
     if (!this.deps.feed.hasState) throw new NoEndpointsError(this.service);
   }
 }

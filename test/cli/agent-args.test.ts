@@ -641,8 +641,6 @@ describe('cairn agent arguments: per-client HTTP limits', () => {
     );
     expect(() => parseAgentArgs(['--dev', '--http-port', '-1'])).toThrow(/^--http-port: -1 turns HTTP off/);
     expect(() => parseAgentArgs(['--dev', '--tls-verify-outgoing'])).toThrow(/--tls-ca-file/);
-    expect(() => parseAgentArgs(['--dev', '--https-port', '-2'])).toThrow(
-      /^--https-port: "-2" is not a port/,
-    );
+    expect(() => parseAgentArgs(['--dev', '--https-port=-2'])).toThrow(/^--https-port: "-2" is not a port/);
   });
 });

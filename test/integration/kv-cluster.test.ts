@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentProcess, freePorts, RegistryCluster, waitUntil } from '../../cluster/index.js';
+import { AgentProcess, agentArgv, freePorts, RegistryCluster, waitUntil } from '../../cluster/index.js';
 import { http } from '../support/http.js';
 import { mulberry32 as rng } from '../support/random.js';
 
@@ -80,16 +80,7 @@ describe('KV on a three-server cluster', () => {
       httpPort,
       serverPort,
       [
-        '--node',
-        's4',
-        '--data-dir',
-        dataDir,
-        '--server-port',
-        String(serverPort),
-        '--http-port',
-        String(httpPort),
-        '--dns-port',
-        String(dnsPort),
+        ...agentArgv({ node: 's4', dataDir, serverPort, httpPort, dnsPort, encrypt: cluster.key! }),
         '--join',
         again.serverAddress,
       ],

@@ -11,15 +11,23 @@ import {
   idleHttp,
   joinHijack,
   loadAverage,
+  loadOnThread,
   NORMAL_SOURCE,
   randomGarbage,
   rssMiB,
   scrape,
   slowloris,
-  steadyLoad,
   type Target,
 } from './attack/index.js';
-import { benchOutput, CairnServers, parseFlags, sleep, stopOnSignals } from './support/index.js';
+import {
+  benchOutput,
+  CairnServers,
+  cpuSeconds,
+  parseFlags,
+  round,
+  sleep,
+  stopOnSignals,
+} from './support/index.js';
 
 /**
  * `npm run bench:attack`: each hostile peer in turn against the leader of a live 3-server cluster (with a
@@ -73,7 +81,10 @@ for (const name of only ?? []) {
   if (!attacks.some((a) => a.name === name))
     fail(`--only: no attack ${JSON.stringify(name)}; there are ${attacks.map((a) => a.name).join(', ')}`, 2);
 }
-const ALL_METRICS = [...new Set(attacks.flatMap((a) => a.metrics))];
+const HEAP = 'cairn_nodejs_heap_size_used_bytes';
+const ALL_METRICS = [...new Set([HEAP, ...attacks.flatMap((a) => a.metrics)])];
+const mib = (bytes: number | undefined): number | null =>
+  bytes === undefined ? null : Math.round(bytes / 104_857.6) / 10;
 
 const cairn = await CairnServers.create({
   size: 3,
@@ -137,16 +148,25 @@ try {
     progress(`[${i + 1}/${phases.length}] ${name}: ${seconds} s`);
     const leaderBefore = (await call(`${target.url}/v1/status/leader`, NORMAL_SOURCE, 10_000)).text;
     const rssBefore = cairn.servers.map((s) => rssMiB(s.pid));
+    const cpuBefore = cpuSeconds(leader.pid);
     const metricsBefore = await scrape(target.url, ALL_METRICS);
     const until = performance.now() + seconds * 1000;
     const [load, attacker] = await Promise.all([
-      steadyLoad(target.url, until, writeRate, 20, interrupted),
+      loadOnThread({ url: target.url, ms: seconds * 1000, rate: writeRate, probeEveryMs: 20 }),
       attack
         ? attack.run({ target, until, sources: SOURCES, interrupted })
         : Promise.resolve<AttackerFigures>({}),
     ]);
     const rssAfter = cairn.servers.map((s) => rssMiB(s.pid));
-    const counted = grown(metricsBefore, await scrape(target.url, ALL_METRICS));
+    const cpuAfter = cpuSeconds(leader.pid);
+    const metricsAfter = await scrape(target.url, ALL_METRICS);
+    const counted = Object.fromEntries(
+      Object.entries(grown(metricsBefore, metricsAfter)).filter(
+        ([series]) =>
+          (attack?.metrics ?? []).includes(series.split('{')[0] ?? '') &&
+          (attack?.seriesHolding === undefined || series.includes(attack.seriesHolding)),
+      ),
+    );
     const leaderAfter = (await call(`${target.url}/v1/status/leader`, NORMAL_SOURCE, 10_000)).text;
     const running = cairn.servers.filter((s) => s.running).length;
     const meetsTarget =
@@ -165,6 +185,9 @@ try {
         leader_unchanged: leaderBefore === leaderAfter && leaderAfter !== '',
         rss_mib_before: rssBefore,
         rss_mib_after: rssAfter,
+        leader_heap_used_mib_before: mib(metricsBefore.get(HEAP)),
+        leader_heap_used_mib_after: mib(metricsAfter.get(HEAP)),
+        leader_cpu_s: cpuBefore === null || cpuAfter === null ? null : round(cpuAfter - cpuBefore),
         counted,
         attacker,
         load_average: loadAverage(),

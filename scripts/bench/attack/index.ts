@@ -4,6 +4,7 @@ export { dnsAmplification, dnsTcpStall } from './dns.js';
 export { hostileFilters } from './filter.js';
 export { idleHttp, slowloris } from './http.js';
 export { call } from './http-call.js';
-export { type LoadFigures, NORMAL_SOURCE, steadyLoad } from './load.js';
+export { type LoadFigures, NORMAL_SOURCE } from './load.js';
+export { loadOnThread } from './load-thread.js';
 export { grown, loadAverage, rssMiB, scrape } from './observe.js';
 export type { Attack, AttackContext, AttackerFigures, Target } from './types.js';

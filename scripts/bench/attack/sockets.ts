@@ -60,8 +60,8 @@ export async function oneShotLoop(
 
 export type HeldFigures = {
   opened: number;
-  /** Closed by the server within 100 ms of connecting: refused by a cap. */
-  refused_at_once: number;
+  /** Closed by the server within 100 ms of connecting: mostly refusals by a cap (the metric says exactly). */
+  closed_within_100ms: number;
   /** Closed by the server later: a deadline. */
   closed_later: number;
   /** Most connections open at once from our side. */
@@ -81,7 +81,7 @@ export async function holdConnections(
   onOpen: (s: Socket) => (() => void) | undefined,
   interrupted: () => boolean,
 ): Promise<HeldFigures> {
-  const f: HeldFigures = { opened: 0, refused_at_once: 0, closed_later: 0, max_open: 0 };
+  const f: HeldFigures = { opened: 0, closed_within_100ms: 0, closed_later: 0, max_open: 0 };
   let open = 0;
   const live = new Set<Socket>();
   const slot = async (i: number): Promise<void> => {
@@ -104,7 +104,7 @@ export async function holdConnections(
           if (!Number.isNaN(openedAt)) {
             open--;
             if (performance.now() < until) {
-              if (performance.now() - openedAt < 100) f.refused_at_once++;
+              if (performance.now() - openedAt < 100) f.closed_within_100ms++;
               else f.closed_later++;
             }
           }

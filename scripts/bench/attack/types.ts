@@ -23,5 +23,7 @@ export interface Attack {
   readonly name: string;
   /** The metric families whose change shows the attack was counted. */
   readonly metrics: readonly string[];
+  /** Only the series of `metrics` whose name holds this (e.g. a route), when the family counts more. */
+  readonly seriesHolding?: string;
   readonly run: (ctx: AttackContext) => Promise<AttackerFigures>;
 }

@@ -110,6 +110,10 @@ async function registerAll(url: string, bodies: readonly object[], parallel = 32
   }
 }
 
+/** Each server's RSS in MiB, by name. */
+const rssByServer = (): Record<string, number | null> =>
+  Object.fromEntries(cairn.servers.map((s) => [s.name, rssMiB(s.pid)]));
+
 /** A 128-character service ID of one repeated letter after a unique prefix: what the hostile patterns chew on. */
 const longId = (i: number): string => `${i}-`.padEnd(128, i % 2 === 0 ? 'b' : 'a');
 
@@ -147,7 +151,7 @@ try {
     const name = attack?.name ?? 'baseline';
     progress(`[${i + 1}/${phases.length}] ${name}: ${seconds} s`);
     const leaderBefore = (await call(`${target.url}/v1/status/leader`, NORMAL_SOURCE, 10_000)).text;
-    const rssBefore = cairn.servers.map((s) => rssMiB(s.pid));
+    const rssBefore = rssByServer();
     const cpuBefore = cpuSeconds(leader.pid);
     const metricsBefore = await scrape(target.url, ALL_METRICS);
     const until = performance.now() + seconds * 1000;
@@ -157,7 +161,7 @@ try {
         ? attack.run({ target, until, sources: SOURCES, interrupted })
         : Promise.resolve<AttackerFigures>({}),
     ]);
-    const rssAfter = cairn.servers.map((s) => rssMiB(s.pid));
+    const rssAfter = rssByServer();
     const cpuAfter = cpuSeconds(leader.pid);
     const metricsAfter = await scrape(target.url, ALL_METRICS);
     const counted = Object.fromEntries(
@@ -179,6 +183,7 @@ try {
       `${JSON.stringify({
         attack: name,
         seconds,
+        leader: leader.name,
         ...load,
         target_met: meetsTarget,
         servers_running: running,

@@ -43,6 +43,7 @@ const values = parseFlags(
     'write-rate': { type: 'string', default: '50' },
     instances: { type: 'string', default: '1500' },
     connections: { type: 'string', default: '2000' },
+    'dns-rate-limit': { type: 'string', default: '0' },
     only: { type: 'string' },
   },
   fail,
@@ -51,6 +52,7 @@ const seconds = Number(values.seconds);
 const writeRate = Number(values['write-rate']);
 const instances = Number(values.instances);
 const connections = Number(values.connections);
+const dnsRateLimit = values['dns-rate-limit'] ?? '0';
 if (!(Number.isFinite(seconds) && seconds >= 1 && seconds <= 120))
   fail('--seconds is a number from 1 to 120', 2);
 if (!(Number.isFinite(writeRate) && writeRate > 0 && writeRate <= 2000))
@@ -59,6 +61,7 @@ if (!(Number.isInteger(instances) && instances >= 1 && instances <= 10_000))
   fail('--instances is an integer from 1 to 10000', 2);
 if (!(Number.isInteger(connections) && connections >= 1 && connections <= 5_000))
   fail('--connections is an integer from 1 to 5000', 2);
+if (!/^\d{1,7}$/.test(dnsRateLimit)) fail('--dns-rate-limit is queries a second per address, 0 for none', 2);
 
 const AMPLIFIED = 'amp';
 const FILTERED = 'filtered';
@@ -90,7 +93,7 @@ const cairn = await CairnServers.create({
   size: 3,
   dirPrefix: 'cairn-bench-attack-',
   // The per-client HTTP cap is what some attacks meet: back to its default (CairnServers turns it off).
-  agentArgs: ['--http-max-conns-per-client', '200'],
+  agentArgs: ['--http-max-conns-per-client', '200', '--dns-rate-limit', dnsRateLimit],
   stopGraceMs: 10_000,
   progress,
 });
@@ -184,6 +187,7 @@ try {
         attack: name,
         seconds,
         leader: leader.name,
+        dns_rate_limit: Number(dnsRateLimit),
         ...load,
         target_met: meetsTarget,
         servers_running: running,

@@ -158,12 +158,16 @@ try {
     const cpuBefore = cpuSeconds(leader.pid);
     const metricsBefore = await scrape(target.url, ALL_METRICS);
     const until = performance.now() + seconds * 1000;
+    // Every 5 s, to see whether the leader's memory levels off during a long phase.
+    const rssSamples: (number | null)[] = [];
+    const sampler = setInterval(() => rssSamples.push(rssMiB(leader.pid)), 5_000);
     const [load, attacker] = await Promise.all([
       loadOnThread({ url: target.url, ms: seconds * 1000, rate: writeRate, probeEveryMs: 20 }),
       attack
         ? attack.run({ target, until, sources: SOURCES, interrupted })
         : Promise.resolve<AttackerFigures>({}),
     ]);
+    clearInterval(sampler);
     const rssAfter = rssByServer();
     const cpuAfter = cpuSeconds(leader.pid);
     const metricsAfter = await scrape(target.url, ALL_METRICS);
@@ -194,6 +198,7 @@ try {
         leader_unchanged: leaderBefore === leaderAfter && leaderAfter !== '',
         rss_mib_before: rssBefore,
         rss_mib_after: rssAfter,
+        leader_rss_mib_every_5s: rssSamples,
         leader_heap_used_mib_before: mib(metricsBefore.get(HEAP)),
         leader_heap_used_mib_after: mib(metricsAfter.get(HEAP)),
         leader_cpu_s: cpuBefore === null || cpuAfter === null ? null : round(cpuAfter - cpuBefore),

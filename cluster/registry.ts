@@ -28,6 +28,8 @@ export class AgentProcess extends NodeProcess {
     logPath: string,
     pidPath: string,
     nodeArgs: readonly string[] = [],
+    /** Where it answers DNS, when the launcher knows (benchmarks that query it need it). */
+    readonly dnsPort: number | null = null,
   ) {
     super({ argv: [...nodeArgs, CLI, 'agent', ...args], logPath, pidPath });
   }
@@ -93,7 +95,8 @@ export class RegistryCluster {
         args,
         join(opts.baseDir, `${name}.log`),
         join(opts.baseDir, `${name}.pid`),
-        opts.nodeArgs,
+        opts.nodeArgs ?? [],
+        dnsPort,
       );
     });
     return new RegistryCluster(servers, key);

@@ -51,4 +51,5 @@ export {
   type LoadView,
   Picker,
 } from './resolve/strategies.js';
+export type { Pem, TlsOptions } from './tls/index.js';
 export type { SocketState, WatchTransport } from './watch/socket.js';

@@ -13,6 +13,7 @@ import { serviceFeedSpec } from './resolve/service-feed.js';
 import {
   clientEnvironment,
   type Environment,
+  type EnvValue,
   readPemFile,
   type TlsConnectOptions,
   type TlsOptions,
@@ -275,9 +276,12 @@ function connectionOf(opts: ClientOptions, env: Environment): Connection {
   const scheme = e.ssl ? 'https' : 'http';
   if (!e.caFile && !e.certFile && !e.keyFile) return { servers, scheme, tls: null };
   if ((e.certFile === undefined) !== (e.keyFile === undefined)) {
-    const given = e.certFile ?? e.keyFile;
+    const given = (e.certFile ?? e.keyFile) as EnvValue;
+    const other = given.name.endsWith('CERT')
+      ? given.name.replace(/CERT$/, 'KEY')
+      : given.name.replace(/KEY$/, 'CERT');
     throw new InvalidArgumentError(
-      `${given?.name}: a client certificate and its key go together; set both CLIENT_CERT and CLIENT_KEY or neither`,
+      `${given.name}: set ${other} too (a client certificate and its key go together)`,
     );
   }
   const tls = tlsConnectOptions({

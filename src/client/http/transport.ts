@@ -1,4 +1,4 @@
-import { Agent, request } from 'undici';
+import { Agent, buildConnector, request } from 'undici';
 import { Backoff } from '../backoff.js';
 import { type Clock, sleep } from '../clock.js';
 import { ClosedError, describe, HttpStatusError, NoServerError, type ServerAttempt } from '../errors.js';
@@ -6,6 +6,7 @@ import type { TlsConnectOptions } from '../tls/index.js';
 import { classifyError, classifyStatus, describeFailure, type FailureKind, mayRetry } from './classify.js';
 import { LeaderHints } from './leader-hints.js';
 import type { ServerPool } from './server-pool.js';
+import { TlsAlerts } from './tls-alerts.js';
 
 export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
 export type QueryValue = string | number | boolean | undefined;
@@ -70,6 +71,7 @@ type Outcome =
 export class Transport {
   readonly #agent: Agent;
   readonly #hints: LeaderHints;
+  readonly #alerts = new TlsAlerts();
   #closed = false;
 
   constructor(private readonly opts: TransportOptions) {
@@ -77,7 +79,7 @@ export class Transport {
       keepAliveTimeout: 30_000,
       headersTimeout: 0,
       bodyTimeout: 0,
-      connect: { timeout: opts.connectTimeoutMs, ...opts.tls },
+      connect: this.#alerts.wrap(buildConnector({ timeout: opts.connectTimeoutMs, ...opts.tls })),
     });
     this.#hints = new LeaderHints(opts.pool, opts.clock, (url, path) => this.#raw(url, path));
   }
@@ -164,6 +166,7 @@ export class Transport {
       timedOut = true;
       ac.abort();
     }, timeoutMs);
+    const tlsSeq = this.#alerts.seq;
     const onAbort = () => ac.abort();
     spec.signal?.addEventListener('abort', onAbort, { once: true });
     const headers: Record<string, string> = {};
@@ -201,7 +204,8 @@ export class Transport {
     } catch (e) {
       if (e instanceof HttpStatusError) throw e;
       if (timedOut) return { ok: false, kind: 'timeout', error: `no answer within ${timeoutMs} ms` };
-      return { ok: false, kind: classifyError(e), error: describeFailure(e, describe(e)) };
+      const cause = this.#alerts.since(url, tlsSeq) ?? e;
+      return { ok: false, kind: classifyError(cause), error: describeFailure(cause, describe(cause)) };
     } finally {
       timer.cancel();
       spec.signal?.removeEventListener('abort', onAbort);

@@ -28,8 +28,9 @@ export interface TlsConnectOptions {
 
 export function tlsConnectOptions(tls: TlsOptions): TlsConnectOptions {
   if ((tls.cert === undefined) !== (tls.key === undefined)) {
+    const [missing, given] = tls.cert === undefined ? ['cert', 'key'] : ['key', 'cert'];
     throw new InvalidArgumentError(
-      `tls.${tls.cert === undefined ? 'key' : 'cert'}: a client certificate and its key go together; give both or neither`,
+      `tls.${missing}: required with tls.${given} (a client certificate and its key go together)`,
     );
   }
   const ca =

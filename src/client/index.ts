@@ -33,6 +33,7 @@ export {
   type ServerAttempt,
   TimeoutError,
 } from './errors.js';
+export { isTlsError } from './http/classify.js';
 export type { Registration, RegistrationStats } from './register/registration.js';
 export { type Endpoint, type HealthStatus, hostPort } from './resolve/endpoint.js';
 export { OutlierDetector, type OutlierOptions } from './resolve/outlier.js';

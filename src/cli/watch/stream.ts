@@ -6,6 +6,8 @@
  * so the caller can fall back to long-polling.
  */
 import WebSocket from 'ws';
+import { isTlsError } from '../../client/index.js';
+import { shortTlsMessage, type TlsSocketOptions } from '../https.js';
 
 export interface StreamEvent {
   readonly event: 'snapshot' | 'change' | 'error' | string;
@@ -19,8 +21,12 @@ export interface StreamEvent {
 export class StreamUnavailable extends Error {}
 
 export interface StreamOptions {
-  /** host:port of the server's HTTP API. */
+  /** host:port of the server's HTTP API, for messages. */
   readonly addr: string;
+  /** http://host:port or https://host:port (the stream is ws:// or wss://). */
+  readonly baseUrl: string;
+  /** For wss: the CA and a client certificate. */
+  readonly tls?: TlsSocketOptions;
   readonly token: string | null;
   /** The subscription, without `op`, `id` and `index` (those are added here). */
   readonly subscription: Readonly<Record<string, unknown>>;
@@ -57,9 +63,10 @@ function session(
   seen: (index: number) => void,
 ): Promise<Outcome> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(`ws://${opts.addr}/v1/watch`, {
+    const ws = new WebSocket(`${opts.baseUrl.replace(/^http/, 'ws')}/v1/watch`, {
       headers: opts.token ? { 'X-Consul-Token': opts.token } : {},
       handshakeTimeout: 10_000,
+      ...opts.tls,
     });
     let done = false;
     const finish = (o: Outcome) => {
@@ -99,9 +106,16 @@ function session(
       if (typeof e.index === 'number') seen(e.index);
       opts.onEvent(e);
     });
-    ws.on('error', (err) =>
-      finish({ kind: resumeFrom === null ? 'unavailable' : 'closed', reason: err.message }),
-    );
+    ws.on('error', (err) => {
+      // A certificate that is refused now will be refused by the long polls too: give up at once.
+      if (isTlsError(err) && resumeFrom === null) {
+        return finish({
+          kind: 'fatal',
+          reason: `cannot reach ${opts.addr}: TLS: ${shortTlsMessage(err.message)}`,
+        });
+      }
+      finish({ kind: resumeFrom === null ? 'unavailable' : 'closed', reason: err.message });
+    });
     ws.on('close', (code, why) =>
       finish({ kind: 'closed', reason: `closed ${code}${why.length ? `: ${why}` : ''}` }),
     );

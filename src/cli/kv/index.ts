@@ -4,6 +4,7 @@ import { httpSide, type TlsSocketOptions } from '../https.js';
 import { KV_USAGE, type KvCommand, parseKvArgs } from './args.js';
 import { KvClient } from './client.js';
 import { runCommand } from './commands.js';
+import { ConnectionError } from './errors.js';
 import { processInput } from './input.js';
 import { abortableSleep, runWatch } from './watch.js';
 
@@ -22,7 +23,7 @@ export function osUserName(env: NodeJS.ProcessEnv = process.env): string | null 
 }
 
 import { kvEventOutput, newKvView } from '../watch/kv-stream.js';
-import { runStream, StreamUnavailable } from '../watch/stream.js';
+import { runStream, StreamTlsFailure, StreamUnavailable } from '../watch/stream.js';
 
 export async function runKv(argv: readonly string[]): Promise<number> {
   const cmd = parseKvArgs(argv, process.env, osUserName());
@@ -79,6 +80,7 @@ async function watch(
       });
       return 0;
     } catch (e) {
+      if (e instanceof StreamTlsFailure) throw new ConnectionError(e.message);
       if (!(e instanceof StreamUnavailable)) throw e;
     }
     return await runWatch(client, cmd, { out, err, sleep: abortableSleep }, stop.signal);

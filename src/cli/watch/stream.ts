@@ -20,6 +20,9 @@ export interface StreamEvent {
 
 export class StreamUnavailable extends Error {}
 
+/** The first connection failed its TLS handshake: a certificate problem, which retrying will not mend. */
+export class StreamTlsFailure extends Error {}
+
 export interface StreamOptions {
   /** host:port of the server's HTTP API, for messages. */
   readonly addr: string;
@@ -49,13 +52,14 @@ export async function runStream(opts: StreamOptions): Promise<void> {
     if (opts.signal.aborted) return;
     if (outcome.kind === 'unavailable' && !everConnected) throw new StreamUnavailable(outcome.reason);
     if (outcome.kind === 'fatal') throw new Error(outcome.reason);
+    if (outcome.kind === 'tls') throw new StreamTlsFailure(outcome.reason);
     failures++;
     opts.onTrouble(`cairn: watch stream to ${opts.addr} lost (${outcome.reason}); reconnecting`);
     await sleep(Math.min(30_000, 500 * 2 ** Math.min(failures - 1, 6)), opts.signal);
   }
 }
 
-type Outcome = { kind: 'closed' | 'unavailable' | 'fatal'; reason: string };
+type Outcome = { kind: 'closed' | 'unavailable' | 'fatal' | 'tls'; reason: string };
 
 function session(
   opts: StreamOptions,

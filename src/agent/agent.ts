@@ -7,8 +7,9 @@ import type { CairnServer } from '../server/index.js';
 import type { AgentConfig } from './config.js';
 import { type DataDir, dataDir } from './data-dir.js';
 import { HTTP_LIMIT_DEFAULTS, type HttpLimitStats, limitedHttpServer } from './http-server.js';
-import { dnsListener, httpListener, type Listener } from './listeners.js';
+import { dnsListener, httpListener, httpsListener, type Listener } from './listeners.js';
 import { agentServer } from './server.js';
+import { loadAgentTls } from './tls.js';
 import { clusterKeyring, clusterTransport } from './transport.js';
 
 /** A running agent: its server and the listeners clients reach it on. */
@@ -19,8 +20,11 @@ export interface Agent {
   readonly dataDir: string;
   /** Settles with the error once the server stops itself (a failed disk, a command it cannot apply). */
   readonly fatal: Promise<unknown>;
-  /** Applies what may change while running (the cluster keys) from a configuration read again. */
-  reload(next: AgentConfig): void;
+  /**
+   * Applies what may change while running (the cluster keys, the TLS certificates) from a
+   * configuration read again; rejects, changing no certificate, when a file is wrong.
+   */
+  reload(next: AgentConfig): Promise<void>;
   /** Stops the listeners and the server, then removes a temporary data directory. */
   stop(): Promise<void>;
 }
@@ -37,11 +41,13 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
       'no cluster key: anyone who can reach the server port can act as a server; start every server with --encrypt KEY (cairn keygen prints one)',
     );
   }
+  // Files first: a wrong one is a one-line error naming it, before anything is started.
+  const tls = await loadAgentTls(config);
   const dir = dataDir(config.dataDir);
   const httpStats: HttpLimitStats = { refusedConnections: 0 };
   // Metrics exist once the HTTP app does; failures before that are only logged.
   let metrics: Metrics | null = null;
-  const transport = clusterTransport(config, logger, (e) => metrics?.clusterHandshakeFailure(e));
+  const transport = clusterTransport(config, tls.cluster, logger, (e) => metrics?.clusterHandshakeFailure(e));
   const server = agentServer(config, {
     storage: new LevelStorage(dir.path),
     transport,
@@ -55,6 +61,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
     dir.release();
     throw e;
   }
+  const httpLimits = { ...HTTP_LIMIT_DEFAULTS, maxConnsPerClient: config.httpMaxConnsPerClient };
   const { app, ctx } = buildHttpApp({
     server,
     datacenter: config.datacenter,
@@ -62,10 +69,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
     kvMaxValueBytes: config.kvMaxValueBytes,
     logger,
     protectionThreshold: config.protectionThreshold,
-    serverFactory: limitedHttpServer(
-      { ...HTTP_LIMIT_DEFAULTS, maxConnsPerClient: config.httpMaxConnsPerClient },
-      httpStats,
-    ),
+    serverFactory: limitedHttpServer(httpLimits, httpStats),
     kvMaxKeys: config.kvMaxKeys,
     catalogMaxInstances: config.catalogMaxInstances,
     limits: {
@@ -77,7 +81,15 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
   metrics = ctx.metrics;
   ctx.metrics.trackClusterConnections(() => transport.stats);
   ctx.metrics.trackHttpConnections(() => httpStats);
-  const listeners: Listener[] = [httpListener(config, app), dnsListener(config, server, ctx.metrics, logger)];
+  const https =
+    config.httpsPort !== -1 && tls.https !== null
+      ? httpsListener(config, app, limitedHttpServer(httpLimits, httpStats, tls.https))
+      : null;
+  const listeners: Listener[] = [
+    ...(config.httpPort !== -1 ? [httpListener(config, app)] : []),
+    ...(https !== null ? [https] : []),
+    dnsListener(config, server, ctx.metrics, logger),
+  ];
   let started = 0;
   try {
     for (const l of listeners) {
@@ -105,7 +117,13 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
     listeners,
     dataDir: dir.path,
     fatal,
-    reload: (next) => transport.setKeyring(clusterKeyring(next)),
+    reload: async (next) => {
+      transport.setKeyring(clusterKeyring(next));
+      // New certificates: read and checked first, so a bad file leaves the running ones in force.
+      const fresh = await loadAgentTls(next);
+      transport.setTls(fresh.cluster);
+      if (https !== null && fresh.https !== null) https.reloadTls(fresh.https);
+    },
     stop: () => {
       stopping ??= stopAll(server, listeners, dir);
       return stopping;

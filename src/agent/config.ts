@@ -52,6 +52,19 @@ export interface AgentConfig {
   readonly encrypt: readonly string[];
   /** `--http-max-conns-per-client` (Consul's limits.http_max_conns_per_client): 200; 0 = no cap. */
   readonly httpMaxConnsPerClient: number;
+  // ---- TLS (Consul's tls.defaults and ports.https) ----
+  /** `--https-port` (Consul's ports.https): -1 (default) for no HTTPS listener. */
+  readonly httpsPort: number;
+  /** `--tls-cert-file`, `--tls-key-file`, `--tls-ca-file`: PEM files (checked when the agent starts). */
+  readonly tlsCertFile?: string | undefined;
+  readonly tlsKeyFile?: string | undefined;
+  readonly tlsCaFile?: string | undefined;
+  /** `--tls-verify-incoming`: HTTPS and the server port require a client certificate of the CA. */
+  readonly tlsVerifyIncoming: boolean;
+  /** `--tls-verify-outgoing`: connections to other servers use TLS and check their certificate. */
+  readonly tlsVerifyOutgoing: boolean;
+  /** `--tls-verify-server-hostname`: a server's certificate must name server.<datacenter>.<domain>. */
+  readonly tlsVerifyServerHostname: boolean;
   // ---- per-client HTTP limits: absent means the default (src/http/limits/options.ts) ----
   /** `--http-max-blocking-per-client` (0: no cap). */
   readonly httpMaxBlockingPerClient?: number | undefined;

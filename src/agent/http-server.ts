@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
+import type { TlsOptions } from 'node:tls';
 
 /** What one HTTP client may hold, and for how long, on the HTTP port. */
 export interface HttpLimits {
@@ -34,17 +36,18 @@ export interface HttpLimitStats {
 export function limitedHttpServer(
   limits: HttpLimits,
   stats: HttpLimitStats,
+  tls: TlsOptions | null = null,
 ): (handler: (req: IncomingMessage, res: ServerResponse) => void) => Server {
   return (handler) => {
-    const server = createServer(
-      {
-        headersTimeout: limits.headersTimeoutMs,
-        requestTimeout: limits.requestTimeoutMs,
-        connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
-        keepAliveTimeout: limits.idleTimeoutMs,
-      },
-      handler,
-    );
+    const options = {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+      keepAliveTimeout: limits.idleTimeoutMs,
+    };
+    // An HTTPS server is an http.Server underneath: the same limits hold for it.
+    const server: Server =
+      tls === null ? createServer(options, handler) : createHttpsServer({ ...options, ...tls }, handler);
     capPerClient(server, limits.maxConnsPerClient, () => stats.refusedConnections++);
     return server;
   };

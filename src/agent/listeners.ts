@@ -1,3 +1,6 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { SecureContextOptions } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { answerConfig, DnsServer, StateView } from '../dns/index.js';
@@ -33,6 +36,42 @@ export function httpListener(config: AgentConfig, app: FastifyInstance): Listene
       await app.listen({ host: config.client, port: config.httpPort });
     },
     stop: () => app.close(),
+    stopsAfterServer: true,
+  };
+}
+
+/**
+ * The same API over TLS on --client:--https-port (Consul's ports.https): a second server that hands
+ * its requests, and its WebSocket upgrades, to the app's router.
+ */
+export function httpsListener(
+  config: AgentConfig,
+  app: FastifyInstance,
+  makeServer: (handler: (req: IncomingMessage, res: ServerResponse) => void) => Server,
+): Listener & { readonly server: Server; reloadTls(options: SecureContextOptions): void } {
+  const server = makeServer((req, res) => app.routing(req, res));
+  server.on('upgrade', (req, socket, head) => app.server.emit('upgrade', req, socket, head));
+  const host = advertisedHttpAddress(config);
+  return {
+    name: 'https',
+    address: `${host.slice(0, host.lastIndexOf(':'))}:${config.httpsPort}`,
+    server,
+    // Connections made from now on use the new certificate; open ones keep theirs.
+    reloadTls: (options) => (server as HttpsServer).setSecureContext(options),
+    start: async () => {
+      await app.ready();
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host: config.client, port: config.httpsPort }, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    },
+    stop: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
     stopsAfterServer: true,
   };
 }

@@ -18,15 +18,22 @@ export async function runAgent(
   const agent = await startAgent(config, logger);
   const onHangup = () => {
     if (reload === undefined) return;
+    const failed = (e: unknown) =>
+      logger.error({ err: e }, 'SIGHUP: configuration not reloaded; the running one stays in force');
     try {
       const next = reload();
-      agent.reload(next);
-      logger.info(
-        { clusterKeys: next.encrypt.length },
-        'SIGHUP: configuration reloaded; cluster keys applied to new connections',
-      );
+      agent
+        .reload(next)
+        .then(
+          () =>
+            logger.info(
+              { clusterKeys: next.encrypt.length, tls: next.tlsCertFile !== undefined },
+              'SIGHUP: configuration reloaded; cluster keys and certificates applied to new connections',
+            ),
+          failed,
+        );
     } catch (e) {
-      logger.error({ err: e }, 'SIGHUP: configuration not reloaded; the running one stays in force');
+      failed(e);
     }
   };
   process.on('SIGHUP', onHangup);

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ClusterKeyring, type HandshakeFailureEvent, TcpTransport } from '../raft/index.js';
+import { ClusterKeyring, type ClusterTls, type HandshakeFailureEvent, TcpTransport } from '../raft/index.js';
 import type { AgentConfig } from './config.js';
 import { handshakeFailureLogger } from './handshake-log.js';
 
@@ -15,6 +15,7 @@ export function clusterKeyring(config: Pick<AgentConfig, 'encrypt'>): ClusterKey
  */
 export function clusterTransport(
   config: Pick<AgentConfig, 'node' | 'bind' | 'serverPort' | 'encrypt'>,
+  tls: ClusterTls | null,
   logger: Logger,
   onHandshakeFailure: (e: HandshakeFailureEvent) => void,
 ): TcpTransport {
@@ -24,6 +25,7 @@ export function clusterTransport(
     host: config.bind,
     port: config.serverPort,
     keyring: clusterKeyring(config),
+    tls,
     onHandshakeFailure: (e) => {
       log(e);
       onHandshakeFailure(e);

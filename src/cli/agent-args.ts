@@ -9,6 +9,7 @@ import {
   normalizeDomain,
 } from '../dns/index.js';
 import { parseDuration } from '../state/index.js';
+import { tlsSettingsProblem } from '../tls/index.js';
 import { UsageError } from './errors.js';
 
 const LOG_LEVELS = [
@@ -34,6 +35,8 @@ export const AGENT_USAGE = `usage: cairn agent [--dev] [--node NAME] [--datacent
                    [--dns-only-passing] [--dns-udp-answer-limit BYTES] [--dns-rate-limit N]
                    [--dns-tcp-idle-timeout S] [--dns-tcp-max-connections N] [--dns-tcp-max-connections-per-source N]
                    [--encrypt KEY ...] [--http-max-conns-per-client N]
+                   [--https-port N] [--tls-cert-file F] [--tls-key-file F] [--tls-ca-file F]
+                   [--tls-verify-incoming] [--tls-verify-outgoing] [--tls-verify-server-hostname]
                    [--http-max-blocking-per-client N] [--watch-max-connections-per-client N]
                    [--watch-max-subscriptions-per-client N] [--kv-max-keys N] [--catalog-max-instances N]`;
 
@@ -67,6 +70,13 @@ const OPTIONS = {
   'dns-only-passing': { type: 'boolean' },
   encrypt: { type: 'string', multiple: true },
   'http-max-conns-per-client': { type: 'string' },
+  'https-port': { type: 'string' },
+  'tls-cert-file': { type: 'string' },
+  'tls-key-file': { type: 'string' },
+  'tls-ca-file': { type: 'string' },
+  'tls-verify-incoming': { type: 'boolean' },
+  'tls-verify-outgoing': { type: 'boolean' },
+  'tls-verify-server-hostname': { type: 'boolean' },
   'dns-udp-answer-limit': { type: 'string' },
   'dns-rate-limit': { type: 'string' },
   'dns-tcp-idle-timeout': { type: 'string' },
@@ -93,7 +103,7 @@ export function parseAgentArgs(
 ): AgentConfig {
   let flags: Raw;
   try {
-    flags = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: OPTIONS })
+    flags = parseArgs({ args: joinOffPorts(argv), strict: true, allowPositionals: false, options: OPTIONS })
       .values as Raw;
   } catch (e) {
     throw new UsageError(e instanceof Error ? (e.message.split('\n')[0] ?? e.message) : String(e));
@@ -138,7 +148,16 @@ export function parseAgentArgs(
   }
   const logLevel = v['log-level'] ?? 'info';
   if (!isLogLevel(logLevel)) throw new UsageError(`--log-level: must be one of ${LOG_LEVELS.join(', ')}`);
-  const httpPort = port(v['http-port'], '--http-port', 8500);
+  // -1 turns a listener off, as in Consul (HTTPS is off unless given).
+  const httpPort = portOrOff(v['http-port'], '--http-port', 8500);
+  const httpsPort = portOrOff(v['https-port'], '--https-port', -1);
+  if (httpPort === -1 && httpsPort === -1)
+    throw new UsageError(
+      '--http-port: -1 turns HTTP off; give --https-port then, or the API has no listener',
+    );
+  const tls = tlsFlags(v);
+  if (httpsPort !== -1 && (tls.tlsCertFile === undefined || tls.tlsKeyFile === undefined))
+    throw new UsageError('--https-port: needs --tls-cert-file and --tls-key-file');
   const dnsPort = port(v['dns-port'], '--dns-port', 8600);
   const serverPort = port(v['server-port'], '--server-port', 8300);
   if (httpPort === serverPort && bind === client) {
@@ -152,6 +171,8 @@ export function parseAgentArgs(
     bind,
     client,
     httpPort,
+    httpsPort,
+    ...tls,
     dnsPort,
     serverPort,
     advertise,
@@ -348,6 +369,55 @@ function ipv4(s: string, flag: string): string {
   if (!m?.slice(1).every((o) => Number(o) <= 255))
     throw new UsageError(`${flag}: ${q(s)} is not an IPv4 address`);
   return s;
+}
+
+/** `--http-port -1` as Consul takes it: node's parser would read the -1 as a flag of its own. */
+function joinOffPorts(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if ((a === '--http-port' || a === '--https-port') && argv[i + 1] === '-1') {
+      out.push(`${a}=-1`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+function portOrOff(raw: string | undefined, flag: string, fallback: number): number {
+  return raw === '-1' ? -1 : port(raw, flag, fallback);
+}
+
+/** The --tls-* flags, checked for consistency (the files themselves are read when the agent starts). */
+function tlsFlags(
+  v: Raw,
+): Pick<
+  AgentConfig,
+  | 'tlsCertFile'
+  | 'tlsKeyFile'
+  | 'tlsCaFile'
+  | 'tlsVerifyIncoming'
+  | 'tlsVerifyOutgoing'
+  | 'tlsVerifyServerHostname'
+> {
+  const out = {
+    tlsCertFile: v['tls-cert-file'],
+    tlsKeyFile: v['tls-key-file'],
+    tlsCaFile: v['tls-ca-file'],
+    tlsVerifyIncoming: v['tls-verify-incoming'] ?? false,
+    tlsVerifyOutgoing: v['tls-verify-outgoing'] ?? false,
+    tlsVerifyServerHostname: v['tls-verify-server-hostname'] ?? false,
+  };
+  const problem = tlsSettingsProblem({
+    certFile: out.tlsCertFile,
+    keyFile: out.tlsKeyFile,
+    caFile: out.tlsCaFile,
+    verifyIncoming: out.tlsVerifyIncoming,
+    verifyOutgoing: out.tlsVerifyOutgoing,
+    verifyServerHostname: out.tlsVerifyServerHostname,
+  });
+  if (problem !== null) throw new UsageError(problem);
+  return out;
 }
 
 function port(raw: string | undefined, flag: string, fallback = 0): number {

@@ -2,6 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { checkKey } from './checker/linearizability.js';
 import { NEMESES } from './nemesis.js';
 import { type ChaosResult, runChaos } from './run.js';
 
@@ -75,8 +76,11 @@ describe('chaos: real servers under kills, partitions, pauses and clock steps', 
     for (const k of bad) {
       // A stale read needs at least a write, a newer write, and the read.
       expect(k.minimal?.length, summary(r)).toBeGreaterThanOrEqual(2);
-      expect(k.minimal?.length, summary(r)).toBeLessThanOrEqual(30);
+      // How far shrinking gets depends on its time budget (so on the machine's load); what the
+      // report must hold does not: a sub-history that is itself not linearizable, with a stale read.
       expect(k.minimal?.some((o) => o.f === 'read' && o.mode === 'stale')).toBe(true);
+      const recheck = checkKey(k.key, k.model, k.minimal ?? [], { msPerKey: 20_000, minimizeMs: 0 });
+      expect(recheck.verdict, summary(r)).toBe('violation');
     }
     const text = readFileSync(r.failurePath as string, 'utf8');
     expect(text).toContain('seed 202');

@@ -67,6 +67,10 @@ describe('cairn agent arguments: defaults', () => {
       kvTombstoneTtlMs: 900000,
       encrypt: [],
       httpMaxConnsPerClient: 200,
+      httpsPort: -1,
+      tlsVerifyIncoming: false,
+      tlsVerifyOutgoing: false,
+      tlsVerifyServerHostname: false,
     } satisfies AgentConfig);
   });
 
@@ -149,6 +153,10 @@ describe('cairn agent arguments: every flag', () => {
       kvTombstoneTtlMs: 7_200_000,
       encrypt: [],
       httpMaxConnsPerClient: 200,
+      httpsPort: -1,
+      tlsVerifyIncoming: false,
+      tlsVerifyOutgoing: false,
+      tlsVerifyServerHostname: false,
     } satisfies AgentConfig);
   });
 
@@ -210,7 +218,7 @@ describe('cairn agent arguments: bad input is a one-line UsageError naming the f
     [['--dev', '--http-port', 'abc'], /^--http-port: "abc" is not a port \(1-65535\)$/],
     [['--dev', '--http-port', '0'], /^--http-port: "0" is not a port/],
     [['--dev', '--http-port', '65536'], /^--http-port: "65536" is not a port/],
-    [['--dev', '--http-port=-1'], /^--http-port: "-1" is not a port/],
+    [['--dev', '--http-port=-1'], /^--http-port: -1 turns HTTP off/],
     [['--dev', '--http-port', '80.5'], /^--http-port: /],
     [['--dev', '--http-port', ' 80'], /^--http-port: /],
     [['--dev', '--dns-port', '1e3'], /^--dns-port: "1e3" is not a port/],
@@ -300,6 +308,10 @@ describe('cairn agent arguments: --config-file', () => {
       kvTombstoneTtlMs: 900000,
       encrypt: [],
       httpMaxConnsPerClient: 200,
+      httpsPort: -1,
+      tlsVerifyIncoming: false,
+      tlsVerifyOutgoing: false,
+      tlsVerifyServerHostname: false,
     } satisfies AgentConfig);
   });
 
@@ -594,6 +606,43 @@ describe('cairn agent arguments: per-client HTTP limits', () => {
   ])('%s %j is a usage error naming the flag', (flag, value) => {
     expect(usageError(['--dev', `${flag}=${value}`])).toBe(
       `${flag}: ${JSON.stringify(value)} is not a non-negative integer`,
+    );
+  });
+
+  it('TLS: --https-port needs a certificate and key; -1 turns HTTP off; verify flags need the CA', () => {
+    const c = parseAgentArgs([
+      '--dev',
+      '--https-port',
+      '8501',
+      '--http-port',
+      '-1',
+      '--tls-cert-file',
+      'c.pem',
+      '--tls-key-file',
+      'k.pem',
+      '--tls-ca-file',
+      'ca.pem',
+      '--tls-verify-incoming',
+      '--tls-verify-outgoing',
+      '--tls-verify-server-hostname',
+    ]);
+    expect(c).toMatchObject({
+      httpPort: -1,
+      httpsPort: 8501,
+      tlsCertFile: 'c.pem',
+      tlsKeyFile: 'k.pem',
+      tlsCaFile: 'ca.pem',
+      tlsVerifyIncoming: true,
+      tlsVerifyOutgoing: true,
+      tlsVerifyServerHostname: true,
+    });
+    expect(() => parseAgentArgs(['--dev', '--https-port', '8501'])).toThrow(
+      /^--https-port: needs --tls-cert-file and --tls-key-file/,
+    );
+    expect(() => parseAgentArgs(['--dev', '--http-port', '-1'])).toThrow(/^--http-port: -1 turns HTTP off/);
+    expect(() => parseAgentArgs(['--dev', '--tls-verify-outgoing'])).toThrow(/--tls-ca-file/);
+    expect(() => parseAgentArgs(['--dev', '--https-port', '-2'])).toThrow(
+      /^--https-port: "-2" is not a port/,
     );
   });
 });

@@ -218,7 +218,7 @@ describe('watches over wss', () => {
 
   it('cairn kv watch without the CA exits 2 with one line naming TLS', async () => {
     const r = await cairn(['kv', 'watch', 'https/w', '--http-addr', open.url]);
-    expect(r.status).toBe(2);
+    expect(r.status, r.stderr).toBe(2);
     expect(oneLine(r)).toMatch(new RegExp(`^cairn: cannot reach ${open.hostPort}: TLS: `));
   });
 });

@@ -114,7 +114,7 @@ function session(
       // A certificate that is refused now will be refused by the long polls too: give up at once.
       if (isTlsError(err) && resumeFrom === null) {
         return finish({
-          kind: 'fatal',
+          kind: 'tls',
           reason: `cannot reach ${opts.addr}: TLS: ${shortTlsMessage(err.message)}`,
         });
       }

@@ -87,6 +87,11 @@ describe('tls failures', () => {
       'TLS: certificate has expired',
     );
     expect(describeFailure(coded('ECONNREFUSED'), 'refused')).toBe('refused');
+    const openssl =
+      'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: 809CE537D27F0000:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1601:SSL alert number 116';
+    expect(describeFailure(coded('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'), openssl)).toBe(
+      'TLS: ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: tlsv13 alert certificate required',
+    );
     expect(mayRetry('tls', false)).toBe(true);
   });
 });

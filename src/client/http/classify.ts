@@ -56,7 +56,9 @@ export function isTlsError(e: unknown): boolean {
 
 /** An attempt's error for messages: TLS failures say so, as OpenSSL's words often do not. */
 export function describeFailure(e: unknown, described: string): string {
-  return isTlsError(e) ? `TLS: ${described}` : described;
+  if (!isTlsError(e)) return described;
+  // OpenSSL's "8090...:error:0A00045C:SSL routines:ssl3_read_bytes:<reason>:../deps/...:SSL alert number 116".
+  return `TLS: ${described.replace(/[0-9A-F]+:error:[0-9A-F]+:SSL routines:[^:]*:([^:]+):.*$/, '$1')}`;
 }
 
 function messageChain(e: unknown): string {

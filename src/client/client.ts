@@ -10,6 +10,15 @@ import { Registration } from './register/registration.js';
 import type { Endpoint } from './resolve/endpoint.js';
 import { type ResolveOptions, Resolver } from './resolve/resolver.js';
 import { serviceFeedSpec } from './resolve/service-feed.js';
+import {
+  clientEnvironment,
+  type Environment,
+  type EnvValue,
+  readPemFile,
+  type TlsConnectOptions,
+  type TlsOptions,
+  tlsConnectOptions,
+} from './tls/index.js';
 import { Feed } from './watch/feed.js';
 import { type SocketState, WatchSocket, type WatchTransport } from './watch/socket.js';
 
@@ -27,8 +36,20 @@ export interface WatchSettings {
 }
 
 export interface ClientOptions {
-  /** Server HTTP addresses: "host:port" or "http://host:port" (a list, or one comma-separated string). */
-  readonly servers: string | readonly string[];
+  /**
+   * Server addresses: "host:port", "http://host:port" or "https://host:port" (a list, or one
+   * comma-separated string). Default: $CAIRN_HTTP_ADDR, else $CONSUL_HTTP_ADDR.
+   */
+  readonly servers?: string | readonly string[];
+  /**
+   * TLS for https servers (and the wss watch socket): the CA that signs them, and a client
+   * certificate for servers that require one. Given here, it also makes bare "host:port"
+   * addresses https. Default: the files $CAIRN_CACERT, $CAIRN_CLIENT_CERT, $CAIRN_CLIENT_KEY
+   * (or CONSUL_*).
+   */
+  readonly tls?: TlsOptions;
+  /** Where the defaults above are read (default process.env); `{}` reads none. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** Sent as X-Consul-Token (and with watch subscriptions). */
   readonly token?: string;
   /** One attempt on one server (default 5 s). */
@@ -102,8 +123,8 @@ export class CairnClient {
   constructor(opts: ClientOptions) {
     this.#clock = opts.clock ?? systemClock;
     this.#random = opts.random ?? Math.random;
-    const servers = typeof opts.servers === 'string' ? opts.servers.split(',') : opts.servers;
-    this.#pool = new ServerPool(servers, { random: this.#random });
+    const { servers, scheme, tls } = connectionOf(opts, opts.env ?? process.env);
+    this.#pool = new ServerPool(servers, { random: this.#random, scheme });
     const connectTimeoutMs = opts.connectTimeoutMs ?? 2000;
     this.#transport = new Transport({
       pool: this.#pool,
@@ -113,6 +134,7 @@ export class CairnClient {
       attemptTimeoutMs: opts.timeoutMs ?? 5000,
       deadlineMs: opts.requestTimeoutMs ?? 15_000,
       connectTimeoutMs,
+      ...(tls ? { tls } : {}),
     });
     const w = opts.watch ?? {};
     this.#socket = new WatchSocket({
@@ -125,6 +147,7 @@ export class CairnClient {
       connectTimeoutMs,
       fallbackAfterFailures: w.fallbackAfterFailures ?? 3,
       retryWebSocketMs: w.retryWebSocketMs ?? 30_000,
+      ...(tls ? { tls } : {}),
     });
     this.#pollWaitMs = w.longPollWaitMs ?? 60_000;
     this.config = new Config({
@@ -233,6 +256,40 @@ export class CairnClient {
 
 export function createClient(opts: ClientOptions): CairnClient {
   return new CairnClient(opts);
+}
+
+interface Connection {
+  readonly servers: readonly string[];
+  readonly scheme: 'http' | 'https';
+  readonly tls: TlsConnectOptions | null;
+}
+
+/** The servers and TLS settings: the options given, else the environment's (as Consul's clients read it). */
+function connectionOf(opts: ClientOptions, env: Environment): Connection {
+  const e = clientEnvironment(env);
+  const raw = opts.servers ?? e.httpAddr?.value;
+  if (raw === undefined) {
+    throw new InvalidArgumentError('servers: required (or set CAIRN_HTTP_ADDR or CONSUL_HTTP_ADDR)');
+  }
+  const servers = typeof raw === 'string' ? raw.split(',') : raw;
+  if (opts.tls !== undefined) return { servers, scheme: 'https', tls: tlsConnectOptions(opts.tls) };
+  const scheme = e.ssl ? 'https' : 'http';
+  if (!e.caFile && !e.certFile && !e.keyFile) return { servers, scheme, tls: null };
+  if ((e.certFile === undefined) !== (e.keyFile === undefined)) {
+    const given = (e.certFile ?? e.keyFile) as EnvValue;
+    const other = given.name.endsWith('CERT')
+      ? given.name.replace(/CERT$/, 'KEY')
+      : given.name.replace(/KEY$/, 'CERT');
+    throw new InvalidArgumentError(
+      `${given.name}: set ${other} too (a client certificate and its key go together)`,
+    );
+  }
+  const tls = tlsConnectOptions({
+    ...(e.caFile ? { ca: readPemFile(e.caFile) } : {}),
+    ...(e.certFile ? { cert: readPemFile(e.certFile) } : {}),
+    ...(e.keyFile ? { key: readPemFile(e.keyFile) } : {}),
+  });
+  return { servers, scheme, tls };
 }
 
 function registrationSpec(o: RegisterOptions) {

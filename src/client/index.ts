@@ -33,6 +33,7 @@ export {
   type ServerAttempt,
   TimeoutError,
 } from './errors.js';
+export { isTlsError } from './http/classify.js';
 export type { Registration, RegistrationStats } from './register/registration.js';
 export { type Endpoint, type HealthStatus, hostPort } from './resolve/endpoint.js';
 export { OutlierDetector, type OutlierOptions } from './resolve/outlier.js';
@@ -51,4 +52,5 @@ export {
   type LoadView,
   Picker,
 } from './resolve/strategies.js';
+export type { Pem, TlsOptions } from './tls/index.js';
 export type { SocketState, WatchTransport } from './watch/socket.js';

@@ -5,8 +5,16 @@
  */
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
+import {
+  type CliEnvironment,
+  type HttpTarget,
+  httpTarget,
+  TARGET_USAGE,
+  TLS_OPTIONS,
+  VALUE_FLAGS,
+} from '../http-target.js';
 
-export const DEFAULT_HTTP_ADDR = '127.0.0.1:8500';
+export { DEFAULT_HTTP_ADDR } from '../http-target.js';
 /** The server truncates X-Cairn-Author to this many characters. */
 export const MAX_AUTHOR = 256;
 
@@ -17,18 +25,15 @@ export const KV_USAGE = `usage: cairn kv get KEY [--detailed] [--base64]
        cairn kv history KEY
        cairn kv rollback KEY INDEX [--cas INDEX] [--author NAME]
        cairn kv watch KEY [--recurse]
-  every kv command also takes --http-addr HOST:PORT (default $CAIRN_HTTP_ADDR, else ${DEFAULT_HTTP_ADDR})
-  and --token TOKEN (sent as X-Consul-Token), before or after the command name.
+  every kv command also takes --token TOKEN (sent as X-Consul-Token) and
+  ${TARGET_USAGE};
+  these may come before or after the command name.
   put reads stdin when VALUE is "-", or omitted and stdin is not a terminal; "\\@x" is the literal "@x".
   --cas 0 creates only; --author (default: your OS user name) is recorded in the key's history.
   exit status: 0 ok, 1 not found or CAS failed (or refused by the server), 2 usage or connection error`;
 
 /** Where and how to reach the server. */
-export interface Connection {
-  /** HOST:PORT as given (without a scheme), for messages. */
-  readonly addr: string;
-  /** e.g. http://127.0.0.1:8500 */
-  readonly baseUrl: string;
+export interface Connection extends HttpTarget {
   readonly token: string | null;
 }
 
@@ -88,6 +93,7 @@ const GLOBAL = {
   'http-addr': { type: 'string' },
   token: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  ...TLS_OPTIONS,
 } as const;
 const AUTHOR = { author: { type: 'string' } } as const;
 const CAS = { cas: { type: 'string' } } as const;
@@ -115,10 +121,8 @@ const POSITIONALS: Record<KvCommandName, { required: readonly string[]; optional
 
 type Values = Record<string, string | boolean | undefined>;
 
-/** What the environment offers: CAIRN_HTTP_ADDR, and the OS user name (the default author). */
-export interface KvEnvironment {
-  readonly CAIRN_HTTP_ADDR?: string | undefined;
-}
+/** What the environment offers: CAIRN_HTTP_ADDR (or CONSUL_HTTP_ADDR), the TLS files and HTTP_SSL. */
+export type KvEnvironment = CliEnvironment;
 
 export function parseKvArgs(
   argv: readonly string[],
@@ -210,8 +214,8 @@ function splitCommand(argv: readonly string[]): { name: string | undefined; rest
   let i = 0;
   while (i < argv.length) {
     const a = argv[i] as string;
-    if (a === '--http-addr' || a === '--token') i += 2;
-    else if (a.startsWith('--http-addr=') || a.startsWith('--token=')) i += 1;
+    if (VALUE_FLAGS.includes(a)) i += 2;
+    else if (VALUE_FLAGS.some((f) => a.startsWith(`${f}=`))) i += 1;
     else break;
   }
   return { name: argv[i], rest: [...argv.slice(0, Math.min(i, argv.length)), ...argv.slice(i + 1)] };
@@ -245,25 +249,13 @@ function parseArgsProblem(e: unknown): string {
   return message.split('\n')[0] ?? message;
 }
 
-const HTTP_ADDR = /^(?:(https?):\/\/)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})\/?$/;
-
 function connection(where: string, values: Values, env: KvEnvironment): Connection {
-  const flag = values['http-addr'] as string | undefined;
-  const [from, raw] =
-    flag !== undefined
-      ? ['--http-addr', flag]
-      : env.CAIRN_HTTP_ADDR !== undefined && env.CAIRN_HTTP_ADDR !== ''
-        ? ['CAIRN_HTTP_ADDR', env.CAIRN_HTTP_ADDR]
-        : ['--http-addr', DEFAULT_HTTP_ADDR];
-  const m = HTTP_ADDR.exec(raw);
-  const port = Number(m?.[3]);
-  if (!m || port < 1 || port > 65535) throw new UsageError(`${where}: ${from}: ${q(raw)} is not HOST:PORT`);
-  const addr = `${m[2]}:${port}`;
+  const target = httpTarget(where, values, env);
   const token = (values.token as string | undefined) ?? null;
   if (token !== null && !/^[\x21-\x7e]+$/.test(token)) {
     throw new UsageError(`${where}: --token: must be printable ASCII without spaces`);
   }
-  return { addr, baseUrl: `${m[1] ?? 'http'}://${addr}`, token };
+  return { ...target, token };
 }
 
 /**

@@ -4,6 +4,8 @@
  * unexpected status a ServerError (exit 1). 404s are returned to the caller,
  * which knows what was not found.
  */
+import { isTlsError } from '../../client/index.js';
+import { type CliFetch, shortTlsMessage, type TlsErrors } from '../https.js';
 import type { Connection } from './args.js';
 import { ConnectionError, oneLine, ServerError } from './errors.js';
 
@@ -53,11 +55,13 @@ export interface ClientOptions {
   /** Sent with writes as X-Cairn-Author. */
   readonly author?: string | null;
   readonly timeoutMs?: number;
-  readonly fetch?: typeof fetch;
+  readonly fetch?: CliFetch;
+  /** Where a refused TLS handshake is told (fetch itself may say only "other side closed"). */
+  readonly tlsErrors?: TlsErrors;
 }
 
 export class KvClient {
-  private readonly fetch: typeof fetch;
+  private readonly fetch: CliFetch;
 
   constructor(
     readonly conn: Connection,
@@ -148,6 +152,7 @@ export class KvClient {
     const timeoutMs = init.timeoutMs ?? this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    const mark = this.opts.tlsErrors?.since() ?? 0;
     try {
       const res = await this.fetch(this.url(key, query), {
         method,
@@ -165,7 +170,8 @@ export class KvClient {
       if (timeout.aborted) {
         throw new ConnectionError(`cannot reach ${this.conn.addr}: no answer within ${seconds(timeoutMs)}`);
       }
-      throw new ConnectionError(`cannot reach ${this.conn.addr}: ${reason(e)}`);
+      const tls = this.opts.tlsErrors?.tlsErrorSince(mark) ?? null;
+      throw new ConnectionError(`cannot reach ${this.conn.addr}: ${reason(tls ?? e)}`);
     }
   }
 
@@ -222,8 +228,13 @@ function isVersion(x: unknown): x is KvVersion {
   );
 }
 
-/** Why fetch failed, in a few words: the socket error under undici's "fetch failed". */
+/** Why fetch failed, in a few words: the socket error under undici's "fetch failed"; TLS failures say so. */
 export function reason(e: unknown): string {
+  const why = socketReason(e);
+  return isTlsError(e) ? `TLS: ${why}` : why;
+}
+
+function socketReason(e: unknown): string {
   let cause: unknown = e;
   while (isObject(cause) && isObject(cause.cause)) cause = cause.cause;
   if (cause instanceof AggregateError) {
@@ -232,7 +243,7 @@ export function reason(e: unknown): string {
   }
   if (cause instanceof Error) {
     const code = (cause as NodeJS.ErrnoException).code;
-    return oneLine(cause.message || code || cause.name);
+    return oneLine(shortTlsMessage(cause.message) || code || cause.name);
   }
   return oneLine(String(cause));
 }

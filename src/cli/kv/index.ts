@@ -1,8 +1,10 @@
 /** `cairn kv ...`: parses, then runs the command against the process's stdio and signals. */
 import { userInfo } from 'node:os';
+import { httpSide, type TlsSocketOptions } from '../https.js';
 import { KV_USAGE, type KvCommand, parseKvArgs } from './args.js';
 import { KvClient } from './client.js';
 import { runCommand } from './commands.js';
+import { ConnectionError } from './errors.js';
 import { processInput } from './input.js';
 import { abortableSleep, runWatch } from './watch.js';
 
@@ -21,7 +23,7 @@ export function osUserName(env: NodeJS.ProcessEnv = process.env): string | null 
 }
 
 import { kvEventOutput, newKvView } from '../watch/kv-stream.js';
-import { runStream, StreamUnavailable } from '../watch/stream.js';
+import { runStream, StreamTlsFailure, StreamUnavailable } from '../watch/stream.js';
 
 export async function runKv(argv: readonly string[]): Promise<number> {
   const cmd = parseKvArgs(argv, process.env, osUserName());
@@ -34,11 +36,16 @@ export async function runKv(argv: readonly string[]): Promise<number> {
     if (e.code === 'EPIPE') process.exit(0);
     throw e;
   });
-  const client = new KvClient(cmd.conn, { author: 'author' in cmd ? cmd.author : null });
+  const http = await httpSide(`kv ${cmd.kind}`, cmd.conn);
+  const client = new KvClient(cmd.conn, {
+    author: 'author' in cmd ? cmd.author : null,
+    fetch: http.fetch,
+    tlsErrors: http,
+  });
   const out = (chunk: Uint8Array | string) => {
     process.stdout.write(chunk);
   };
-  if (cmd.kind === 'watch') return watch(cmd, client, out);
+  if (cmd.kind === 'watch') return watch(cmd, client, http.tls, out);
   return runCommand(cmd, client, { out, stdoutIsTTY: process.stdout.isTTY === true, input: processInput });
 }
 
@@ -46,6 +53,7 @@ export async function runKv(argv: readonly string[]): Promise<number> {
 async function watch(
   cmd: Extract<KvCommand, { kind: 'watch' }>,
   client: KvClient,
+  tls: TlsSocketOptions,
   out: (chunk: Uint8Array | string) => void,
 ): Promise<number> {
   const stop = new AbortController();
@@ -59,6 +67,8 @@ async function watch(
     try {
       await runStream({
         addr: cmd.conn.addr,
+        baseUrl: cmd.conn.baseUrl,
+        tls,
         token: cmd.conn.token,
         subscription: { kind: 'kv', key: cmd.key, recurse: cmd.recurse },
         onEvent: (e) => {
@@ -70,6 +80,7 @@ async function watch(
       });
       return 0;
     } catch (e) {
+      if (e instanceof StreamTlsFailure) throw new ConnectionError(e.message);
       if (!(e instanceof StreamUnavailable)) throw e;
     }
     return await runWatch(client, cmd, { out, err, sleep: abortableSleep }, stop.signal);

@@ -5,9 +5,19 @@
  */
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
+import {
+  type CliEnvironment,
+  type HttpTarget,
+  httpTarget,
+  TARGET_USAGE,
+  TLS_OPTIONS,
+} from '../http-target.js';
+import { type CliFetch, httpSide } from '../https.js';
 import { runStream, type StreamEvent, StreamUnavailable } from './stream.js';
 
-export const WATCH_USAGE = `usage: cairn watch service NAME [--passing] [--tag TAG] [--http-addr HOST:PORT] [--token TOKEN]`;
+export const WATCH_USAGE = `usage: cairn watch service NAME [--passing] [--tag TAG] [--http-addr [https://]HOST:PORT] [--token TOKEN]
+       [--ca-file FILE] [--client-cert FILE --client-key FILE]
+  ${TARGET_USAGE}`;
 
 interface HealthEntry {
   readonly Node: { readonly Node: string; readonly Address: string };
@@ -15,15 +25,14 @@ interface HealthEntry {
   readonly Checks: readonly { readonly Status: string }[];
 }
 
-export interface ServiceWatch {
+export interface ServiceWatch extends HttpTarget {
   readonly name: string;
   readonly passing: boolean;
   readonly tag: string | null;
-  readonly addr: string;
   readonly token: string | null;
 }
 
-export function parseWatchArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ServiceWatch {
+export function parseWatchArgs(argv: readonly string[], env: CliEnvironment): ServiceWatch {
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
@@ -35,14 +44,11 @@ export function parseWatchArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
   if (!name) throw new UsageError('watch service: a service NAME is required');
   if (extra.length > 0)
     throw new UsageError(`watch service: unexpected argument ${JSON.stringify(extra[0])}`);
-  const addr = parsed.values['http-addr'] ?? env.CAIRN_HTTP_ADDR ?? '127.0.0.1:8500';
-  if (!/^[^:\s/]+:\d{1,5}$/.test(addr))
-    throw new UsageError(`watch: --http-addr: ${JSON.stringify(addr)} is not HOST:PORT`);
   return {
     name,
     passing: parsed.values.passing ?? false,
     tag: parsed.values.tag ?? null,
-    addr,
+    ...httpTarget('watch', parsed.values, env),
     token: parsed.values.token ?? null,
   };
 }
@@ -57,6 +63,7 @@ function parse(argv: readonly string[]) {
       tag: { type: 'string' },
       'http-addr': { type: 'string' },
       token: { type: 'string' },
+      ...TLS_OPTIONS,
     },
   });
 }
@@ -92,9 +99,12 @@ export async function runServiceWatch(
   err: (line: string) => void,
   signal: AbortSignal,
 ): Promise<number> {
+  const http = await httpSide('watch', w);
   try {
     await runStream({
       addr: w.addr,
+      baseUrl: w.baseUrl,
+      tls: http.tls,
       token: w.token,
       subscription: {
         kind: 'service',
@@ -112,11 +122,12 @@ export async function runServiceWatch(
   } catch (e) {
     if (!(e instanceof StreamUnavailable)) throw e;
   }
-  return longPoll(w, out, err, signal);
+  return longPoll(w, http.fetch, out, err, signal);
 }
 
 async function longPoll(
   w: ServiceWatch,
+  fetch: CliFetch,
   out: (line: string) => void,
   err: (line: string) => void,
   signal: AbortSignal,
@@ -132,7 +143,7 @@ async function longPoll(
       q.set('wait', '5m');
     }
     try {
-      const res = await fetch(`http://${w.addr}/v1/health/service/${encodeURIComponent(w.name)}?${q}`, {
+      const res = await fetch(`${w.baseUrl}/v1/health/service/${encodeURIComponent(w.name)}?${q}`, {
         headers: w.token ? { 'X-Consul-Token': w.token } : {},
         signal: AbortSignal.any([signal, AbortSignal.timeout(6 * 60_000)]),
       });

@@ -6,6 +6,8 @@
  * so the caller can fall back to long-polling.
  */
 import WebSocket from 'ws';
+import { isTlsError } from '../../client/index.js';
+import { shortTlsMessage, type TlsSocketOptions } from '../https.js';
 
 export interface StreamEvent {
   readonly event: 'snapshot' | 'change' | 'error' | string;
@@ -18,9 +20,16 @@ export interface StreamEvent {
 
 export class StreamUnavailable extends Error {}
 
+/** The first connection failed its TLS handshake: a certificate problem, which retrying will not mend. */
+export class StreamTlsFailure extends Error {}
+
 export interface StreamOptions {
-  /** host:port of the server's HTTP API. */
+  /** host:port of the server's HTTP API, for messages. */
   readonly addr: string;
+  /** http://host:port or https://host:port (the stream is ws:// or wss://). */
+  readonly baseUrl: string;
+  /** For wss: the CA and a client certificate. */
+  readonly tls?: TlsSocketOptions;
   readonly token: string | null;
   /** The subscription, without `op`, `id` and `index` (those are added here). */
   readonly subscription: Readonly<Record<string, unknown>>;
@@ -43,13 +52,14 @@ export async function runStream(opts: StreamOptions): Promise<void> {
     if (opts.signal.aborted) return;
     if (outcome.kind === 'unavailable' && !everConnected) throw new StreamUnavailable(outcome.reason);
     if (outcome.kind === 'fatal') throw new Error(outcome.reason);
+    if (outcome.kind === 'tls') throw new StreamTlsFailure(outcome.reason);
     failures++;
     opts.onTrouble(`cairn: watch stream to ${opts.addr} lost (${outcome.reason}); reconnecting`);
     await sleep(Math.min(30_000, 500 * 2 ** Math.min(failures - 1, 6)), opts.signal);
   }
 }
 
-type Outcome = { kind: 'closed' | 'unavailable' | 'fatal'; reason: string };
+type Outcome = { kind: 'closed' | 'unavailable' | 'fatal' | 'tls'; reason: string };
 
 function session(
   opts: StreamOptions,
@@ -57,9 +67,10 @@ function session(
   seen: (index: number) => void,
 ): Promise<Outcome> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(`ws://${opts.addr}/v1/watch`, {
+    const ws = new WebSocket(`${opts.baseUrl.replace(/^http/, 'ws')}/v1/watch`, {
       headers: opts.token ? { 'X-Consul-Token': opts.token } : {},
       handshakeTimeout: 10_000,
+      ...opts.tls,
     });
     let done = false;
     const finish = (o: Outcome) => {
@@ -99,9 +110,16 @@ function session(
       if (typeof e.index === 'number') seen(e.index);
       opts.onEvent(e);
     });
-    ws.on('error', (err) =>
-      finish({ kind: resumeFrom === null ? 'unavailable' : 'closed', reason: err.message }),
-    );
+    ws.on('error', (err) => {
+      // A certificate that is refused now will be refused by the long polls too: give up at once.
+      if (isTlsError(err) && resumeFrom === null) {
+        return finish({
+          kind: 'tls',
+          reason: `cannot reach ${opts.addr}: TLS: ${shortTlsMessage(err.message)}`,
+        });
+      }
+      finish({ kind: resumeFrom === null ? 'unavailable' : 'closed', reason: err.message });
+    });
     ws.on('close', (code, why) =>
       finish({ kind: 'closed', reason: `closed ${code}${why.length ? `: ${why}` : ''}` }),
     );

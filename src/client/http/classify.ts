@@ -7,8 +7,11 @@
  * - io           the connection broke mid-request: as timeout
  * - noLeader     the server has no leader (500 "No cluster leader"): not applied; retry elsewhere
  * - unavailable  503: stopping, behind the leader, or a write of unknown outcome; retry if idempotent
+ * - tls          the TLS handshake failed (certificate not trusted, client certificate refused, not
+ *                TLS at all): nothing was processed; another server may be tried, but a request
+ *                whose every server fails so gives up at once, as waiting will not mend a certificate
  */
-export type FailureKind = 'connect' | 'timeout' | 'io' | 'noLeader' | 'unavailable';
+export type FailureKind = 'connect' | 'timeout' | 'io' | 'noLeader' | 'unavailable' | 'tls';
 
 const CONNECT_CODES = new Set([
   'ECONNREFUSED',
@@ -22,6 +25,7 @@ const CONNECT_CODES = new Set([
 
 /** An exception thrown by the HTTP library for one attempt (timeouts are detected by the caller). */
 export function classifyError(e: unknown): FailureKind {
+  if (isTlsError(e)) return 'tls';
   const code = errorCode(e);
   return code !== null && CONNECT_CODES.has(code) ? 'connect' : 'io';
 }
@@ -35,7 +39,36 @@ export function classifyStatus(status: number, body: string): FailureKind | null
 
 /** Whether a request may be sent again (to another server) after this failure. */
 export function mayRetry(kind: FailureKind, idempotent: boolean): boolean {
-  return kind === 'connect' || kind === 'noLeader' || idempotent;
+  return kind === 'connect' || kind === 'noLeader' || kind === 'tls' || idempotent;
+}
+
+/** OpenSSL's and Node's TLS codes: certificate checks, alerts from the peer, handshake failures. */
+const TLS_CODE =
+  /^(?:ERR_TLS_|ERR_SSL_|ERR_OSSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH|INVALID_CA|EPROTO$)/;
+
+/** Whether a connection failed in its TLS handshake. */
+export function isTlsError(e: unknown): boolean {
+  const code = errorCode(e);
+  if (code !== null && TLS_CODE.test(code)) return true;
+  // A server that hangs up mid-handshake (it wanted a client certificate) leaves only this message.
+  return /before secure TLS connection was established/.test(messageChain(e));
+}
+
+/** An attempt's error for messages: TLS failures say so, as OpenSSL's words often do not. */
+export function describeFailure(e: unknown, described: string): string {
+  if (!isTlsError(e)) return described;
+  // OpenSSL's "8090...:error:0A00045C:SSL routines:ssl3_read_bytes:<reason>:../deps/...:SSL alert number 116".
+  return `TLS: ${described.replace(/[0-9A-F]+:error:[0-9A-F]+:SSL routines:[^:]*:([^:]+):.*$/, '$1')}`;
+}
+
+function messageChain(e: unknown): string {
+  const parts: string[] = [];
+  let cur: unknown = e;
+  for (let depth = 0; depth < 4 && cur instanceof Error; depth++) {
+    parts.push(cur.message);
+    cur = cur.cause;
+  }
+  return parts.join(' | ');
 }
 
 export function errorCode(e: unknown): string | null {

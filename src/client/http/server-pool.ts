@@ -3,6 +3,8 @@ import { InvalidArgumentError } from '../errors.js';
 export interface ServerPoolOptions {
   /** Uniform in [0,1): where in the list this client starts, so clients spread over servers. */
   readonly random: () => number;
+  /** The scheme of an address given as bare host:port (default http). */
+  readonly scheme?: 'http' | 'https';
   /** How long a server that failed is tried only as a last resort, doubling per failure in a row. */
   readonly downBaseMs?: number;
   readonly downMaxMs?: number;
@@ -30,8 +32,10 @@ export class ServerPool {
   readonly #downMaxMs: number;
   #preferred: number;
   #leader: string | null = null;
+  readonly #scheme: 'http' | 'https';
 
   constructor(servers: readonly string[], opts: ServerPoolOptions) {
+    this.#scheme = opts.scheme ?? 'http';
     for (const s of servers) this.add(s);
     if (this.#entries.length === 0)
       throw new InvalidArgumentError('servers: at least one address is required');
@@ -58,14 +62,21 @@ export class ServerPool {
 
   /** Adds a server (normalized); returns its URL. Known servers are not added twice. */
   add(address: string): string {
-    const url = normalizeServer(address);
+    const url = normalizeServer(address, this.#scheme);
     if (!this.#entries.some((e) => e.url === url)) this.#entries.push({ url, failures: 0, downUntil: 0 });
     return url;
   }
 
   /** A hint of which server leads (null: unknown). An unknown address is added. */
   setLeader(address: string | null): void {
-    this.#leader = address === null ? null : this.add(address);
+    if (address === null || !this.#entries.some((e) => e.url.startsWith('https:'))) {
+      this.#leader = address === null ? null : this.add(address);
+      return;
+    }
+    // Hints name a server's plain HTTP address: over TLS, adding it would send requests (and the
+    // token) in the clear, so only a hint naming a server already known is taken.
+    const url = normalizeServer(address, this.#scheme);
+    this.#leader = this.#find(url) ? url : null;
   }
 
   isDown(url: string, now: number): boolean {
@@ -118,11 +129,11 @@ export class ServerPool {
   }
 }
 
-/** "127.0.0.1:8500", "http://host:8500/" → "http://127.0.0.1:8500". */
-export function normalizeServer(address: string): string {
+/** "127.0.0.1:8500", "http://host:8500/" → "http://127.0.0.1:8500"; a bare address gets `scheme`. */
+export function normalizeServer(address: string, scheme: 'http' | 'https' = 'http'): string {
   let s = address.trim();
   if (s === '') throw new InvalidArgumentError('servers: an empty address');
-  if (!/^https?:\/\//i.test(s)) s = `http://${s}`;
+  if (!/^https?:\/\//i.test(s)) s = `${scheme}://${s}`;
   let u: URL;
   try {
     u = new URL(s);

@@ -1,10 +1,12 @@
-import { Agent, request } from 'undici';
+import { Agent, buildConnector, request } from 'undici';
 import { Backoff } from '../backoff.js';
 import { type Clock, sleep } from '../clock.js';
 import { ClosedError, describe, HttpStatusError, NoServerError, type ServerAttempt } from '../errors.js';
-import { classifyError, classifyStatus, type FailureKind, mayRetry } from './classify.js';
+import type { TlsConnectOptions } from '../tls/index.js';
+import { classifyError, classifyStatus, describeFailure, type FailureKind, mayRetry } from './classify.js';
 import { LeaderHints } from './leader-hints.js';
 import type { ServerPool } from './server-pool.js';
+import { TlsAlerts } from './tls-alerts.js';
 
 export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
 export type QueryValue = string | number | boolean | undefined;
@@ -48,6 +50,8 @@ export interface TransportOptions {
   readonly attemptTimeoutMs: number;
   readonly deadlineMs: number;
   readonly connectTimeoutMs: number;
+  /** For https servers: the CA, and a client certificate. */
+  readonly tls?: TlsConnectOptions;
 }
 
 type Outcome =
@@ -67,6 +71,7 @@ type Outcome =
 export class Transport {
   readonly #agent: Agent;
   readonly #hints: LeaderHints;
+  readonly #alerts = new TlsAlerts();
   #closed = false;
 
   constructor(private readonly opts: TransportOptions) {
@@ -74,7 +79,7 @@ export class Transport {
       keepAliveTimeout: 30_000,
       headersTimeout: 0,
       bodyTimeout: 0,
-      connect: { timeout: opts.connectTimeoutMs },
+      connect: this.#alerts.wrap(buildConnector({ timeout: opts.connectTimeoutMs, ...opts.tls })),
     });
     this.#hints = new LeaderHints(opts.pool, opts.clock, (url, path) => this.#raw(url, path));
   }
@@ -95,6 +100,9 @@ export class Transport {
     const backoff = new Backoff({ baseMs: 50, maxMs: 1000, random: this.opts.random });
     if (spec.write) this.#hints.ensure();
     for (;;) {
+      // A round in which every server refused the handshake: waiting will not mend a certificate.
+      let tried = 0;
+      let tlsFailures = 0;
       for (const url of pool.order(clock.now(), spec.write === true)) {
         this.#check(spec);
         const left = deadline - clock.now();
@@ -108,6 +116,8 @@ export class Transport {
         }
         this.#check(spec);
         attempts.push({ server: url, error: out.error });
+        tried++;
+        if (out.kind === 'tls') tlsFailures++;
         pool.failed(url, clock.now());
         if (spec.write) this.#hints.refreshSoon();
         if (!mayRetry(out.kind, idempotent)) {
@@ -115,6 +125,15 @@ export class Transport {
         }
       }
       const left = deadline - clock.now();
+      if (tried > 0 && tlsFailures === tried) {
+        throw new NoServerError(
+          `${spec.method} ${spec.path}: no server accepted the TLS connection: ${attempts
+            .slice(-3)
+            .map((a) => `${a.server} ${a.error}`)
+            .join('; ')}`,
+          attempts,
+        );
+      }
       if (left <= 0) {
         throw new NoServerError(
           `${spec.method} ${spec.path}: no server answered: ${attempts
@@ -147,6 +166,7 @@ export class Transport {
       timedOut = true;
       ac.abort();
     }, timeoutMs);
+    const tlsSeq = this.#alerts.seq;
     const onAbort = () => ac.abort();
     spec.signal?.addEventListener('abort', onAbort, { once: true });
     const headers: Record<string, string> = {};
@@ -184,7 +204,8 @@ export class Transport {
     } catch (e) {
       if (e instanceof HttpStatusError) throw e;
       if (timedOut) return { ok: false, kind: 'timeout', error: `no answer within ${timeoutMs} ms` };
-      return { ok: false, kind: classifyError(e), error: describe(e) };
+      const cause = this.#alerts.since(url, tlsSeq) ?? e;
+      return { ok: false, kind: classifyError(cause), error: describeFailure(cause, describe(cause)) };
     } finally {
       timer.cancel();
       spec.signal?.removeEventListener('abort', onAbort);

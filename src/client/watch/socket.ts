@@ -2,7 +2,9 @@ import WebSocket from 'ws';
 import { Backoff } from '../backoff.js';
 import type { Clock, Timer } from '../clock.js';
 import { describe } from '../errors.js';
+import { describeFailure } from '../http/classify.js';
 import { type ServerPool, watchUrl } from '../http/server-pool.js';
+import type { TlsConnectOptions } from '../tls/index.js';
 import { type Json, type WatchMessage, watchMessage } from '../wire.js';
 
 /**
@@ -35,6 +37,8 @@ export interface WatchSocketOptions {
   readonly fallbackAfterFailures: number;
   /** While in fallback, how often the socket is tried again. */
   readonly retryWebSocketMs: number;
+  /** For wss: the CA, and a client certificate. */
+  readonly tls?: TlsConnectOptions;
 }
 
 interface Sub {
@@ -131,6 +135,7 @@ export class WatchSocket {
     let refused = false;
     const ws = new WebSocket(watchUrl(url), {
       handshakeTimeout: this.opts.connectTimeoutMs,
+      ...this.opts.tls,
       ...(this.opts.token ? { headers: { 'X-Consul-Token': this.opts.token } } : {}),
     });
     this.#ws = ws;
@@ -152,7 +157,7 @@ export class WatchSocket {
       this.#route(data.toString());
     });
     ws.on('error', (e) => {
-      this.#lastError = describe(e);
+      this.#lastError = describeFailure(e, describe(e));
       // The server answered the upgrade with a plain HTTP status: it does not do WebSockets.
       if (/Unexpected server response: \d+/.test(this.#lastError)) refused = true;
     });

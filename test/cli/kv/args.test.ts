@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/cli/errors.js';
 import { type Connection, KV_USAGE, type KvCommand, parseKvArgs } from '../../../src/cli/kv/args.js';
 
-const LOCAL: Connection = { addr: '127.0.0.1:8500', baseUrl: 'http://127.0.0.1:8500', token: null };
+const LOCAL: Connection = {
+  addr: '127.0.0.1:8500',
+  baseUrl: 'http://127.0.0.1:8500',
+  tls: null,
+  token: null,
+};
 
 const parse = (argv: readonly string[], env = {}, user: string | null = 'ada'): KvCommand =>
   parseKvArgs(argv, env, user);
@@ -134,7 +139,8 @@ describe('cairn kv arguments: each command', () => {
     for (const c of ['get', 'put', 'delete', 'list', 'history', 'rollback', 'watch']) {
       expect(KV_USAGE).toContain(`cairn kv ${c} `);
     }
-    expect(KV_USAGE).toContain('--http-addr HOST:PORT');
+    expect(KV_USAGE).toContain('--http-addr [https://]HOST:PORT');
+    expect(KV_USAGE).toContain('--ca-file, --client-cert, --client-key');
     expect(KV_USAGE).toContain('exit status: 0 ok, 1 not found or CAS failed');
   });
 });
@@ -162,7 +168,7 @@ describe('cairn kv arguments: the server address and token', () => {
   it('--http-addr and --token may also come before the command', () => {
     expect(parse(['--http-addr', '10.1.1.1:8500', '--token=t', 'get', 'k'])).toEqual({
       kind: 'get',
-      conn: { addr: '10.1.1.1:8500', baseUrl: 'http://10.1.1.1:8500', token: 't' },
+      conn: { addr: '10.1.1.1:8500', baseUrl: 'http://10.1.1.1:8500', tls: null, token: 't' },
       key: 'k',
       detailed: false,
       base64: false,

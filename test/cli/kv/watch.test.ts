@@ -12,7 +12,7 @@ import {
 } from '../../../src/cli/kv/watch.js';
 import { json, missing, refused, scripted } from './fake-fetch.js';
 
-const CONN: Connection = { addr: '127.0.0.1:8500', baseUrl: 'http://127.0.0.1:8500', token: null };
+const CONN: Connection = { addr: '127.0.0.1:8500', baseUrl: 'http://127.0.0.1:8500', tls: null, token: null };
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const pair = (key: string, value: string | null, index: number) => ({
   Key: key,

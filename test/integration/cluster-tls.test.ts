@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,5 +121,65 @@ describe('three servers with the cluster key and mutual TLS (server processes)',
         .json;
       expect(conf.Servers.map((x) => x.ID)).not.toContain(name);
     }
+  });
+
+  it('certificates rotated by SIGHUP under writes: no write fails, and a restarted server rejoins on the new ones', async () => {
+    // The server the first test killed comes back, so that one more can be stopped below.
+    for (const s of cluster.servers) if (!s.running) s.start();
+    let leader = await cluster.waitForLeader(60_000, killed);
+    for (const s of cluster.servers) {
+      await waitUntil(
+        `k19 on ${s.name}`,
+        async () =>
+          (await http('GET', `${s.url}/v1/kv/k19?raw&stale`).catch(() => null))?.text === '19'
+            ? true
+            : undefined,
+        60_000,
+      );
+    }
+    // New leaf certificates of the same CA, written over the files every server was started with.
+    const fresh = ca.issue(
+      'server-next',
+      ['DNS:server.dc1.consul', 'DNS:localhost', 'IP:127.0.0.1'],
+      'server',
+    );
+    const original = { cert: join(dir, 'server.pem'), key: join(dir, 'server-key.pem') };
+    const serial = (file: string) => new X509Certificate(readFileSync(file)).serialNumber;
+    const oldSerial = serial(original.cert);
+    let n = 0;
+    const writes = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        const r = await http('PUT', `${leader.url}/v1/kv/rot/${n}`, String(n));
+        expect(r.status, r.text).toBe(200);
+        n++;
+      }
+    };
+    await writes(10);
+    copyFileSync(fresh.cert, original.cert);
+    copyFileSync(fresh.key, original.key);
+    const running = cluster.servers.filter((s) => s.running);
+    for (const s of running) s.hangup();
+    await waitUntil('every running server reloaded', async () =>
+      running.every((s) => /SIGHUP: configuration reloaded/.test(readFileSync(s.logPath, 'utf8')))
+        ? true
+        : undefined,
+    );
+    await writes(10);
+    // A follower restarted now dials and is dialled only with the new certificate.
+    const follower = running.find((s) => s !== leader)!;
+    await follower.stop('SIGTERM');
+    await writes(10);
+    follower.start();
+    leader = await cluster.waitForLeader(60_000, killed);
+    await writes(10);
+    await waitUntil(
+      `rot/${n - 1} on the restarted follower`,
+      async () =>
+        (await http('GET', `${follower.url}/v1/kv/rot/${n - 1}?raw&stale`)).text === String(n - 1)
+          ? true
+          : undefined,
+      60_000,
+    );
+    expect(serial(original.cert)).not.toBe(oldSerial);
   });
 });

@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BenchCerts, makeBenchCerts, mutualTlsAgentArgs } from './kv-tls-certs.js';
 import {
   benchOutput,
   CairnServers,
@@ -39,6 +41,12 @@ import {
  * seconds of every server (from /proc), late raft ticks cairn's servers logged,
  * and `other_cpu_s`: what the rest of the machine used meanwhile, which is
  * load that disturbs the comparison (other test suites, builds).
+ *
+ * `--tls` measures the cost of TLS instead, without etcd: the same targets against a 3-server
+ * cairn cluster without TLS, then against one with mutual TLS between servers and the load over
+ * HTTPS (`--https-port`, the load generator presenting a client certificate, since the servers
+ * verify incoming connections). Both sides are driven by kv-load.ts (loadgen.mjs speaks no
+ * HTTPS), keep-alive on both, and one JSON line reports both sides and the ratios TLS/plain.
  */
 
 const { progress, fail } = benchOutput('bench:kv');
@@ -53,6 +61,7 @@ const values = parseFlags(
     'value-bytes': { type: 'string', default: '256' },
     only: { type: 'string', default: 'writes,reads' },
     harness: { type: 'string', default: DEFAULT_HARNESS_DIR },
+    tls: { type: 'boolean' },
   },
   fail,
 );
@@ -63,6 +72,7 @@ const concurrency = Number(values.concurrency);
 const keys = Number(values.keys);
 const valueBytes = Number(values['value-bytes']);
 const only = new Set((values.only ?? '').split(',').filter((s) => s !== ''));
+const tlsMode = values.tls === true;
 const harness = resolve(values.harness ?? '');
 const loadgen = join(harness, 'loadgen.mjs');
 const etcdScript = join(harness, 'etcd-cluster.sh');
@@ -72,19 +82,25 @@ if (![seconds, reps, concurrency, keys, valueBytes].every((n) => Number.isIntege
 if (!(Number.isInteger(warmup) && warmup >= 0)) fail('--warmup must be a non-negative integer', 2);
 if (only.size === 0 || [...only].some((b) => b !== 'writes' && b !== 'reads'))
   fail('--only is a comma-separated subset of writes,reads', 2);
-requireHarnessFiles([loadgen, etcdScript], fail);
+if (!tlsMode) requireHarnessFiles([loadgen, etcdScript], fail);
+/** Our own load generator, for --tls (compiled beside this file). */
+const kvLoad = join(dirname(fileURLToPath(import.meta.url)), 'kv-load.js');
 
 // ---- what this benchmark started, stopped once, on signals too --------------
 
 let cairn: CairnServers | null = null;
 let etcd: EtcdCluster | null = null;
+/** The certificates of a --tls run. */
+let certDir: string | null = null;
 
 let shuttingDown: Promise<void> | null = null;
 /** Stops everything this benchmark started, once, whoever asks first. */
 function shutdown(): Promise<void> {
   if (shuttingDown === null) {
     killChildren();
-    shuttingDown = Promise.allSettled([cairn?.stop(), etcd?.stop()]).then(() => undefined);
+    shuttingDown = Promise.allSettled([cairn?.stop(), etcd?.stop()]).then(() => {
+      if (certDir !== null) rmSync(certDir, { recursive: true, force: true });
+    });
   }
   return shuttingDown;
 }
@@ -168,29 +184,33 @@ type RunFigures = Omit<LoadgenResult, 'target' | 'concurrency'> & {
 };
 
 interface Side {
-  readonly name: 'cairn' | 'etcd';
-  readonly urls: readonly string[];
+  readonly name: 'cairn' | 'etcd' | 'plain' | 'tls';
+  /** The load generator's script and its own flags for one run (both generators take the same). */
+  readonly load: (target: string, secs: number) => string[];
   readonly pids: () => readonly (number | undefined)[];
   readonly logs: LogWatch | null;
 }
 
+/** The flags both load generators share. */
+const loadFlags = (script: string, urls: readonly string[], target: string, secs: number): string[] => [
+  script,
+  '--target',
+  target,
+  '--urls',
+  urls.join(','),
+  '--concurrency',
+  String(concurrency),
+  '--seconds',
+  String(secs),
+  '--keys',
+  String(keys),
+  '--value-bytes',
+  String(valueBytes),
+];
+
 async function loadgenRun(side: Side, target: string, secs: number): Promise<RunFigures> {
   if (shuttingDown !== null) throw new Error('stopping');
-  const args = [
-    loadgen,
-    '--target',
-    target,
-    '--urls',
-    side.urls.join(','),
-    '--concurrency',
-    String(concurrency),
-    '--seconds',
-    String(secs),
-    '--keys',
-    String(keys),
-    '--value-bytes',
-    String(valueBytes),
-  ];
+  const args = side.load(target, secs);
   const pids = side.pids();
   const cpu0 = pids.map(cpuSeconds);
   const busy0 = machineBusySeconds();
@@ -255,7 +275,7 @@ async function measure(side: Side, targets: readonly string[]): Promise<void> {
           (r.raft_ticks_late !== undefined ? `; ${r.raft_ticks_late} late raft ticks` : ''),
       );
     }
-    results.set(target, runs);
+    results.set(`${side.name} ${target}`, runs);
   }
 }
 
@@ -265,8 +285,8 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
 
-function summary(target: string) {
-  const runs = results.get(target) ?? [];
+function summary(side: Side['name'], target: string) {
+  const runs = results.get(`${side} ${target}`) ?? [];
   const ops = runs.map((r) => r.ops_per_s);
   const p50 = runs.map((r) => r.p50_ms ?? Number.NaN);
   const p99 = runs.map((r) => r.p99_ms ?? Number.NaN);
@@ -283,8 +303,8 @@ function summary(target: string) {
 }
 
 function report(bench: string, cairnTarget: string, etcdTarget: string): void {
-  const c = summary(cairnTarget);
-  const e = summary(etcdTarget);
+  const c = summary('cairn', cairnTarget);
+  const e = summary('etcd', etcdTarget);
   console.log(
     JSON.stringify({
       bench,
@@ -345,9 +365,10 @@ async function runCairn(): Promise<void> {
   cairn = c;
   const leader = await c.startAndWaitForLeader();
   progress(`cairn: 3 servers up (${c.servers.map((s) => s.name).join(', ')}), leader ${leader.name}`);
+  const urls = c.servers.map((s) => s.url);
   const side: Side = {
     name: 'cairn',
-    urls: c.servers.map((s) => s.url),
+    load: (target, secs) => loadFlags(loadgen, urls, target, secs),
     pids: () => c.servers.map((s) => s.pid),
     logs: new LogWatch(c.servers.map((s) => s.logPath)),
   };
@@ -365,12 +386,96 @@ async function runEtcd(): Promise<void> {
   progress(`etcd: starting 3 members with ${etcdScript}`);
   await e.start(3);
   progress(`etcd: ${etcdVersion()}, members at ${e.urls.join(', ')}`);
-  const side: Side = { name: 'etcd', urls: e.urls, pids: () => e.pids, logs: null };
+  const side: Side = {
+    name: 'etcd',
+    load: (target, secs) => loadFlags(loadgen, e.urls, target, secs),
+    pids: () => e.pids,
+    logs: null,
+  };
   await measure(side, etcdTargets);
   await e.stop();
 }
 
-try {
+// ---- --tls: the same cluster without and with TLS --------------------------
+
+/** Runs `cairnTargets` against a fresh 3-server cluster, plain or with mutual TLS and HTTPS load. */
+async function runCairnSide(name: 'plain' | 'tls', certs: BenchCerts | null): Promise<void> {
+  if (shuttingDown !== null) throw new Error('stopping');
+  const c = await CairnServers.create({
+    size: 3,
+    dirPrefix: `cairn-bench-kv-${name}-`,
+    stopGraceMs: 15_000,
+    progress,
+    ...(certs !== null ? { agentArgs: mutualTlsAgentArgs(certs), https: true } : {}),
+  });
+  cairn = c;
+  const leader = await c.startAndWaitForLeader();
+  const urls = c.servers.map((s) => (certs !== null ? (s.httpsUrl ?? '') : s.url));
+  progress(`${name}: 3 servers up, leader ${leader.name}; load to ${urls.join(', ')}`);
+  const tlsFlags =
+    certs !== null ? ['--ca', certs.ca, '--cert', certs.clientCert, '--key', certs.clientKey] : [];
+  const side: Side = {
+    name,
+    load: (target, secs) => [...loadFlags(kvLoad, urls, target, secs), ...tlsFlags],
+    pids: () => c.servers.map((s) => s.pid),
+    logs: new LogWatch(c.servers.map((s) => s.logPath)),
+  };
+  await measure(side, cairnTargets);
+  const down = c.servers.filter((s) => !s.running).map((s) => s.name);
+  if (down.length > 0) throw new Error(`${name}: server(s) ${down.join(', ')} exited during the run`);
+  await c.stop();
+  cairn = null;
+}
+
+/** The goal: TLS costs at most this share of the plain cluster's operations per second. */
+const TLS_MAX_COST = 0.25;
+
+function tlsReport(): void {
+  const pair = (target: string) => {
+    const plain = summary('plain', target);
+    const tls = summary('tls', target);
+    const ratio = round(tls.median_ops_per_s / plain.median_ops_per_s, 3);
+    return {
+      plain,
+      tls,
+      ratio_of_medians: ratio,
+      p50_ratio_of_medians: round(tls.median_p50_ms / plain.median_p50_ms, 3),
+      p99_ratio_of_medians: round(tls.median_p99_ms / plain.median_p99_ms, 3),
+      within_goal: ratio >= 1 - TLS_MAX_COST,
+    };
+  };
+  console.log(
+    JSON.stringify({
+      bench: 'kv-tls',
+      servers: 3,
+      cores: availableParallelism(),
+      concurrency,
+      seconds,
+      reps,
+      keys,
+      value_bytes: valueBytes,
+      tls: 'mutual TLS between servers (verify incoming, outgoing, server hostname); load over HTTPS with a client certificate',
+      goal_max_cost: TLS_MAX_COST,
+      ...(only.has('writes') ? { writes: pair('kv-put') } : {}),
+      ...(only.has('reads') ? { reads: pair('kv-get'), reads_stale: pair('kv-get-stale') } : {}),
+    }),
+  );
+}
+
+async function runTls(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-kv-certs-'));
+  certDir = dir;
+  const certs = makeBenchCerts(dir);
+  const planned = 2 * cairnTargets.length * (reps * seconds + warmup);
+  progress(
+    `about ${Math.ceil(planned / 60)} min of load: plain cluster first, then TLS (never both at once)`,
+  );
+  await runCairnSide('plain', null);
+  await runCairnSide('tls', certs);
+  tlsReport();
+}
+
+async function runEtcdComparison(): Promise<void> {
   await preflight();
   const planned = (cairnTargets.length + etcdTargets.length) * (reps * seconds + warmup);
   progress(`about ${Math.ceil(planned / 60)} min of load: cairn first, then etcd (never both at once)`);
@@ -381,6 +486,11 @@ try {
     report('kv-reads-default-vs-linearizable', 'kv-get', 'etcd-get');
     report('kv-reads-stale-vs-serializable', 'kv-get-stale', 'etcd-get-serial');
   }
+}
+
+try {
+  if (tlsMode) await runTls();
+  else await runEtcdComparison();
 } catch (e) {
   await shutdown();
   const interrupted = interruptedBy();

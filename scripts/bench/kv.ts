@@ -454,7 +454,7 @@ function tlsReport(): void {
       reps,
       keys,
       value_bytes: valueBytes,
-      tls: 'mutual TLS between servers (verify incoming, outgoing, server hostname); load over HTTPS with a client certificate',
+      tls_setup: 'mutual TLS between servers (verify incoming, outgoing, server hostname); load over HTTPS with a client certificate',
       goal_max_cost: TLS_MAX_COST,
       ...(only.has('writes') ? { writes: pair('kv-put') } : {}),
       ...(only.has('reads') ? { reads: pair('kv-get'), reads_stale: pair('kv-get-stale') } : {}),

@@ -43,10 +43,12 @@ import {
  * load that disturbs the comparison (other test suites, builds).
  *
  * `--tls` measures the cost of TLS instead, without etcd: the same targets against a 3-server
- * cairn cluster without TLS, then against one with mutual TLS between servers and the load over
- * HTTPS (`--https-port`, the load generator presenting a client certificate, since the servers
- * verify incoming connections). Both sides are driven by kv-load.ts (loadgen.mjs speaks no
- * HTTPS), keep-alive on both, and one JSON line reports both sides and the ratios TLS/plain.
+ * cairn cluster without TLS and one with mutual TLS between servers and the load over HTTPS
+ * (`--https-port`, the load generator presenting a client certificate, since the servers verify
+ * incoming connections). Both clusters stay up for the whole run but only one is under load at a
+ * time, the runs alternating between them (the machine's other load drifts; alternating shares
+ * the drift). Both sides are driven by kv-load.ts (loadgen.mjs speaks no HTTPS), keep-alive on
+ * both, and one JSON line reports both sides and the ratios TLS/plain.
  */
 
 const { progress, fail } = benchOutput('bench:kv');
@@ -88,7 +90,8 @@ const kvLoad = join(dirname(fileURLToPath(import.meta.url)), 'kv-load.js');
 
 // ---- what this benchmark started, stopped once, on signals too --------------
 
-let cairn: CairnServers | null = null;
+/** cairn's clusters: one, or with --tls two (plain and TLS). */
+const cairns: CairnServers[] = [];
 let etcd: EtcdCluster | null = null;
 /** The certificates of a --tls run. */
 let certDir: string | null = null;
@@ -98,7 +101,7 @@ let shuttingDown: Promise<void> | null = null;
 function shutdown(): Promise<void> {
   if (shuttingDown === null) {
     killChildren();
-    shuttingDown = Promise.allSettled([cairn?.stop(), etcd?.stop()]).then(() => {
+    shuttingDown = Promise.allSettled([...cairns.map((c) => c.stop()), etcd?.stop()]).then(() => {
       if (certDir !== null) rmSync(certDir, { recursive: true, force: true });
     });
   }
@@ -256,26 +259,47 @@ async function loadgenRun(side: Side, target: string, secs: number): Promise<Run
 /** Results per target, filled as the peers run one after the other. */
 const results = new Map<string, RunFigures[]>();
 
+/** One measured run of `side` on `target`, said on stderr and kept for the summary. */
+async function measuredRun(side: Side, target: string, i: number): Promise<void> {
+  const r = await loadgenRun(side, target, seconds);
+  const key = `${side.name} ${target}`;
+  results.set(key, [...(results.get(key) ?? []), r]);
+  if (r.other_cpu_s !== null && r.other_cpu_s > 0.15 * r.seconds * availableParallelism())
+    progress(`  warning: other processes used ${r.other_cpu_s} CPU-s during this run: figures disturbed`);
+  const cpu = r.servers_cpu_s.map((c) => (c === null ? '?' : c.toFixed(1))).join('/');
+  progress(
+    `${side.name} ${target} ${i}/${reps}: ${r.ops_per_s} ops/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, ` +
+      `${r.errors} errors; server CPU ${cpu} s, loadgen ${r.loadgen_cpu_s} s, others ${r.other_cpu_s ?? '?'} s` +
+      (r.raft_ticks_late !== undefined ? `; ${r.raft_ticks_late} late raft ticks` : ''),
+  );
+}
+
+async function warmUp(side: Side, target: string): Promise<void> {
+  if (warmup === 0) return;
+  progress(`${side.name} ${target}: warm-up ${warmup} s (not counted)`);
+  await loadgenRun(side, target, warmup);
+}
+
 async function measure(side: Side, targets: readonly string[]): Promise<void> {
   for (const target of targets) {
-    if (warmup > 0) {
-      progress(`${side.name} ${target}: warm-up ${warmup} s (not counted)`);
-      await loadgenRun(side, target, warmup);
-    }
-    const runs: RunFigures[] = [];
+    await warmUp(side, target);
+    for (let i = 1; i <= reps; i++) await measuredRun(side, target, i);
+  }
+}
+
+/**
+ * Each target on both sides in turn, A B B A A B ...: on a shared machine the load of others drifts
+ * within minutes, and alternating spreads that drift over both sides instead of favouring one.
+ */
+async function measureAlternating(a: Side, b: Side, targets: readonly string[]): Promise<void> {
+  for (const target of targets) {
+    await warmUp(a, target);
+    await warmUp(b, target);
     for (let i = 1; i <= reps; i++) {
-      const r = await loadgenRun(side, target, seconds);
-      runs.push(r);
-      if (r.other_cpu_s !== null && r.other_cpu_s > 0.15 * r.seconds * availableParallelism())
-        progress(`  warning: other processes used ${r.other_cpu_s} CPU-s during this run: figures disturbed`);
-      const cpu = r.servers_cpu_s.map((c) => (c === null ? '?' : c.toFixed(1))).join('/');
-      progress(
-        `${side.name} ${target} ${i}/${reps}: ${r.ops_per_s} ops/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, ` +
-          `${r.errors} errors; server CPU ${cpu} s, loadgen ${r.loadgen_cpu_s} s, others ${r.other_cpu_s ?? '?'} s` +
-          (r.raft_ticks_late !== undefined ? `; ${r.raft_ticks_late} late raft ticks` : ''),
-      );
+      const [first, second] = i % 2 === 1 ? [a, b] : [b, a];
+      await measuredRun(first, target, i);
+      await measuredRun(second, target, i);
     }
-    results.set(`${side.name} ${target}`, runs);
   }
 }
 
@@ -362,7 +386,7 @@ async function runCairn(): Promise<void> {
     stopGraceMs: 15_000,
     progress,
   });
-  cairn = c;
+  cairns.push(c);
   const leader = await c.startAndWaitForLeader();
   progress(`cairn: 3 servers up (${c.servers.map((s) => s.name).join(', ')}), leader ${leader.name}`);
   const urls = c.servers.map((s) => s.url);
@@ -398,8 +422,8 @@ async function runEtcd(): Promise<void> {
 
 // ---- --tls: the same cluster without and with TLS --------------------------
 
-/** Runs `cairnTargets` against a fresh 3-server cluster, plain or with mutual TLS and HTTPS load. */
-async function runCairnSide(name: 'plain' | 'tls', certs: BenchCerts | null): Promise<void> {
+/** A fresh 3-server cluster, plain or with mutual TLS and the load over HTTPS, ready for load. */
+async function startCairnSide(name: 'plain' | 'tls', certs: BenchCerts | null): Promise<Side> {
   if (shuttingDown !== null) throw new Error('stopping');
   const c = await CairnServers.create({
     size: 3,
@@ -408,23 +432,18 @@ async function runCairnSide(name: 'plain' | 'tls', certs: BenchCerts | null): Pr
     progress,
     ...(certs !== null ? { agentArgs: mutualTlsAgentArgs(certs), https: true } : {}),
   });
-  cairn = c;
+  cairns.push(c);
   const leader = await c.startAndWaitForLeader();
   const urls = c.servers.map((s) => (certs !== null ? (s.httpsUrl ?? '') : s.url));
   progress(`${name}: 3 servers up, leader ${leader.name}; load to ${urls.join(', ')}`);
   const tlsFlags =
     certs !== null ? ['--ca', certs.ca, '--cert', certs.clientCert, '--key', certs.clientKey] : [];
-  const side: Side = {
+  return {
     name,
     load: (target, secs) => [...loadFlags(kvLoad, urls, target, secs), ...tlsFlags],
     pids: () => c.servers.map((s) => s.pid),
     logs: new LogWatch(c.servers.map((s) => s.logPath)),
   };
-  await measure(side, cairnTargets);
-  const down = c.servers.filter((s) => !s.running).map((s) => s.name);
-  if (down.length > 0) throw new Error(`${name}: server(s) ${down.join(', ')} exited during the run`);
-  await c.stop();
-  cairn = null;
 }
 
 /** The goal: TLS costs at most this share of the plain cluster's operations per second. */
@@ -454,7 +473,8 @@ function tlsReport(): void {
       reps,
       keys,
       value_bytes: valueBytes,
-      tls_setup: 'mutual TLS between servers (verify incoming, outgoing, server hostname); load over HTTPS with a client certificate',
+      tls_setup:
+        'mutual TLS between servers (verify incoming, outgoing, server hostname); load over HTTPS with a client certificate',
       goal_max_cost: TLS_MAX_COST,
       ...(only.has('writes') ? { writes: pair('kv-put') } : {}),
       ...(only.has('reads') ? { reads: pair('kv-get'), reads_stale: pair('kv-get-stale') } : {}),
@@ -468,10 +488,16 @@ async function runTls(): Promise<void> {
   const certs = makeBenchCerts(dir);
   const planned = 2 * cairnTargets.length * (reps * seconds + warmup);
   progress(
-    `about ${Math.ceil(planned / 60)} min of load: plain cluster first, then TLS (never both at once)`,
+    `about ${Math.ceil(planned / 60)} min of load: both clusters up, the load on one at a time, alternating`,
   );
-  await runCairnSide('plain', null);
-  await runCairnSide('tls', certs);
+  const plain = await startCairnSide('plain', null);
+  const tls = await startCairnSide('tls', certs);
+  await measureAlternating(plain, tls, cairnTargets);
+  for (const c of cairns) {
+    const down = c.servers.filter((s) => !s.running).map((s) => s.name);
+    if (down.length > 0) throw new Error(`server(s) ${down.join(', ')} exited during the run`);
+  }
+  await Promise.all(cairns.map((c) => c.stop()));
   tlsReport();
 }
 

@@ -181,6 +181,8 @@ type RunFigures = Omit<LoadgenResult, 'target' | 'concurrency'> & {
   servers_cpu_s: (number | null)[];
   /** Busy CPU of the whole machine minus the servers' and the load generator's: someone else's load. */
   other_cpu_s: number | null;
+  /** --tls: what the other cluster, up but without load, used meanwhile (not counted in other_cpu_s). */
+  idle_cluster_cpu_s?: number | null;
   raft_ticks_late?: number;
   max_tick_late_ms?: number | null;
   other_warnings?: number;
@@ -192,6 +194,8 @@ interface Side {
   readonly load: (target: string, secs: number) => string[];
   readonly pids: () => readonly (number | undefined)[];
   readonly logs: LogWatch | null;
+  /** --tls: the servers of the other cluster, up but idle during this side's runs. */
+  readonly idlePids?: () => readonly (number | undefined)[];
 }
 
 /** The flags both load generators share. */
@@ -215,12 +219,15 @@ async function loadgenRun(side: Side, target: string, secs: number): Promise<Run
   if (shuttingDown !== null) throw new Error('stopping');
   const args = side.load(target, secs);
   const pids = side.pids();
+  const idlePids = side.idlePids?.() ?? null;
+  const idle0 = idlePids?.map(cpuSeconds) ?? [];
   const cpu0 = pids.map(cpuSeconds);
   const busy0 = machineBusySeconds();
   side.logs?.take();
   const r = await run(process.execPath, args, secs * 1000 + 60_000);
   const cpu1 = pids.map(cpuSeconds);
   const busy1 = machineBusySeconds();
+  const idle1 = idlePids?.map(cpuSeconds) ?? [];
   if (r.timedOut) throw new Error(`loadgen --target ${target} did not finish within ${secs + 60} s`);
   if (r.code !== 0)
     throw new Error(
@@ -237,14 +244,16 @@ async function loadgenRun(side: Side, target: string, secs: number): Promise<Run
     throw new Error(`loadgen --target ${target}: no successful request (${res.errors} errors)`);
   const { target: _t, concurrency: _c, ...figures } = res;
   const serversCpu = cpuSpent(cpu0, cpu1).map((c) => (c === null ? null : round(c, 2)));
+  const idle = idlePids === null ? 0 : sumIfAllKnown(cpuSpent(idle0, idle1));
   const ours = sumIfAllKnown(serversCpu);
   const out: RunFigures = {
     ...figures,
     servers_cpu_s: serversCpu,
     other_cpu_s:
-      busy0 === null || busy1 === null || ours === null
+      busy0 === null || busy1 === null || ours === null || idle === null
         ? null
-        : Number(Math.max(0, busy1 - busy0 - ours - res.loadgen_cpu_s).toFixed(1)),
+        : Number(Math.max(0, busy1 - busy0 - ours - idle - res.loadgen_cpu_s).toFixed(1)),
+    ...(idlePids !== null ? { idle_cluster_cpu_s: idle === null ? null : round(idle, 2) } : {}),
   };
   if (side.logs) {
     const w = side.logs.take();
@@ -490,9 +499,14 @@ async function runTls(): Promise<void> {
   progress(
     `about ${Math.ceil(planned / 60)} min of load: both clusters up, the load on one at a time, alternating`,
   );
+  const pidsOf = (c: CairnServers | undefined) => () => c?.servers.map((s) => s.pid) ?? [];
   const plain = await startCairnSide('plain', null);
   const tls = await startCairnSide('tls', certs);
-  await measureAlternating(plain, tls, cairnTargets);
+  await measureAlternating(
+    { ...plain, idlePids: pidsOf(cairns[1]) },
+    { ...tls, idlePids: pidsOf(cairns[0]) },
+    cairnTargets,
+  );
   for (const c of cairns) {
     const down = c.servers.filter((s) => !s.running).map((s) => s.name);
     if (down.length > 0) throw new Error(`server(s) ${down.join(', ')} exited during the run`);

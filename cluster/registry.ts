@@ -16,6 +16,8 @@ export interface RegistryClusterOptions {
   readonly nodeArgs?: readonly string[];
   /** The cluster key every server gets (`--encrypt`): a new random one unless given; null for none. */
   readonly encrypt?: string | null;
+  /** Each server also serves the API over HTTPS on a port of its own (needs the `--tls-*` files in agentArgs). */
+  readonly https?: boolean;
 }
 
 /** One `cairn agent` process of a local cluster. */
@@ -30,12 +32,19 @@ export class AgentProcess extends NodeProcess {
     nodeArgs: readonly string[] = [],
     /** Where it answers DNS, when the launcher knows (benchmarks that query it need it). */
     readonly dnsPort: number | null = null,
+    /** Where it serves HTTPS (`--https-port`, given in `args`), or null for no HTTPS. */
+    readonly httpsPort: number | null = null,
   ) {
     super({ argv: [...nodeArgs, CLI, 'agent', ...args], logPath, pidPath });
   }
 
   get url(): string {
     return `http://127.0.0.1:${this.httpPort}`;
+  }
+
+  /** The HTTPS API's address; the certificates `cairn tls cert create` makes name 127.0.0.1. */
+  get httpsUrl(): string | null {
+    return this.httpsPort === null ? null : `https://127.0.0.1:${this.httpsPort}`;
   }
 
   get serverAddress(): string {
@@ -61,15 +70,17 @@ export class RegistryCluster {
   ) {}
 
   static async create(opts: RegistryClusterOptions): Promise<RegistryCluster> {
-    const ports = await freePorts(opts.size * 3);
+    const per = opts.https ? 4 : 3;
+    const ports = await freePorts(opts.size * per);
     const names = Array.from({ length: opts.size }, (_, i) => `s${i + 1}`);
-    const serverAddrs = names.map((_, i) => `127.0.0.1:${ports[3 * i]}`);
+    const serverAddrs = names.map((_, i) => `127.0.0.1:${ports[per * i]}`);
     // A key by default: a local cluster is set up the way a real one should be.
     const key = opts.encrypt === undefined ? randomBytes(32).toString('base64') : opts.encrypt;
     const servers = names.map((name, i) => {
-      const serverPort = ports[3 * i] as number;
-      const httpPort = ports[3 * i + 1] as number;
-      const dnsPort = ports[3 * i + 2] as number;
+      const serverPort = ports[per * i] as number;
+      const httpPort = ports[per * i + 1] as number;
+      const dnsPort = ports[per * i + 2] as number;
+      const httpsPort = opts.https ? (ports[per * i + 3] as number) : null;
       const dataDir = join(opts.baseDir, name);
       mkdirSync(dataDir, { recursive: true });
       const others = serverAddrs.filter((_, j) => j !== i);
@@ -86,6 +97,7 @@ export class RegistryCluster {
         ...(opts.size > 1
           ? ['--bootstrap-expect', String(opts.size), '--join', others.join(',')]
           : ['--dev', '--data-dir', dataDir]),
+        ...(httpsPort !== null ? ['--https-port', String(httpsPort)] : []),
         ...(opts.agentArgs ?? []),
       ];
       return new AgentProcess(
@@ -97,6 +109,7 @@ export class RegistryCluster {
         join(opts.baseDir, `${name}.pid`),
         opts.nodeArgs ?? [],
         dnsPort,
+        httpsPort,
       );
     });
     return new RegistryCluster(servers, key);

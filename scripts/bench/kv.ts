@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BenchCerts, makeBenchCerts, mutualTlsAgentArgs } from './kv-tls-certs.js';
 import {
   benchOutput,
   CairnServers,
@@ -39,6 +41,14 @@ import {
  * seconds of every server (from /proc), late raft ticks cairn's servers logged,
  * and `other_cpu_s`: what the rest of the machine used meanwhile, which is
  * load that disturbs the comparison (other test suites, builds).
+ *
+ * `--tls` measures the cost of TLS instead, without etcd: the same targets against a 3-server
+ * cairn cluster without TLS and one with mutual TLS between servers and the load over HTTPS
+ * (`--https-port`, the load generator presenting a client certificate, since the servers verify
+ * incoming connections). Both clusters stay up for the whole run but only one is under load at a
+ * time, the runs alternating between them (the machine's other load drifts; alternating shares
+ * the drift). Both sides are driven by kv-load.ts (loadgen.mjs speaks no HTTPS), keep-alive on
+ * both, and one JSON line reports both sides and the ratios TLS/plain.
  */
 
 const { progress, fail } = benchOutput('bench:kv');
@@ -53,6 +63,7 @@ const values = parseFlags(
     'value-bytes': { type: 'string', default: '256' },
     only: { type: 'string', default: 'writes,reads' },
     harness: { type: 'string', default: DEFAULT_HARNESS_DIR },
+    tls: { type: 'boolean' },
   },
   fail,
 );
@@ -63,6 +74,7 @@ const concurrency = Number(values.concurrency);
 const keys = Number(values.keys);
 const valueBytes = Number(values['value-bytes']);
 const only = new Set((values.only ?? '').split(',').filter((s) => s !== ''));
+const tlsMode = values.tls === true;
 const harness = resolve(values.harness ?? '');
 const loadgen = join(harness, 'loadgen.mjs');
 const etcdScript = join(harness, 'etcd-cluster.sh');
@@ -72,19 +84,26 @@ if (![seconds, reps, concurrency, keys, valueBytes].every((n) => Number.isIntege
 if (!(Number.isInteger(warmup) && warmup >= 0)) fail('--warmup must be a non-negative integer', 2);
 if (only.size === 0 || [...only].some((b) => b !== 'writes' && b !== 'reads'))
   fail('--only is a comma-separated subset of writes,reads', 2);
-requireHarnessFiles([loadgen, etcdScript], fail);
+if (!tlsMode) requireHarnessFiles([loadgen, etcdScript], fail);
+/** Our own load generator, for --tls (compiled beside this file). */
+const kvLoad = join(dirname(fileURLToPath(import.meta.url)), 'kv-load.js');
 
 // ---- what this benchmark started, stopped once, on signals too --------------
 
-let cairn: CairnServers | null = null;
+/** cairn's clusters: one, or with --tls two (plain and TLS). */
+const cairns: CairnServers[] = [];
 let etcd: EtcdCluster | null = null;
+/** The certificates of a --tls run. */
+let certDir: string | null = null;
 
 let shuttingDown: Promise<void> | null = null;
 /** Stops everything this benchmark started, once, whoever asks first. */
 function shutdown(): Promise<void> {
   if (shuttingDown === null) {
     killChildren();
-    shuttingDown = Promise.allSettled([cairn?.stop(), etcd?.stop()]).then(() => undefined);
+    shuttingDown = Promise.allSettled([...cairns.map((c) => c.stop()), etcd?.stop()]).then(() => {
+      if (certDir !== null) rmSync(certDir, { recursive: true, force: true });
+    });
   }
   return shuttingDown;
 }
@@ -162,42 +181,53 @@ type RunFigures = Omit<LoadgenResult, 'target' | 'concurrency'> & {
   servers_cpu_s: (number | null)[];
   /** Busy CPU of the whole machine minus the servers' and the load generator's: someone else's load. */
   other_cpu_s: number | null;
+  /** --tls: what the other cluster, up but without load, used meanwhile (not counted in other_cpu_s). */
+  idle_cluster_cpu_s?: number | null;
   raft_ticks_late?: number;
   max_tick_late_ms?: number | null;
   other_warnings?: number;
 };
 
 interface Side {
-  readonly name: 'cairn' | 'etcd';
-  readonly urls: readonly string[];
+  readonly name: 'cairn' | 'etcd' | 'plain' | 'tls';
+  /** The load generator's script and its own flags for one run (both generators take the same). */
+  readonly load: (target: string, secs: number) => string[];
   readonly pids: () => readonly (number | undefined)[];
   readonly logs: LogWatch | null;
+  /** --tls: the servers of the other cluster, up but idle during this side's runs. */
+  readonly idlePids?: () => readonly (number | undefined)[];
 }
+
+/** The flags both load generators share. */
+const loadFlags = (script: string, urls: readonly string[], target: string, secs: number): string[] => [
+  script,
+  '--target',
+  target,
+  '--urls',
+  urls.join(','),
+  '--concurrency',
+  String(concurrency),
+  '--seconds',
+  String(secs),
+  '--keys',
+  String(keys),
+  '--value-bytes',
+  String(valueBytes),
+];
 
 async function loadgenRun(side: Side, target: string, secs: number): Promise<RunFigures> {
   if (shuttingDown !== null) throw new Error('stopping');
-  const args = [
-    loadgen,
-    '--target',
-    target,
-    '--urls',
-    side.urls.join(','),
-    '--concurrency',
-    String(concurrency),
-    '--seconds',
-    String(secs),
-    '--keys',
-    String(keys),
-    '--value-bytes',
-    String(valueBytes),
-  ];
+  const args = side.load(target, secs);
   const pids = side.pids();
+  const idlePids = side.idlePids?.() ?? null;
+  const idle0 = idlePids?.map(cpuSeconds) ?? [];
   const cpu0 = pids.map(cpuSeconds);
   const busy0 = machineBusySeconds();
   side.logs?.take();
   const r = await run(process.execPath, args, secs * 1000 + 60_000);
   const cpu1 = pids.map(cpuSeconds);
   const busy1 = machineBusySeconds();
+  const idle1 = idlePids?.map(cpuSeconds) ?? [];
   if (r.timedOut) throw new Error(`loadgen --target ${target} did not finish within ${secs + 60} s`);
   if (r.code !== 0)
     throw new Error(
@@ -214,14 +244,16 @@ async function loadgenRun(side: Side, target: string, secs: number): Promise<Run
     throw new Error(`loadgen --target ${target}: no successful request (${res.errors} errors)`);
   const { target: _t, concurrency: _c, ...figures } = res;
   const serversCpu = cpuSpent(cpu0, cpu1).map((c) => (c === null ? null : round(c, 2)));
+  const idle = idlePids === null ? 0 : sumIfAllKnown(cpuSpent(idle0, idle1));
   const ours = sumIfAllKnown(serversCpu);
   const out: RunFigures = {
     ...figures,
     servers_cpu_s: serversCpu,
     other_cpu_s:
-      busy0 === null || busy1 === null || ours === null
+      busy0 === null || busy1 === null || ours === null || idle === null
         ? null
-        : Number(Math.max(0, busy1 - busy0 - ours - res.loadgen_cpu_s).toFixed(1)),
+        : Number(Math.max(0, busy1 - busy0 - ours - idle - res.loadgen_cpu_s).toFixed(1)),
+    ...(idlePids !== null ? { idle_cluster_cpu_s: idle === null ? null : round(idle, 2) } : {}),
   };
   if (side.logs) {
     const w = side.logs.take();
@@ -236,26 +268,47 @@ async function loadgenRun(side: Side, target: string, secs: number): Promise<Run
 /** Results per target, filled as the peers run one after the other. */
 const results = new Map<string, RunFigures[]>();
 
+/** One measured run of `side` on `target`, said on stderr and kept for the summary. */
+async function measuredRun(side: Side, target: string, i: number): Promise<void> {
+  const r = await loadgenRun(side, target, seconds);
+  const key = `${side.name} ${target}`;
+  results.set(key, [...(results.get(key) ?? []), r]);
+  if (r.other_cpu_s !== null && r.other_cpu_s > 0.15 * r.seconds * availableParallelism())
+    progress(`  warning: other processes used ${r.other_cpu_s} CPU-s during this run: figures disturbed`);
+  const cpu = r.servers_cpu_s.map((c) => (c === null ? '?' : c.toFixed(1))).join('/');
+  progress(
+    `${side.name} ${target} ${i}/${reps}: ${r.ops_per_s} ops/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, ` +
+      `${r.errors} errors; server CPU ${cpu} s, loadgen ${r.loadgen_cpu_s} s, others ${r.other_cpu_s ?? '?'} s` +
+      (r.raft_ticks_late !== undefined ? `; ${r.raft_ticks_late} late raft ticks` : ''),
+  );
+}
+
+async function warmUp(side: Side, target: string): Promise<void> {
+  if (warmup === 0) return;
+  progress(`${side.name} ${target}: warm-up ${warmup} s (not counted)`);
+  await loadgenRun(side, target, warmup);
+}
+
 async function measure(side: Side, targets: readonly string[]): Promise<void> {
   for (const target of targets) {
-    if (warmup > 0) {
-      progress(`${side.name} ${target}: warm-up ${warmup} s (not counted)`);
-      await loadgenRun(side, target, warmup);
-    }
-    const runs: RunFigures[] = [];
+    await warmUp(side, target);
+    for (let i = 1; i <= reps; i++) await measuredRun(side, target, i);
+  }
+}
+
+/**
+ * Each target on both sides in turn, A B B A A B ...: on a shared machine the load of others drifts
+ * within minutes, and alternating spreads that drift over both sides instead of favouring one.
+ */
+async function measureAlternating(a: Side, b: Side, targets: readonly string[]): Promise<void> {
+  for (const target of targets) {
+    await warmUp(a, target);
+    await warmUp(b, target);
     for (let i = 1; i <= reps; i++) {
-      const r = await loadgenRun(side, target, seconds);
-      runs.push(r);
-      if (r.other_cpu_s !== null && r.other_cpu_s > 0.15 * r.seconds * availableParallelism())
-        progress(`  warning: other processes used ${r.other_cpu_s} CPU-s during this run: figures disturbed`);
-      const cpu = r.servers_cpu_s.map((c) => (c === null ? '?' : c.toFixed(1))).join('/');
-      progress(
-        `${side.name} ${target} ${i}/${reps}: ${r.ops_per_s} ops/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, ` +
-          `${r.errors} errors; server CPU ${cpu} s, loadgen ${r.loadgen_cpu_s} s, others ${r.other_cpu_s ?? '?'} s` +
-          (r.raft_ticks_late !== undefined ? `; ${r.raft_ticks_late} late raft ticks` : ''),
-      );
+      const [first, second] = i % 2 === 1 ? [a, b] : [b, a];
+      await measuredRun(first, target, i);
+      await measuredRun(second, target, i);
     }
-    results.set(target, runs);
   }
 }
 
@@ -265,8 +318,8 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
 
-function summary(target: string) {
-  const runs = results.get(target) ?? [];
+function summary(side: Side['name'], target: string) {
+  const runs = results.get(`${side} ${target}`) ?? [];
   const ops = runs.map((r) => r.ops_per_s);
   const p50 = runs.map((r) => r.p50_ms ?? Number.NaN);
   const p99 = runs.map((r) => r.p99_ms ?? Number.NaN);
@@ -283,8 +336,8 @@ function summary(target: string) {
 }
 
 function report(bench: string, cairnTarget: string, etcdTarget: string): void {
-  const c = summary(cairnTarget);
-  const e = summary(etcdTarget);
+  const c = summary('cairn', cairnTarget);
+  const e = summary('etcd', etcdTarget);
   console.log(
     JSON.stringify({
       bench,
@@ -342,12 +395,13 @@ async function runCairn(): Promise<void> {
     stopGraceMs: 15_000,
     progress,
   });
-  cairn = c;
+  cairns.push(c);
   const leader = await c.startAndWaitForLeader();
   progress(`cairn: 3 servers up (${c.servers.map((s) => s.name).join(', ')}), leader ${leader.name}`);
+  const urls = c.servers.map((s) => s.url);
   const side: Side = {
     name: 'cairn',
-    urls: c.servers.map((s) => s.url),
+    load: (target, secs) => loadFlags(loadgen, urls, target, secs),
     pids: () => c.servers.map((s) => s.pid),
     logs: new LogWatch(c.servers.map((s) => s.logPath)),
   };
@@ -365,12 +419,103 @@ async function runEtcd(): Promise<void> {
   progress(`etcd: starting 3 members with ${etcdScript}`);
   await e.start(3);
   progress(`etcd: ${etcdVersion()}, members at ${e.urls.join(', ')}`);
-  const side: Side = { name: 'etcd', urls: e.urls, pids: () => e.pids, logs: null };
+  const side: Side = {
+    name: 'etcd',
+    load: (target, secs) => loadFlags(loadgen, e.urls, target, secs),
+    pids: () => e.pids,
+    logs: null,
+  };
   await measure(side, etcdTargets);
   await e.stop();
 }
 
-try {
+// ---- --tls: the same cluster without and with TLS --------------------------
+
+/** A fresh 3-server cluster, plain or with mutual TLS and the load over HTTPS, ready for load. */
+async function startCairnSide(name: 'plain' | 'tls', certs: BenchCerts | null): Promise<Side> {
+  if (shuttingDown !== null) throw new Error('stopping');
+  const c = await CairnServers.create({
+    size: 3,
+    dirPrefix: `cairn-bench-kv-${name}-`,
+    stopGraceMs: 15_000,
+    progress,
+    ...(certs !== null ? { agentArgs: mutualTlsAgentArgs(certs), https: true } : {}),
+  });
+  cairns.push(c);
+  const leader = await c.startAndWaitForLeader();
+  const urls = c.servers.map((s) => (certs !== null ? (s.httpsUrl ?? '') : s.url));
+  progress(`${name}: 3 servers up, leader ${leader.name}; load to ${urls.join(', ')}`);
+  const tlsFlags =
+    certs !== null ? ['--ca', certs.ca, '--cert', certs.clientCert, '--key', certs.clientKey] : [];
+  return {
+    name,
+    load: (target, secs) => [...loadFlags(kvLoad, urls, target, secs), ...tlsFlags],
+    pids: () => c.servers.map((s) => s.pid),
+    logs: new LogWatch(c.servers.map((s) => s.logPath)),
+  };
+}
+
+/** The goal: TLS costs at most this share of the plain cluster's operations per second. */
+const TLS_MAX_COST = 0.25;
+
+function tlsReport(): void {
+  const pair = (target: string) => {
+    const plain = summary('plain', target);
+    const tls = summary('tls', target);
+    const ratio = round(tls.median_ops_per_s / plain.median_ops_per_s, 3);
+    return {
+      plain,
+      tls,
+      ratio_of_medians: ratio,
+      p50_ratio_of_medians: round(tls.median_p50_ms / plain.median_p50_ms, 3),
+      p99_ratio_of_medians: round(tls.median_p99_ms / plain.median_p99_ms, 3),
+      within_goal: ratio >= 1 - TLS_MAX_COST,
+    };
+  };
+  console.log(
+    JSON.stringify({
+      bench: 'kv-tls',
+      servers: 3,
+      cores: availableParallelism(),
+      concurrency,
+      seconds,
+      reps,
+      keys,
+      value_bytes: valueBytes,
+      tls_setup:
+        'mutual TLS between servers (verify incoming, outgoing, server hostname); load over HTTPS with a client certificate',
+      goal_max_cost: TLS_MAX_COST,
+      ...(only.has('writes') ? { writes: pair('kv-put') } : {}),
+      ...(only.has('reads') ? { reads: pair('kv-get'), reads_stale: pair('kv-get-stale') } : {}),
+    }),
+  );
+}
+
+async function runTls(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-kv-certs-'));
+  certDir = dir;
+  const certs = makeBenchCerts(dir);
+  const planned = 2 * cairnTargets.length * (reps * seconds + warmup);
+  progress(
+    `about ${Math.ceil(planned / 60)} min of load: both clusters up, the load on one at a time, alternating`,
+  );
+  const pidsOf = (c: CairnServers | undefined) => () => c?.servers.map((s) => s.pid) ?? [];
+  const plain = await startCairnSide('plain', null);
+  const tls = await startCairnSide('tls', certs);
+  await measureAlternating(
+    { ...plain, idlePids: pidsOf(cairns[1]) },
+    { ...tls, idlePids: pidsOf(cairns[0]) },
+    cairnTargets,
+  );
+  for (const c of cairns) {
+    const down = c.servers.filter((s) => !s.running).map((s) => s.name);
+    if (down.length > 0) throw new Error(`server(s) ${down.join(', ')} exited during the run`);
+  }
+  await Promise.all(cairns.map((c) => c.stop()));
+  tlsReport();
+}
+
+async function runEtcdComparison(): Promise<void> {
   await preflight();
   const planned = (cairnTargets.length + etcdTargets.length) * (reps * seconds + warmup);
   progress(`about ${Math.ceil(planned / 60)} min of load: cairn first, then etcd (never both at once)`);
@@ -381,6 +526,11 @@ try {
     report('kv-reads-default-vs-linearizable', 'kv-get', 'etcd-get');
     report('kv-reads-stale-vs-serializable', 'kv-get-stale', 'etcd-get-serial');
   }
+}
+
+try {
+  if (tlsMode) await runTls();
+  else await runEtcdComparison();
 } catch (e) {
   await shutdown();
   const interrupted = interruptedBy();

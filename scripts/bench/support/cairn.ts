@@ -12,6 +12,8 @@ export interface CairnServersOptions {
   readonly nodeArgs?: readonly string[];
   /** More `cairn agent` flags for each server. */
   readonly agentArgs?: readonly string[];
+  /** Each server also serves HTTPS on a port of its own (agentArgs must give the `--tls-*` files). */
+  readonly https?: boolean;
   /** How long the servers get to stop cleanly before they are killed. */
   readonly stopGraceMs: number;
   readonly progress: (msg: string) => void;
@@ -40,6 +42,7 @@ export class CairnServers {
       // All load comes from one address here: the per-client cap would measure itself, not cairn.
       agentArgs: ['--http-max-conns-per-client', '0', ...(opts.agentArgs ?? [])],
       ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}),
+      ...(opts.https ? { https: true } : {}),
     });
     return new CairnServers(cluster, dir, opts);
   }

@@ -20,19 +20,29 @@ export function benchOutput(name: string): BenchOutput {
   };
 }
 
-/** Every benchmark flag is a string: the benchmark itself checks it as a number or a list. */
+/** Benchmark flags are strings (the benchmark itself checks them as a number or a list) or switches. */
 export interface StringFlag {
   readonly type: 'string';
   readonly default?: string;
 }
 
+/** A switch such as `--tls`: true when given. */
+export interface BooleanFlag {
+  readonly type: 'boolean';
+}
+
+/** The parsed flags: each named one typed by its kind; looked up by a computed name, either kind. */
+export type FlagValues<O> = {
+  -readonly [K in keyof O]: O[K] extends BooleanFlag ? boolean | undefined : string | undefined;
+} & Readonly<Record<string, string | boolean | undefined>>;
+
 /** The command line's flags; an unknown flag or a missing value fails the run with exit code 2. */
-export function parseFlags(
-  options: Readonly<Record<string, StringFlag>>,
+export function parseFlags<O extends Readonly<Record<string, StringFlag | BooleanFlag>>>(
+  options: O,
   fail: BenchOutput['fail'],
-): Record<string, string | undefined> {
+): FlagValues<O> {
   try {
-    return parseArgs({ options }).values as Record<string, string | undefined>;
+    return parseArgs({ options }).values as unknown as FlagValues<O>;
   } catch (e) {
     return fail((e as Error).message, 2);
   }

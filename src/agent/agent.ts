@@ -44,7 +44,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
   // Files first: a wrong one is a one-line error naming it, before anything is started.
   const tls = await loadAgentTls(config);
   const dir = dataDir(config.dataDir);
-  const httpStats: HttpLimitStats = { refusedConnections: 0 };
+  const httpStats: HttpLimitStats = { refusedConnections: 0, timedOutRequests: 0 };
   // Metrics exist once the HTTP app does; failures before that are only logged.
   let metrics: Metrics | null = null;
   const transport = clusterTransport(config, tls.cluster, logger, (e) => metrics?.clusterHandshakeFailure(e));

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { TlsOptions } from 'node:tls';
 
 /** What one HTTP client may hold, and for how long, on the HTTP port. */
@@ -25,6 +26,8 @@ export const HTTP_LIMIT_DEFAULTS: HttpLimits = {
 /** Counts of what the limits refused. */
 export interface HttpLimitStats {
   refusedConnections: number;
+  /** Connections closed because a request's headers or body did not arrive in time (slowloris). */
+  timedOutRequests: number;
 }
 
 /**
@@ -49,6 +52,14 @@ export function limitedHttpServer(
     const server: Server =
       tls === null ? createServer(options, handler) : createHttpsServer({ ...options, ...tls }, handler);
     capPerClient(server, limits.maxConnsPerClient, () => stats.refusedConnections++);
+    // Counted here; fastify's own clientError handler (when there is one) answers and closes. A
+    // 'clientError' listener takes closing the socket over from Node, so one left open is closed.
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+      if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') stats.timedOutRequests++;
+      setImmediate(() => {
+        if (!socket.destroyed) socket.destroy();
+      });
+    });
     return server;
   };
 }

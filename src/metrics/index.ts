@@ -29,7 +29,9 @@ export class Metrics {
   // ---- the cluster port (src/raft/transport) ----
   private readonly handshakeFailures: Counter<'side' | 'reason'>;
   private clusterStats: (() => TcpTransportStats) | null = null;
-  private httpConnectionStats: (() => { readonly refusedConnections: number }) | null = null;
+  private httpConnectionStats:
+    | (() => { readonly refusedConnections: number; readonly timedOutRequests: number })
+    | null = null;
   readonly dnsLimited: Counter<'transport' | 'reason'>;
   // ---- per-client HTTP limits (src/http/limits) ----
   private clientLimits: ClientLimitStats | null = null;
@@ -133,6 +135,15 @@ export class Metrics {
       collect() {
         this.reset();
         this.inc(httpStats()?.().refusedConnections ?? 0);
+      },
+    });
+    new Counter({
+      name: 'cairn_http_requests_timed_out_total',
+      help: 'HTTP connections closed because a request did not arrive whole in time (header 10 s, request 60 s)',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(httpStats()?.().timedOutRequests ?? 0);
       },
     });
     this.dnsLimited = new Counter({
@@ -278,7 +289,9 @@ export class Metrics {
   }
 
   /** Where the HTTP server's connection-limit counts are read from at each scrape. */
-  trackHttpConnections(stats: () => { readonly refusedConnections: number }): void {
+  trackHttpConnections(
+    stats: () => { readonly refusedConnections: number; readonly timedOutRequests: number },
+  ): void {
     this.httpConnectionStats = stats;
   }
 

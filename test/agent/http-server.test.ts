@@ -31,7 +31,7 @@ function client(port: number, localAddress = '127.0.0.1') {
 
 describe('the HTTP server no single client can exhaust', () => {
   it('closes connections that send no complete request in time (slowloris) and idle ones', async () => {
-    const stats = { refusedConnections: 0 };
+    const stats = { refusedConnections: 0, timedOutRequests: 0 };
     const server = limitedHttpServer(
       { maxConnsPerClient: 0, headersTimeoutMs: 300, requestTimeoutMs: 600, idleTimeoutMs: 300 },
       stats,
@@ -51,6 +51,8 @@ describe('the HTTP server no single client can exhaust', () => {
       );
       expect(idle.data()).toContain('200 OK');
       expect(slow.data()).not.toContain('200 OK');
+      // The silent and the slow connection timed out in their request; the idle one between requests.
+      expect(stats.timedOutRequests).toBe(2);
     } finally {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
+import { waitUntil } from '../../cluster/index.js';
 import { buildHttpApp, type ClientLimitOptions } from '../../src/http/index.js';
 import { MemoryDisk, MemoryNetwork, MemoryStorage } from '../../src/raft/index.js';
 import { CairnServer, type ServerOptions } from '../../src/server/index.js';
@@ -254,25 +255,11 @@ export class InProcessCluster {
  * Polls `probe` (sync or async) until it returns a value. The timeout only turns a hang into a
  * failure naming what never happened; no test asserts how long anything took.
  */
-export async function until<T>(
+export function until<T>(
   what: string,
   probe: () => T | undefined | Promise<T | undefined>,
   timeoutMs = 30_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  // In process, a condition can turn true within a tick or two: look often.
+  return waitUntil(what, probe, timeoutMs, 10);
 }

@@ -86,6 +86,16 @@ export const ERROR_CATALOG: Readonly<Record<ErrorCode, ErrorInfo>> = {
   TXN_VALUE_TOO_LARGE: { status: 413, meaning: "A transaction operation's value is too large." },
   TXN_NO_RESULTS: { status: 500, meaning: 'A transaction was applied but answered without results (a bug).' },
   SESSION_NOT_FOUND: { status: 404, meaning: 'No session has the ID given.' },
+  HTTP_ACL_DISABLED: {
+    status: 401,
+    meaning:
+      'An ACL endpoint while access control is off (Consul: "ACL support disabled"); clients read it as "no ACLs here".',
+  },
+  HTTP_COORDINATES_DISABLED: {
+    status: 401,
+    meaning:
+      'A coordinate update: cairn has no gossip, so no network coordinates (Consul with `disable_coordinates`: "Coordinate support disabled").',
+  },
   OPERATOR_UNKNOWN_PEER: {
     status: 404,
     meaning: 'No server in the Raft configuration has the address given.',

@@ -36,6 +36,8 @@ export interface HttpOptions {
   readonly serverFactory?: FastifyServerFactory;
   /** Per-client caps (blocking queries, watch sockets and subscriptions); absent ones take their defaults. */
   readonly limits?: Partial<ClientLimitOptions>;
+  /** The server's data directory, whose disk `/v1/agent/host` describes (absent in tests). */
+  readonly dataDir?: string;
 }
 
 /** Builds the Consul-compatible HTTP API of one server (not yet listening). */
@@ -69,6 +71,7 @@ export function buildHttpApp(opts: HttpOptions): { app: FastifyInstance; ctx: Ht
     kvMaxKeys: opts.kvMaxKeys ?? 0,
     catalogMaxInstances: opts.catalogMaxInstances ?? 0,
     limits,
+    dataDir: opts.dataDir ?? null,
   };
   ctx.metrics.trackClientLimits(limits);
 
@@ -101,6 +104,9 @@ export function buildHttpApp(opts: HttpOptions): { app: FastifyInstance; ctx: Ht
   });
 
   app.setNotFoundHandler((req, reply) => {
+    // With the query headers: Consul clients read X-Consul-Index on every 404 (python-consul
+    // fails with a KeyError without it), so an endpoint cairn lacks fails cleanly in them.
+    if (req.url.startsWith('/v1/')) ctx.reads.headers(reply, ctx.server.status().applied, 'default');
     reply
       .code(httpStatus('HTTP_UNKNOWN_ENDPOINT'))
       .type('text/plain; charset=utf-8')

@@ -28,6 +28,8 @@ export interface HttpContext {
   readonly catalogMaxInstances: number;
   /** What each client address may hold at once (blocking queries, watch sockets and subscriptions). */
   readonly limits: ClientLimits;
+  /** The server's data directory (null when it has none on disk, as in tests). */
+  readonly dataDir: string | null;
 }
 
 /** Applies a write through Raft; a refusal by the state machine becomes its 4xx. */

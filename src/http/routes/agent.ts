@@ -7,6 +7,7 @@ import { boolParam, param, type Query, query, rest } from '../params.js';
 import { queryFilter } from '../query-filter.js';
 import { agentServiceJson, checkJson, memberJson } from '../shapes.js';
 import { checkSpec, status as parseStatus, serviceChecks, serviceSpec } from '../specs.js';
+import { CONSUL_COMPAT_BUILD_DATE, CONSUL_COMPAT_VERSION } from '../version.js';
 import {
   agentNode,
   bodyField,
@@ -18,6 +19,9 @@ import {
   serviceOfInstanceInPath,
 } from './acl.js';
 import type { HttpMethod, Permission, Route } from './types.js';
+
+/** The default server port (`--server-port`): where a join without a port goes. */
+const DEFAULT_SERVER_PORT = 8300;
 
 /** Consul sends these as PUT since 1.0; old clients still send GET, so both are taken. */
 const MUTATE: readonly HttpMethod[] = ['PUT', 'GET'];
@@ -206,8 +210,8 @@ async function agentSelf(_req: FastifyRequest, _reply: FastifyReply, ctx: HttpCo
       NodeID: ctx.self.id,
       Revision: 'cairn',
       Server: true,
-      Version: '1.17.0',
-      BuildDate: '2026-11-25T00:00:00Z',
+      Version: CONSUL_COMPAT_VERSION,
+      BuildDate: CONSUL_COMPAT_BUILD_DATE,
     },
     DebugConfig: {},
     Coord: null,
@@ -239,9 +243,11 @@ async function members(_req: FastifyRequest, _reply: FastifyReply, ctx: HttpCont
 
 async function join(req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext) {
   const { server } = ctx;
-  const address = rest(req, 'address');
+  const given = rest(req, 'address');
+  // Consul joins an address without a port at its default port; cairn's servers meet on 8300.
+  const address = /^[^:\s]+$/.test(given) ? `${given}:${DEFAULT_SERVER_PORT}` : given;
   if (!/^[^:\s]+:\d{1,5}$/.test(address)) {
-    throw badRequest('address', `"${address}" is not host:port of a server port`);
+    throw badRequest('address', `"${given}" is not host or host:port of a server port`);
   }
   await server.membership.joinVia(address);
   return '';

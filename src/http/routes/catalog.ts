@@ -149,6 +149,27 @@ function node(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   });
 }
 
+/** Like `node`, with the services as a list (Consul's `/v1/catalog/node-services`). */
+function nodeServices(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
+  const { reads } = ctx;
+  const catalog = ctx.server.state.catalog;
+  const nodeName = rest(req, 'node name');
+  const filter = queryFilter(query(req));
+  return reads.answer(req, reply, {
+    topics: [Topic.node(nodeName)],
+    shared: true,
+    compute: () => {
+      const n = catalog.node(nodeName);
+      if (!n) return { index: catalog.indexOfNode(nodeName), body: null };
+      const services = catalog
+        .instancesOnNode(nodeName)
+        .map(nodeServiceJson)
+        .filter((json) => !filter || filter(json));
+      return { index: catalog.indexOfNode(nodeName), body: { Node: nodeJson(n), Services: services } };
+    },
+  });
+}
+
 /** Consul: node:write on the node, and service:write on the service when one is given. */
 function registerNeeds(req: FastifyRequest): Permission[] {
   const out: Permission[] = [{ resource: 'node', access: 'write', segment: bodyString(req.body, ['Node']) }];
@@ -230,5 +251,13 @@ export const catalogRoutes: readonly Route[] = [
     acl: withFilter(requires('node', 'read', pathRest('node name')), 'service'),
     summary: 'a node and its services',
     handler: node,
+  },
+  {
+    method: 'GET',
+    url: '/v1/catalog/node-services/*',
+    read: 'blocking',
+    acl: withFilter(requires('node', 'read', pathRest('node name')), 'service'),
+    summary: 'a node and its services, as a list',
+    handler: nodeServices,
   },
 ];

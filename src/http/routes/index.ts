@@ -1,8 +1,12 @@
 /** The HTTP route table: every route, what it reads with and what permission it needs. */
 
 import { watchRoutes } from '../watch/route.js';
+import { aclDisabledRoutes } from './acl-disabled.js';
 import { agentRoutes } from './agent.js';
+import { agentHealthRoutes } from './agent-health.js';
+import { agentInfoRoutes } from './agent-info.js';
 import { catalogRoutes } from './catalog.js';
+import { coordinateRoutes } from './coordinate.js';
 import { healthRoutes } from './health.js';
 import { kvRoutes } from './kv.js';
 import { metricsRoutes } from './metrics.js';
@@ -14,6 +18,8 @@ import type { Route } from './types.js';
 
 export const ROUTE_TABLE: readonly Route[] = [
   ...agentRoutes,
+  ...agentHealthRoutes,
+  ...agentInfoRoutes,
   ...catalogRoutes,
   ...healthRoutes,
   ...kvRoutes,
@@ -22,6 +28,8 @@ export const ROUTE_TABLE: readonly Route[] = [
   ...watchRoutes,
   ...statusRoutes,
   ...metricsRoutes,
+  ...coordinateRoutes,
+  ...aclDisabledRoutes,
   ...rootRoutes,
 ];
 

@@ -9,7 +9,8 @@ export const rootRoutes: readonly Route[] = [
     read: 'local',
     acl: none,
     summary: 'not an endpoint: 404, as Consul answers it',
-    handler: () => {
+    handler: (_req, reply, ctx) => {
+      ctx.reads.headers(reply, ctx.server.status().applied, 'default');
       throw new HttpError('HTTP_UNKNOWN_ENDPOINT', 'Invalid URL path: not a recognized HTTP API endpoint');
     },
   },

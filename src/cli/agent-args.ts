@@ -40,7 +40,8 @@ export const AGENT_USAGE = `usage: cairn agent [--dev] [--node NAME] [--datacent
                    [--http-max-blocking-per-client N] [--watch-max-connections-per-client N]
                    [--watch-max-subscriptions-per-client N] [--kv-max-keys N] [--catalog-max-instances N]`;
 
-const OPTIONS = {
+/** The flags `cairn agent` takes (exported for the help's completeness test). */
+export const AGENT_OPTIONS = {
   dev: { type: 'boolean' },
   node: { type: 'string' },
   datacenter: { type: 'string' },
@@ -90,9 +91,9 @@ const OPTIONS = {
 } as const;
 
 type Raw = {
-  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K] extends { multiple: true }
+  [K in keyof typeof AGENT_OPTIONS]?: (typeof AGENT_OPTIONS)[K] extends { multiple: true }
     ? string[]
-    : (typeof OPTIONS)[K] extends { type: 'boolean' }
+    : (typeof AGENT_OPTIONS)[K] extends { type: 'boolean' }
       ? boolean
       : string;
 };
@@ -103,8 +104,12 @@ export function parseAgentArgs(
 ): AgentConfig {
   let flags: Raw;
   try {
-    flags = parseArgs({ args: joinOffPorts(argv), strict: true, allowPositionals: false, options: OPTIONS })
-      .values as Raw;
+    flags = parseArgs({
+      args: joinOffPorts(argv),
+      strict: true,
+      allowPositionals: false,
+      options: AGENT_OPTIONS,
+    }).values as Raw;
   } catch (e) {
     throw new UsageError(e instanceof Error ? (e.message.split('\n')[0] ?? e.message) : String(e));
   }
@@ -343,9 +348,9 @@ function readConfigFile(path: string, readFile: (p: string) => string): Raw {
   const out: Record<string, unknown> = {};
   for (const [k, raw] of Object.entries(obj)) {
     const name = k.replace(/_/g, '-');
-    if (!Object.hasOwn(OPTIONS, name) || name === 'config-file')
+    if (!Object.hasOwn(AGENT_OPTIONS, name) || name === 'config-file')
       throw new UsageError(`--config-file: unknown setting ${q(k)}`);
-    const spec = OPTIONS[name as keyof typeof OPTIONS];
+    const spec = AGENT_OPTIONS[name as keyof typeof AGENT_OPTIONS];
     if (spec.type === 'boolean') {
       if (typeof raw !== 'boolean') throw new UsageError(`--config-file: ${q(k)} must be true or false`);
       out[name] = raw;

@@ -28,7 +28,7 @@ export const VALUE_FLAGS: readonly string[] = [
 export const TARGET_USAGE = `--http-addr [https://]HOST:PORT (default $CAIRN_HTTP_ADDR, else $CONSUL_HTTP_ADDR, else ${DEFAULT_HTTP_ADDR});
   --ca-file, --client-cert, --client-key PEM files for https (default $CAIRN_CACERT, $CAIRN_CLIENT_CERT,
   $CAIRN_CLIENT_KEY, else CONSUL_*). A bare HOST:PORT is https when a TLS flag is given or $CAIRN_HTTP_SSL
-  (or $CONSUL_HTTP_SSL) is true`;
+  (or $CONSUL_HTTP_SSL) is true; --token TOKEN (default $CAIRN_HTTP_TOKEN, else $CONSUL_HTTP_TOKEN)`;
 
 /** A file setting and where it came from (a flag or a variable), for messages. */
 export interface FileSetting {
@@ -122,4 +122,23 @@ function ssl(where: string, env: CliEnvironment): boolean {
     throw new UsageError(`${where}: ${name}: ${JSON.stringify(v)} is not true or false`);
   }
   return false;
+}
+
+/**
+ * The ACL token a client command sends (as X-Consul-Token): --token, else $CAIRN_HTTP_TOKEN,
+ * else Consul's $CONSUL_HTTP_TOKEN; null when none is set.
+ */
+export function tokenSetting(where: string, flag: string | undefined, env: CliEnvironment): string | null {
+  const [token, from] =
+    flag !== undefined
+      ? [flag, '--token']
+      : env.CAIRN_HTTP_TOKEN
+        ? [env.CAIRN_HTTP_TOKEN, '$CAIRN_HTTP_TOKEN']
+        : env.CONSUL_HTTP_TOKEN
+          ? [env.CONSUL_HTTP_TOKEN, '$CONSUL_HTTP_TOKEN']
+          : [null, ''];
+  if (token !== null && !/^[\x21-\x7e]+$/.test(token)) {
+    throw new UsageError(`${where}: ${from}: a token must be printable ASCII without spaces`);
+  }
+  return token;
 }

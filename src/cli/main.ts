@@ -17,6 +17,7 @@ commands:
   tls        create a CA and server/client certificates for TLS between agents (as consul tls)
 
 ${AGENT_USAGE}
+           (cairn agent --help lists every flag with its default)
 
 ${RAFT_DEMO_USAGE}
 
@@ -31,6 +32,11 @@ async function main(argv: readonly string[]): Promise<number> {
   switch (command) {
     // The server is loaded only for the commands that run one, so client commands start fast.
     case 'agent': {
+      if (rest.includes('--help') || rest.includes('-h')) {
+        const { agentHelp } = await import('./agent-help.js');
+        process.stdout.write(`${agentHelp()}\n`);
+        return 0;
+      }
       const config = parseAgentArgs(rest);
       const { runAgent } = await import('./agent.js');
       // SIGHUP reads the flags and the config file again (the cluster keys take effect).
@@ -38,6 +44,10 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     case 'raft-demo': {
+      if (rest.includes('--help') || rest.includes('-h')) {
+        process.stdout.write(`${RAFT_DEMO_USAGE}\n`);
+        return 0;
+      }
       const config = parseRaftDemoArgs(rest);
       const { runRaftDemo } = await import('./raft-demo.js');
       await runRaftDemo(config);
@@ -46,6 +56,12 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'kv':
       return await runKv(rest);
     case 'keygen': {
+      if (rest.length === 1 && (rest[0] === '--help' || rest[0] === '-h')) {
+        process.stdout.write(
+          'usage: cairn keygen   prints a new cluster key for --encrypt (base64 of 32 random bytes)\n',
+        );
+        return 0;
+      }
       if (rest.length > 0) throw new UsageError('keygen: takes no arguments');
       const { generateClusterKey } = await import('../raft/index.js');
       process.stdout.write(`${generateClusterKey()}\n`);
@@ -58,6 +74,10 @@ async function main(argv: readonly string[]): Promise<number> {
         (line) => process.stderr.write(`${line}\n`),
       );
     case 'watch': {
+      if (rest.includes('--help') || rest.includes('-h')) {
+        process.stdout.write(`${WATCH_USAGE}\n`);
+        return 0;
+      }
       const w = parseWatchArgs(rest, process.env);
       const stop = new AbortController();
       process.once('SIGINT', () => stop.abort());

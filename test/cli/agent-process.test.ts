@@ -67,6 +67,19 @@ describe('cairn CLI as a process', () => {
     expect(help.stdout).toContain('--http-port');
   });
 
+  it.each([
+    ['agent', 'usage: cairn agent [flags]'],
+    ['watch', 'usage: cairn watch service NAME'],
+    ['raft-demo', 'usage: cairn raft-demo'],
+    ['keygen', 'usage: cairn keygen'],
+    ['kv', 'usage: cairn kv get KEY'],
+    ['tls', 'usage: cairn tls ca create'],
+  ])('cairn %s --help prints its usage and exits 0', (command, usage) => {
+    const r = spawnSync(process.execPath, [CLI, command, '--help'], { encoding: 'utf8', timeout: 20_000 });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toContain(usage);
+  });
+
   it('raft-demo --dev serves the demo state machine under /raft/* and stops cleanly on SIGTERM', async () => {
     const [httpPort, raftPort] = (await freePorts(2)) as [number, number];
     child = new Child(CLI, [

@@ -1,7 +1,7 @@
 /** Where client commands connect and with which TLS files: flags, then CAIRN_*, then CONSUL_*. */
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/errors.js';
-import { httpTarget } from '../../src/cli/http-target.js';
+import { httpTarget, tokenSetting } from '../../src/cli/http-target.js';
 
 const t = (values: Record<string, string>, env: Record<string, string> = {}) =>
   httpTarget('kv get', values, env);
@@ -80,5 +80,22 @@ describe('http target', () => {
     expect(problem({}, { CONSUL_HTTP_ADDR: 'ftp://h:1' })).toBe(
       'kv get: CONSUL_HTTP_ADDR: "ftp://h:1" is not HOST:PORT',
     );
+  });
+});
+
+describe('token', () => {
+  it('comes from --token, else $CAIRN_HTTP_TOKEN, else $CONSUL_HTTP_TOKEN, else none', () => {
+    const env = { CAIRN_HTTP_TOKEN: 'cairn-t', CONSUL_HTTP_TOKEN: 'consul-t' };
+    expect(tokenSetting('kv get', 'flag-t', env)).toBe('flag-t');
+    expect(tokenSetting('kv get', undefined, env)).toBe('cairn-t');
+    expect(tokenSetting('kv get', undefined, { CONSUL_HTTP_TOKEN: 'consul-t' })).toBe('consul-t');
+    expect(tokenSetting('kv get', undefined, {})).toBeNull();
+  });
+
+  it('refuses a token that is not printable ASCII, naming where it came from', () => {
+    expect(() => tokenSetting('watch', undefined, { CONSUL_HTTP_TOKEN: 'a b' })).toThrow(
+      new UsageError('watch: $CONSUL_HTTP_TOKEN: a token must be printable ASCII without spaces'),
+    );
+    expect(() => tokenSetting('kv get', '', {})).toThrow(UsageError);
   });
 });

@@ -11,6 +11,7 @@ import {
   httpTarget,
   TARGET_USAGE,
   TLS_OPTIONS,
+  tokenSetting,
   VALUE_FLAGS,
 } from '../http-target.js';
 
@@ -251,11 +252,7 @@ function parseArgsProblem(e: unknown): string {
 
 function connection(where: string, values: Values, env: KvEnvironment): Connection {
   const target = httpTarget(where, values, env);
-  const token = (values.token as string | undefined) ?? null;
-  if (token !== null && !/^[\x21-\x7e]+$/.test(token)) {
-    throw new UsageError(`${where}: --token: must be printable ASCII without spaces`);
-  }
-  return { ...target, token };
+  return { ...target, token: tokenSetting(where, values.token as string | undefined, env) };
 }
 
 /**

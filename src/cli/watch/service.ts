@@ -11,6 +11,7 @@ import {
   httpTarget,
   TARGET_USAGE,
   TLS_OPTIONS,
+  tokenSetting,
 } from '../http-target.js';
 import { type CliFetch, httpSide } from '../https.js';
 import { runStream, type StreamEvent, StreamUnavailable } from './stream.js';
@@ -49,7 +50,7 @@ export function parseWatchArgs(argv: readonly string[], env: CliEnvironment): Se
     passing: parsed.values.passing ?? false,
     tag: parsed.values.tag ?? null,
     ...httpTarget('watch', parsed.values, env),
-    token: parsed.values.token ?? null,
+    token: tokenSetting('watch', parsed.values.token, env),
   };
 }
 

@@ -259,8 +259,8 @@ describe('cairn kv arguments: each mistake is one line naming it', () => {
     [['get', 'k', '--http-addr', 'ftp://h:21'], 'kv get: --http-addr: "ftp://h:21" is not HOST:PORT'],
     [['get', 'k', '--http-addr', ''], 'kv get: --http-addr: "" is not HOST:PORT'],
     [['get', 'k', '--http-addr'], 'kv get: --http-addr needs a value'],
-    [['get', 'k', '--token', 'has space'], 'kv get: --token: must be printable ASCII without spaces'],
-    [['get', 'k', '--token', ''], 'kv get: --token: must be printable ASCII without spaces'],
+    [['get', 'k', '--token', 'has space'], 'kv get: --token: a token must be printable ASCII without spaces'],
+    [['get', 'k', '--token', ''], 'kv get: --token: a token must be printable ASCII without spaces'],
   ])('%j → "%s"', (argv, message) => {
     expect(usageError(argv)).toBe(message);
   });

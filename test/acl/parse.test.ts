@@ -95,9 +95,27 @@ session_prefix "" { policy = "write" }
     const rules = await parseRules(text);
     expect(rules).toHaveLength(18);
     expect(new Set(rules.map((r) => r.resource))).toEqual(
-      new Set(['acl', 'keyring', 'mesh', 'operator', 'agent', 'event', 'key', 'node', 'query', 'service', 'session']),
+      new Set([
+        'acl',
+        'keyring',
+        'mesh',
+        'operator',
+        'agent',
+        'event',
+        'key',
+        'node',
+        'query',
+        'service',
+        'session',
+      ]),
     );
-    expect(rules).toContainEqual({ resource: 'service', segment: 'web', prefix: false, policy: 'write', intentions: 'read' });
+    expect(rules).toContainEqual({
+      resource: 'service',
+      segment: 'web',
+      prefix: false,
+      policy: 'write',
+      intentions: 'read',
+    });
     expect(rules).toContainEqual({ resource: 'key', segment: 'k/', prefix: true, policy: 'list' });
     expect(await parseRules('')).toEqual([]);
     expect(await parseRules('# only a comment\n')).toEqual([]);
@@ -115,7 +133,12 @@ service_prefix "api-" {
       service_prefix: { 'api-': { policy: 'read', intentions: 'write' } },
     });
     expect(sorted(await parseRules(hcl))).toEqual(sorted(await parseRules(json)));
-    expect(sorted(await parseRules(hcl))[0]).toEqual({ resource: 'key', segment: 'a', prefix: false, policy: 'deny' });
+    expect(sorted(await parseRules(hcl))[0]).toEqual({
+      resource: 'key',
+      segment: 'a',
+      prefix: false,
+      policy: 'deny',
+    });
   });
 });
 
@@ -153,9 +176,13 @@ describe('malformed rules', () => {
     expect(e.code).toBe('ACL_INVALID_ACCESS');
     expect(e.line).toBe(5);
     expect(e.rule).toBe('service "web"');
-    expect(e.message).toBe('line 5: service "web": policy "reed" is not an access level here (want read, write or deny)');
+    expect(e.message).toBe(
+      'line 5: service "web": policy "reed" is not an access level here (want read, write or deny)',
+    );
     const single = await failure('acl = "manage"');
-    expect(single.message).toBe('line 1: acl: policy "manage" is not an access level here (want read, write or deny)');
+    expect(single.message).toBe(
+      'line 1: acl: policy "manage" is not an access level here (want read, write or deny)',
+    );
     const json = await failure('{\n  "key": {\n    "a": {\n      "policy": "rw"\n    }\n  }\n}');
     expect(json.line).toBe(4);
     expect(json.rule).toBe('key "a"');
@@ -175,8 +202,16 @@ describe('malformed rules', () => {
   it('refuses rules of the wrong shape, each with its rule named', async () => {
     const cases: [string, string, RegExp][] = [
       ['key { policy = "read" }', 'ACL_INVALID_RULE', /^line 1: key: needs a label/],
-      ['key "a" "b" { policy = "read" }', 'ACL_INVALID_RULE', /^line 1: key "a": unexpected "b" inside the rule/],
-      ['node "n" {\n  policy = "read"\n  sentinel = "x"\n}', 'ACL_INVALID_RULE', /^line 3: node "n": unknown attribute "sentinel"/],
+      [
+        'key "a" "b" { policy = "read" }',
+        'ACL_INVALID_RULE',
+        /^line 1: key "a": unexpected "b" inside the rule/,
+      ],
+      [
+        'node "n" {\n  policy = "read"\n  sentinel = "x"\n}',
+        'ACL_INVALID_RULE',
+        /^line 3: node "n": unknown attribute "sentinel"/,
+      ],
       ['key "a" { intentions = "read" }', 'ACL_INVALID_RULE', /unknown attribute "intentions"/],
       ['node "n" {}', 'ACL_INVALID_ACCESS', /^line 1: node "n": missing policy/],
       ['key "a" { policy = read }', 'ACL_INVALID_ACCESS', /not an expression/],
@@ -197,10 +232,14 @@ describe('malformed rules', () => {
     const e = await failure(hcl);
     expect(e.code).toBe('ACL_RULES_TOO_LARGE');
     expect(e.message).toBe(`the rules are ${hcl.length} bytes; a policy holds at most ${MAX_RULES_BYTES}`);
-    const key = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`app/${i}`, { policy: 'read' }]));
+    const key = Object.fromEntries(
+      Array.from({ length: 10_000 }, (_, i) => [`app/${i}`, { policy: 'read' }]),
+    );
     expect((await failure(JSON.stringify({ key }))).code).toBe('ACL_RULES_TOO_LARGE');
     // Under the byte cap but over the rule cap: counted after parsing.
-    const many = Object.fromEntries(Array.from({ length: MAX_RULES + 1 }, (_, i) => [`${i}`, { policy: 'read' }]));
+    const many = Object.fromEntries(
+      Array.from({ length: MAX_RULES + 1 }, (_, i) => [`${i}`, { policy: 'read' }]),
+    );
     const text = JSON.stringify({ key: many });
     expect(text.length).toBeLessThan(MAX_RULES_BYTES);
     const over = await failure(text);

@@ -25,9 +25,11 @@ export function takesList(resource: Resource): boolean {
   return resource === 'key';
 }
 
-/** Whether the resource is single-level (no segment). */
+const SINGLE_LEVEL: Readonly<Record<string, boolean>> = Object.fromEntries(SINGLE.map((r) => [r, true]));
+
+/** Whether the resource is single-level (no segment). Asked on every decision, so a table lookup. */
 export function isSingleLevel(resource: Resource): boolean {
-  return SINGLE.includes(resource);
+  return SINGLE_LEVEL[resource] === true;
 }
 
 export const LEVELS: readonly AccessLevel[] = ['read', 'write', 'list', 'deny'];

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   AclError,
@@ -252,6 +253,72 @@ describe('malformed rules', () => {
     expect(httpStatus(e.code)).toBe(400);
     expect(errorText(e.code, e.message)).toBe(
       `Rules: line 1: keys: unknown resource "keys" (known: ${e.message.split('(known: ')[1]}`,
+    );
+  });
+});
+
+describe('any text at all', () => {
+  const SEED = Number(process.env.ACL_PROPERTY_SEED ?? 1515);
+  const piece = fc.constantFrom(
+    'key',
+    'key_prefix',
+    'operator',
+    ' ',
+    '"',
+    '{',
+    '}',
+    '=',
+    '\n',
+    'policy',
+    'read',
+    'list',
+    '${',
+    '%{',
+    '#',
+    '/*',
+    '*/',
+    '\\',
+    'é',
+    '\u0000',
+    '[',
+    ']',
+    ',',
+    '<<EOF\n',
+    'EOF\n',
+    '(',
+    ')',
+    '1.5',
+    'true',
+    'x',
+  );
+  const isRule = (r: Rule) =>
+    typeof r.segment === 'string' && ['read', 'write', 'list', 'deny'].includes(r.policy);
+
+  it(`is parsed into rules or refused with an AclError, never a crash or a stall, in HCL (seed ${SEED})`, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(piece, { maxLength: 30 }), async (pieces) => {
+        const text = pieces.join('');
+        try {
+          expect((await parseRules(text)).every(isRule)).toBe(true);
+        } catch (e) {
+          expect(e, text).toBeInstanceOf(AclError);
+          expect((e as AclError).message.length).toBeGreaterThan(10);
+        }
+      }),
+      { numRuns: 150, seed: SEED },
+    );
+  });
+
+  it(`is parsed into rules or refused with an AclError in JSON (seed ${SEED})`, () => {
+    fc.assert(
+      fc.property(fc.json({ maxDepth: 4 }), (text) => {
+        try {
+          expect(parseJsonRules(text).every(isRule)).toBe(true);
+        } catch (e) {
+          expect(e, text).toBeInstanceOf(AclError);
+        }
+      }),
+      { numRuns: 500, seed: SEED },
     );
   });
 });

@@ -32,6 +32,11 @@ export class AclError extends Error {
     readonly line?: number,
     /** The rule as written, e.g. `key_prefix "foo/"`, when the problem is in one. */
     readonly rule?: string,
+    /**
+     * The request field it is about when the code's own (`Rules`) does not fit, e.g. `ServiceName`;
+     * the catalog's `errorText` puts it before the message, once.
+     */
+    readonly field?: string,
   ) {
     super(message);
   }

@@ -19,11 +19,20 @@ export interface NodeIdentity {
 /** Refuses a name Consul would refuse, naming the field it came in. */
 export function checkIdentityName(name: string, field: 'ServiceName' | 'NodeName'): void {
   if (name.length > IDENTITY_NAME_MAX)
-    throw new AclError('ACL_INVALID_IDENTITY', `${field}: longer than ${IDENTITY_NAME_MAX} characters`);
+    throw new AclError(
+      'ACL_INVALID_IDENTITY',
+      `longer than ${IDENTITY_NAME_MAX} characters`,
+      undefined,
+      undefined,
+      field,
+    );
   if (!IDENTITY_NAME.test(name))
     throw new AclError(
       'ACL_INVALID_IDENTITY',
-      `${field}: ${JSON.stringify(name)} is not a valid identity name (only lower-case letters, digits, '-' and '_', starting and ending with a letter or digit)`,
+      `${JSON.stringify(name)} is not a valid identity name (only lower-case letters, digits, '-' and '_', starting and ending with a letter or digit)`,
+      undefined,
+      undefined,
+      field,
     );
 }
 

@@ -219,7 +219,7 @@ export const ERROR_CATALOG: Readonly<Record<ErrorCode, ErrorInfo>> = {
   ACL_INVALID_IDENTITY: {
     status: 400,
     meaning:
-      "A service or node identity's name is not lower-case letters, digits, '-' and '_' (Consul's rule); the message names the field.",
+      "A service or node identity's name is not lower-case letters, digits, '-' and '_' (Consul's rule); the message starts with the field (`ServiceName` or `NodeName`).",
   },
   // CLI
   CLI_USAGE: {

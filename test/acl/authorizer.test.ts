@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  AclError,
   compilePolicies,
   GLOBAL_MANAGEMENT,
   nodeIdentityPolicy,
@@ -8,6 +9,7 @@ import {
   RESOURCES,
   serviceIdentityPolicy,
 } from '../../src/acl/index.js';
+import { errorText } from '../../src/errors/index.js';
 
 async function policy(text: string, name = 'p'): Promise<Policy> {
   return { name, rules: await parseRules(text) };
@@ -295,9 +297,26 @@ describe('built-in policies and identities', () => {
   });
 
   it('refuses identity names Consul refuses, naming the field', () => {
-    for (const bad of ['', 'Web', 'web-', '-web', 'a.b', 'x'.repeat(257)])
-      expect(() => serviceIdentityPolicy({ ServiceName: bad }, 'dc1'), bad).toThrow(/^ServiceName: /);
-    expect(() => nodeIdentityPolicy({ NodeName: 'Node_1', Datacenter: 'dc1' }, 'dc1')).toThrow(/^NodeName: /);
+    const refusal = (f: () => unknown): AclError => {
+      try {
+        f();
+      } catch (e) {
+        expect(e).toBeInstanceOf(AclError);
+        return e as AclError;
+      }
+      throw new Error('accepted');
+    };
+    for (const bad of ['', 'Web', 'web-', '-web', 'a.b', 'x'.repeat(257)]) {
+      const e = refusal(() => serviceIdentityPolicy({ ServiceName: bad }, 'dc1'));
+      expect(e.code, bad).toBe('ACL_INVALID_IDENTITY');
+      expect(e.field, bad).toBe('ServiceName');
+      expect(errorText(e.code, e.message, e.field), bad).toMatch(
+        /^ServiceName: (".*" is not a valid identity name|longer than 256)/,
+      );
+    }
+    expect(refusal(() => nodeIdentityPolicy({ NodeName: 'Node_1', Datacenter: 'dc1' }, 'dc1')).field).toBe(
+      'NodeName',
+    );
     expect(serviceIdentityPolicy({ ServiceName: 'a_b-9' }, 'dc1')?.name).toBe('service-identity:a_b-9');
   });
 });

@@ -10,8 +10,8 @@ import type { AccessLevel, Resource, Rule } from './types.js';
  * both are accepted, so HCL and JSON that say the same thing give the same rules.
  */
 export function rulesFromDocument(doc: unknown, source: string, format: RulesFormat): Rule[] {
-  const at = (word: string, label?: string, attribute?: string) =>
-    locateRule(source, format, word, label, attribute);
+  const at = (word: string, label?: string, attribute?: string, occurrence?: number) =>
+    locateRule(source, format, word, label, attribute, occurrence);
   if (!isObject(doc)) throw ruleError('ACL_INVALID_RULE', 'the rules must be an object of resources');
   const rules: Rule[] = [];
   for (const [word, value] of Object.entries(doc)) {
@@ -37,14 +37,15 @@ export function rulesFromDocument(doc: unknown, source: string, format: RulesFor
       );
     for (const [label, body] of Object.entries(value)) {
       const name = `${word} ${JSON.stringify(label)}`;
-      for (const b of Array.isArray(body) ? body : [body]) {
-        rules.push(ruleOf(syntax.resource, syntax.prefix, label, b, name, (attr) => at(word, label, attr)));
+      const bodies: readonly unknown[] = Array.isArray(body) ? body : [body];
+      bodies.forEach((b, n) => {
+        rules.push(
+          ruleOf(syntax.resource, syntax.prefix, label, b, name, (attr) => at(word, label, attr, n)),
+        );
         if (rules.length > MAX_RULES)
           throw ruleError('ACL_RULES_TOO_LARGE', `more than ${MAX_RULES} rules in one policy`);
-      }
+      });
     }
-    if (rules.length > MAX_RULES)
-      throw ruleError('ACL_RULES_TOO_LARGE', `more than ${MAX_RULES} rules in one policy`);
   }
   return rules;
 }

@@ -4,8 +4,9 @@ export type RulesFormat = 'hcl' | 'json';
 /**
  * Where a rule sits in its source. The HCL parser reports lines only for syntax errors, so the
  * line of a rule that parses but means nothing (an unknown resource, a bad level) is found again
- * in the text: the resource word, then its quoted label, then the attribute. Undefined when the
- * text is written in a way this does not follow (the error then names the rule without a line).
+ * in the text: the resource word, then its quoted label, then the attribute. `occurrence` counts
+ * repeated blocks of one label (0 for the first). Undefined when the text is written in a way this
+ * does not follow (the error then names the rule without a line).
  */
 export function locateRule(
   source: string,
@@ -13,6 +14,7 @@ export function locateRule(
   word: string,
   label?: string,
   attribute?: string,
+  occurrence = 0,
 ): number | undefined {
   const lines = source.split('\n');
   const w = escapeRegExp(word);
@@ -21,7 +23,8 @@ export function locateRule(
     format === 'hcl'
       ? new RegExp(`^\\s*${w}${l === undefined ? '\\b' : `\\s+${l}`}`)
       : new RegExp(`"${w}"\\s*:`);
-  let at = lines.findIndex((s) => head.test(s));
+  // In HCL each repeated block has its own header; in JSON they share the label, as a list.
+  let at = indexFrom(lines, 0, (s) => head.test(s), format === 'hcl' ? occurrence : 0);
   if (at < 0) return undefined;
   if (format === 'json' && l !== undefined) {
     const labelRe = new RegExp(`${l}\\s*:`);
@@ -32,18 +35,21 @@ export function locateRule(
   if (attribute !== undefined) {
     const a = escapeRegExp(attribute);
     const attrRe = format === 'hcl' ? new RegExp(`\\b${a}\\s*=`) : new RegExp(`"${a}"\\s*:`);
-    const found = indexFrom(lines, at, (s) => attrRe.test(s));
+    const found = indexFrom(lines, at, (s) => attrRe.test(s), format === 'json' ? occurrence : 0);
     if (found >= 0) at = found;
   }
   return at + 1;
 }
 
+/** The index of the line, from `from` on, that is the (skip + 1)-th to pass `test`; -1 if none. */
 function indexFrom(
   lines: readonly string[],
   from: number,
   test: (line: string, i: number) => boolean,
+  skip = 0,
 ): number {
-  for (let i = from; i < lines.length; i++) if (test(lines[i] ?? '', i)) return i;
+  let left = skip;
+  for (let i = from; i < lines.length; i++) if (test(lines[i] ?? '', i) && left-- === 0) return i;
   return -1;
 }
 

@@ -189,6 +189,16 @@ describe('malformed rules', () => {
     expect(json.rule).toBe('key "a"');
   });
 
+  it('names the right line when one label has several blocks', async () => {
+    const e = await failure(
+      'key "a" { policy = "read" }\nkey "b" { policy = "read" }\nkey "a" {\n  policy = "bad"\n}',
+    );
+    expect(e.line).toBe(4);
+    expect(e.rule).toBe('key "a"');
+    const json = await failure('{"key": {"a": [\n  {"policy": "read"},\n  {"policy": "bad"}\n]}}');
+    expect(json.line).toBe(3);
+  });
+
   it('takes list on key rules only, and not for intentions', async () => {
     expect((await parseRules('key_prefix "a/" { policy = "list" }'))[0]?.policy).toBe('list');
     const svc = await failure('service_prefix "" {\n  policy = "list"\n}');

@@ -15,7 +15,7 @@ export {
 } from './identities.js';
 export { isJsonRules, parseJsonRules } from './json-rules.js';
 export { MAX_RULES, MAX_RULES_BYTES } from './limits.js';
-export { parsePolicy, parseRules } from './parse.js';
+export { parseRules } from './parse.js';
 export { grants } from './precedence.js';
 export {
   type Access,

@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
 import { rulesFromDocument } from './document.js';
-import { AclError, ruleError } from './errors.js';
+import { AclError } from './errors.js';
 import { hclSyntaxError } from './hcl-errors.js';
 import { checkRulesSize, isJsonRules, parseJsonRules } from './json-rules.js';
-import type { Policy, Rule } from './types.js';
+import type { Rule } from './types.js';
 
 /**
  * The edge of the rules engine: HCL is parsed by HashiCorp's own parser compiled to WebAssembly
@@ -46,10 +46,4 @@ export async function parseRules(text: string): Promise<Rule[]> {
     throw hclSyntaxError(e instanceof Error ? e.message : String(e));
   }
   return rulesFromDocument(doc, text, 'hcl');
-}
-
-/** A named policy from its rules text. */
-export async function parsePolicy(name: string, text: string): Promise<Policy> {
-  if (name === '') throw ruleError('ACL_INVALID_RULE', 'a policy needs a name');
-  return { name, rules: await parseRules(text) };
 }

@@ -32,6 +32,8 @@ const LAYERS: readonly Layer[] = [
   { module: 'balance', level: 0 },
   // Certificates: made by `cairn tls`, loaded by the agent.
   { module: 'tls', level: 0 },
+  // The ACL rules engine: parsing and decisions, shared by everything that will enforce them.
+  { module: 'acl', level: 0 },
   // The SDK runs inside applications, without the server code.
   { module: 'client', level: 1, only: ['balance'] },
   // Knows Raft only as the StateMachine interface and its Index type.
@@ -96,6 +98,15 @@ const PURITY: readonly PurityRule[] = [
     forbidden: COMMON,
     mayImport: ['src/state/index.ts', 'src/balance/index.ts'],
     mayImportPackages: ['dns-packet', 'node:buffer'],
+  },
+  {
+    // Decisions are asked on every request and tested against a reference by seeded properties;
+    // only parse.ts, which runs the HCL parser (WebAssembly loaded from disk), is an edge.
+    name: 'the ACL rules engine',
+    files: (p) => p.startsWith('src/acl/') && p !== 'src/acl/parse.ts' && p !== 'src/acl/index.ts',
+    forbidden: [...COMMON, { what: 'Promise', re: /\bPromise\b/ }, { what: 'async', re: /\basync\b/ }],
+    mayImport: [],
+    mayImportPackages: [],
   },
 ];
 

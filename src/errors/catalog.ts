@@ -1,3 +1,4 @@
+import type { AclErrorCode } from '../acl/index.js';
 import type { RaftErrorCode, StorageErrorCode, TransportErrorCode } from '../raft/index.js';
 import type { ServerErrorCode } from '../server/index.js';
 import type { StateErrorCode } from '../state/index.js';
@@ -12,6 +13,7 @@ export type ErrorCode =
   | RaftErrorCode
   | TransportErrorCode
   | StorageErrorCode
+  | AclErrorCode
   | CliErrorCode;
 
 export interface ErrorInfo {
@@ -195,6 +197,40 @@ export const ERROR_CATALOG: Readonly<Record<ErrorCode, ErrorInfo>> = {
     meaning: 'The data directory or its marker can no longer be written: the server halts.',
   },
   STORAGE_IO_ERROR: { status: null, meaning: 'A storage write or check failed otherwise: the server halts.' },
+  // ACL rules engine: policies refused when written
+  ACL_RULES_SYNTAX: {
+    status: 400,
+    field: 'Rules',
+    meaning: 'The rules do not parse as HCL or JSON; the message gives the line and column.',
+  },
+  ACL_UNKNOWN_RESOURCE: {
+    status: 400,
+    field: 'Rules',
+    meaning:
+      'A rule names a resource the rules language does not have; the message gives the line and lists the known ones.',
+  },
+  ACL_INVALID_ACCESS: {
+    status: 400,
+    field: 'Rules',
+    meaning:
+      'A `policy` or `intentions` value is not an access level the rule takes (`read`, `write`, `deny`; `list` on key rules only); the message gives the line and the rule.',
+  },
+  ACL_INVALID_RULE: {
+    status: 400,
+    field: 'Rules',
+    meaning:
+      'A rule of the wrong shape: no label, two labels, an unknown attribute; the message gives the line and the rule.',
+  },
+  ACL_RULES_TOO_LARGE: {
+    status: 400,
+    field: 'Rules',
+    meaning: 'The rules are longer than 128 KiB or hold more than 2,000 rules.',
+  },
+  ACL_INVALID_IDENTITY: {
+    status: 400,
+    meaning:
+      "A service or node identity's name is not lower-case letters, digits, '-' and '_' (Consul's rule); the message starts with the field (`ServiceName` or `NodeName`).",
+  },
   // CLI
   CLI_USAGE: {
     status: null,

@@ -18,7 +18,7 @@ export function renderErrorCatalog(): string {
     'it comes from. Codes are never reused for something else. Each module declares its own list',
     '(`HTTP_ERROR_CODES` in src/http/http-codes.ts, `FILTER_ERROR_CODES`, `SERVER_ERROR_CODES`,',
     '`STATE_ERROR_CODES`, `RAFT_ERROR_CODES`, `TRANSPORT_ERROR_CODES`, `STORAGE_ERROR_CODES`,',
-    '`CLI_ERROR_CODES`); the catalog, `src/errors/catalog.ts`, maps every one of them to:',
+    '`ACL_ERROR_CODES`, `CLI_ERROR_CODES`); the catalog, `src/errors/catalog.ts`, maps every one of them to:',
     '',
     '- the HTTP status it is answered with. `—` marks errors that never reach HTTP as themselves:',
     "  Raft's, the transport's and storage's are seen by the server, which answers with a `SERVER_*`",

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ACL_ERROR_CODES } from '../../src/acl/index.js';
 import { CLI_ERROR_CODES } from '../../src/cli/errors.js';
 import { ERROR_CATALOG, errorText, httpStatus, renderErrorCatalog } from '../../src/errors/index.js';
 import { FILTER_ERROR_CODES } from '../../src/http/filter/index.js';
@@ -18,6 +19,7 @@ const MODULE_CODES: Readonly<Record<string, readonly string[]>> = {
   raft: RAFT_ERROR_CODES,
   transport: TRANSPORT_ERROR_CODES,
   storage: STORAGE_ERROR_CODES,
+  acl: ACL_ERROR_CODES,
   cli: CLI_ERROR_CODES,
 };
 

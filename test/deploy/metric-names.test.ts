@@ -58,10 +58,14 @@ describe('metric names, checked on small texts', () => {
 describe('deploy/ against a running agent', () => {
   let agent: DevAgent;
   let exported: Set<string>;
+  let exposition: string;
   beforeAll(async () => {
     agent = await DevAgent.start();
+    // One write, so that at least one durable log write is counted whatever the start did.
+    await agent.put('/v1/kv/deploy-test', 'x');
     const r = await http('GET', `${agent.url}/v1/agent/metrics?format=prometheus`);
     expect(r.status).toBe(200);
+    exposition = r.text;
     exported = exportedNames(r.text);
   }, 60_000);
   afterAll(async () => {
@@ -77,6 +81,12 @@ describe('deploy/ against a running agent', () => {
       'cairn_watch_slow_consumers_total',
     ])
       expect(exported.has(name), name).toBe(true);
+  });
+
+  it('counts durable writes in cairn_raft_fsync_seconds, and no snapshot failure', () => {
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(exposition)?.[1]);
+    expect(value('cairn_raft_fsync_seconds_count')).toBeGreaterThan(0);
+    expect(value('cairn_raft_snapshot_failures_total')).toBe(0);
   });
 
   it('every metric in the alerting rules exists', () => {

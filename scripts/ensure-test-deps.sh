@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the system tools the test suites use, if they are missing: `dig` (Debian's
 # bind9-dnsutils) for the DNS integration tests, `openssl` to check what `cairn tls` writes, and
-# `curl` and `jq`, which the documentation's examples use (run by test/docs). Idempotent and quick
+# `curl` and `jq`, which the documentation's examples use (run by test/docs), and `promtool` (Debian's
+# prometheus package) for the alerting rules' tests (test/deploy). Idempotent and quick
 # when everything is there; says what it does. Run by `npm test` (the pretest hook). The benchmark
 # tools (dnsperf, BIND) are installed by `npm run bench:dns`, not here.
 set -euo pipefail
 
 # command -> Debian package that provides it
-declare -A WANT=([dig]=bind9-dnsutils [openssl]=openssl [jq]=jq [curl]=curl)
+declare -A WANT=([dig]=bind9-dnsutils [openssl]=openssl [jq]=jq [curl]=curl [promtool]=prometheus)
 
 missing=()
 for cmd in "${!WANT[@]}"; do
@@ -37,6 +38,12 @@ if ! "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
   echo "ensure-test-deps: apt-get update"
   "${SUDO[@]}" apt-get update -qq
   "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# The prometheus package also installs a Prometheus server, which Debian starts where systemd runs:
+# only promtool is wanted, so a server this script brought in is stopped and disabled.
+if [[ " ${missing[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
+  echo "ensure-test-deps: stopping and disabling the prometheus service (only promtool is used)"
+  "${SUDO[@]}" systemctl disable --now prometheus.service >/dev/null 2>&1 || true
 fi
 for cmd in "${!WANT[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || { echo "ensure-test-deps: $cmd still missing" >&2; exit 1; }

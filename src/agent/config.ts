@@ -21,6 +21,8 @@ export interface AgentConfig {
   readonly bootstrapExpect: number | null;
   readonly join: readonly string[];
   readonly logLevel: LogLevel;
+  /** `--log-json`: JSON log lines even on a terminal (the CLI's choice; JSON is already the default elsewhere). */
+  readonly logJson?: boolean | undefined;
   readonly snapshotEvery: number | undefined;
   readonly trailingLogs: number | undefined;
   /** Share (0..1] of TTL checks expiring at once that pauses expiry. */

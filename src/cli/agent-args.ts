@@ -27,7 +27,7 @@ const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
 export const AGENT_USAGE = `usage: cairn agent [--dev] [--node NAME] [--datacenter DC] [--data-dir DIR]
                    [--bind IP] [--client IP] [--http-port N] [--dns-port N] [--server-port N] [--advertise HOST:PORT]
-                   [--bootstrap-expect N] [--join HOST:PORT ...] [--log-level LEVEL]
+                   [--bootstrap-expect N] [--join HOST:PORT ...] [--log-level LEVEL] [--log-json]
                    [--config-file FILE.json] [--snapshot-every N] [--trailing-logs N]
                    [--self-preservation-share F] [--self-preservation-min-checks N]
                    [--protection-threshold F] [--kv-history N] [--kv-max-value-size BYTES] [--kv-tombstone-ttl DURATION]
@@ -55,6 +55,7 @@ export const AGENT_OPTIONS = {
   'bootstrap-expect': { type: 'string' },
   join: { type: 'string', multiple: true },
   'log-level': { type: 'string' },
+  'log-json': { type: 'boolean' },
   'config-file': { type: 'string' },
   'snapshot-every': { type: 'string' },
   'trailing-logs': { type: 'string' },
@@ -184,6 +185,7 @@ export function parseAgentArgs(
     bootstrapExpect,
     join,
     logLevel,
+    logJson: v['log-json'] ?? false,
     snapshotEvery:
       v['snapshot-every'] === undefined ? undefined : positiveInt(v['snapshot-every'], '--snapshot-every'),
     trailingLogs:

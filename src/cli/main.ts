@@ -4,6 +4,7 @@ import { HaltedError, UsageError } from './errors.js';
 import { CliFailure, KV_USAGE, runKv } from './kv/index.js';
 import { parseRaftDemoArgs, RAFT_DEMO_USAGE } from './raft-demo-args.js';
 import { runTls, TLS_USAGE } from './tls/index.js';
+import { packageVersion } from './version.js';
 import { parseWatchArgs, runServiceWatch, WATCH_USAGE } from './watch/service.js';
 
 const USAGE = `usage: cairn <command> [options]
@@ -15,6 +16,7 @@ commands:
   watch      follow the instances of a service as they come, go and change health
   keygen     print a new cluster key for --encrypt (base64 of 32 random bytes)
   tls        create a CA and server/client certificates for TLS between agents (as consul tls)
+  version    print cairn's version
 
 ${AGENT_USAGE}
            (cairn agent --help lists every flag with its default)
@@ -89,6 +91,10 @@ async function main(argv: readonly string[]): Promise<number> {
         stop.signal,
       );
     }
+    case 'version':
+      if (rest.length > 0) throw new UsageError('version: takes no arguments');
+      process.stdout.write(`cairn ${packageVersion()}\n`);
+      return 0;
     case undefined:
     case 'help':
     case '--help':

@@ -178,6 +178,35 @@ export class Metrics {
         this.set({ kind: 'watch_subscriptions' }, l?.watchSubscriptions.size ?? 0);
       },
     });
+    const fsync = new Histogram({
+      name: 'cairn_raft_fsync_seconds',
+      help: 'Time to write a batch of Raft log entries and fsync it (durable writes only)',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    server.raft.on('syncedWrite', (ms: number) => fsync.observe(ms / 1000));
+    const raftStats = server.raft.stats;
+    const raftCounter = (name: string, help: string, value: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          // The driver counts; a counter that only grows is set to its count here.
+          this.reset();
+          this.inc(value());
+        },
+      });
+    raftCounter(
+      'cairn_raft_snapshots_total',
+      'Snapshots this server took and saved',
+      () => raftStats.snapshotsTaken,
+    );
+    raftCounter(
+      'cairn_raft_snapshot_failures_total',
+      'Snapshots that failed to serialize or save (retried after more entries apply)',
+      () => raftStats.snapshotFailures,
+    );
     let leaderChanges = 0;
     server.on('leaderChanged', () => leaderChanges++);
     const gauge = (name: string, help: string, value: () => number) =>

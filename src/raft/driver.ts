@@ -69,8 +69,9 @@ const PEERS_META = 'peers';
  * Ready loop (persist, send, apply, advance), one Ready at a time, so that
  * everything proposed while a write is in flight shares the next fsync.
  *
- * Events: `leaderChanged` (leaderId | null), `applied` (index), `fatal` (Error, a
- * StorageFaultError when storage failed): the node stopped working and must be stopped.
+ * Events: `leaderChanged` (leaderId | null), `applied` (index), `syncedWrite` (milliseconds a
+ * durable log write took), `fatal` (Error, a StorageFaultError when storage failed): the node
+ * stopped working and must be stopped.
  */
 export class RaftNode<R> extends EventEmitter {
   readonly id: NodeId;
@@ -123,6 +124,9 @@ export class RaftNode<R> extends EventEmitter {
     /** Milliseconds spent waiting for storage writes and applying entries. */
     saveMs: 0,
     applyMs: 0,
+    /** Snapshots saved, and attempts that failed (serializing or storing); a failure is retried later. */
+    snapshotsTaken: 0,
+    snapshotFailures: 0,
   };
 
   constructor(private readonly opts: RaftNodeOptions<R>) {
@@ -604,8 +608,13 @@ export class RaftNode<R> extends EventEmitter {
         'writing the log',
         this.storage.save({ entries: rd.entries, hardState, snapshot: rd.snapshot }, rd.mustSync),
       ).then(() => {
-        this.stats.saveMs += performance.now() - t0;
-        if (rd.mustSync) this.stats.syncedWrites++;
+        const ms = performance.now() - t0;
+        this.stats.saveMs += ms;
+        if (rd.mustSync) {
+          this.stats.syncedWrites++;
+          // One event per durable write, so a histogram can show slow disks (the fsync dominates).
+          this.emit('syncedWrite', ms);
+        }
         this.stats.entriesWritten += rd.entries.length;
         sendLate();
       });
@@ -772,11 +781,13 @@ export class RaftNode<R> extends EventEmitter {
           this.lastSnapshotBytes = data.byteLength;
         }
         await this.stored('compacting the log', this.storage.compact(this.raw.raft.log.firstIndex()));
+        this.stats.snapshotsTaken++;
         this.log.info(
           { index, bytes: data.byteLength, ms: Math.round(performance.now() - started) },
           'snapshot taken, log compacted',
         );
       } catch (err) {
+        this.stats.snapshotFailures++;
         // A storage failure has halted the node (see stored); a failed serialization is retried.
         if (err instanceof StorageFaultError) return;
         this.log.error({ err, index }, 'snapshot failed; will retry');

@@ -72,6 +72,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
     serverFactory: limitedHttpServer(httpLimits, httpStats),
     kvMaxKeys: config.kvMaxKeys,
     catalogMaxInstances: config.catalogMaxInstances,
+    trustedProxies: config.httpTrustedProxies ?? [],
     dataDir: dir.path,
     limits: {
       maxBlockingPerClient: config.httpMaxBlockingPerClient,

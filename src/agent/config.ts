@@ -78,6 +78,11 @@ export interface AgentConfig {
   readonly kvMaxKeys?: number | undefined;
   /** `--catalog-max-instances`: most service instances in the catalog (default 0: no limit). */
   readonly catalogMaxInstances?: number | undefined;
+  /**
+   * `--http-trusted-proxies`: IPv4 addresses or ranges (and IPv6 addresses) of proxies whose
+   * X-Forwarded-For names the client, for registrations without an Address (default none).
+   */
+  readonly httpTrustedProxies?: readonly string[] | undefined;
   /** `--dns-udp-answer-limit` bytes (default 4096, at least 512). */
   readonly dnsUdpAnswerLimit?: number | undefined;
   /** `--dns-rate-limit` queries/s per source address (default 0: off). */

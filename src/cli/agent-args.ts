@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP, isIPv4 } from 'node:net';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { AgentConfig, LogLevel } from '../agent/index.js';
@@ -38,7 +39,8 @@ export const AGENT_USAGE = `usage: cairn agent [--dev] [--node NAME] [--datacent
                    [--https-port N] [--tls-cert-file F] [--tls-key-file F] [--tls-ca-file F]
                    [--tls-verify-incoming] [--tls-verify-outgoing] [--tls-verify-server-hostname]
                    [--http-max-blocking-per-client N] [--watch-max-connections-per-client N]
-                   [--watch-max-subscriptions-per-client N] [--kv-max-keys N] [--catalog-max-instances N]`;
+                   [--watch-max-subscriptions-per-client N] [--kv-max-keys N] [--catalog-max-instances N]
+                   [--http-trusted-proxies IP[/BITS] ...]`;
 
 /** The flags `cairn agent` takes (exported for the help's completeness test). */
 export const AGENT_OPTIONS = {
@@ -89,6 +91,7 @@ export const AGENT_OPTIONS = {
   'watch-max-subscriptions-per-client': { type: 'string' },
   'kv-max-keys': { type: 'string' },
   'catalog-max-instances': { type: 'string' },
+  'http-trusted-proxies': { type: 'string', multiple: true },
 } as const;
 
 type Raw = {
@@ -224,7 +227,28 @@ function clientLimitFlags(v: Raw): Partial<AgentConfig> {
     watchMaxSubscriptionsPerClient: count('watch-max-subscriptions-per-client'),
     kvMaxKeys: count('kv-max-keys'),
     catalogMaxInstances: count('catalog-max-instances'),
+    httpTrustedProxies:
+      v['http-trusted-proxies'] === undefined ? undefined : trustedProxies(v['http-trusted-proxies']),
   };
+}
+
+/** Proxy addresses or IPv4 ranges, each checked now so that a typo fails at startup. */
+function trustedProxies(raw: readonly string[]): string[] {
+  const list = raw
+    .flatMap((p) => p.split(','))
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  for (const p of list) {
+    const [ip = '', bits] = p.split('/');
+    const ok =
+      bits === undefined ? isIP(ip) !== 0 : isIPv4(ip) && /^\d{1,2}$/.test(bits) && Number(bits) <= 32;
+    if (!ok) {
+      throw new UsageError(
+        `--http-trusted-proxies: ${q(p)} is not an IP address or IPv4 range (e.g. 10.0.0.0/8)`,
+      );
+    }
+  }
+  return list;
 }
 
 /** Base64 cluster keys, each checked now so that a typo fails at startup and not at the first connection. */

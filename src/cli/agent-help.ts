@@ -67,6 +67,11 @@ export const AGENT_FLAG_HELP: Readonly<Record<string, FlagHelp>> = {
   'http-max-conns-per-client': h('N', '200', 'HTTP connections per client address'),
   'http-max-blocking-per-client': h('N', '128', 'blocking queries held at once per client address'),
   'watch-max-connections-per-client': h('N', '64', 'WebSocket watch connections per client address'),
+  'http-trusted-proxies': h(
+    'IP[/BITS]',
+    'none',
+    'proxies whose X-Forwarded-For names the client of a registration without an Address; repeatable',
+  ),
   'watch-max-subscriptions-per-client': h('N', '1000', 'watch subscriptions per client address'),
   'tls-cert-file': h('FILE', '', "this server's certificate (PEM), for HTTPS and TLS between servers"),
   'tls-key-file': h('FILE', '', 'its private key (PEM)'),

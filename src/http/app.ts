@@ -17,6 +17,7 @@ import { type ClientLimitOptions, ClientLimits } from './limits/index.js';
 import { methodNotAllowed } from './methods.js';
 import { addRequestHook } from './request-info.js';
 import { ROUTE_TABLE, recordRoutes, registerRoutes } from './routes/index.js';
+import { TrustedProxies } from './source-address.js';
 
 export interface HttpOptions {
   readonly server: CairnServer;
@@ -32,6 +33,8 @@ export interface HttpOptions {
   readonly kvMaxKeys?: number;
   /** Most service instances in the catalog (0 or absent: no limit). */
   readonly catalogMaxInstances?: number;
+  /** Proxies whose X-Forwarded-For is believed (see source-address.ts); none by default. */
+  readonly trustedProxies?: readonly string[];
   /** Builds the HTTP server (the agent's, with its connection limits); fastify's default otherwise. */
   readonly serverFactory?: FastifyServerFactory;
   /** Per-client caps (blocking queries, watch sockets and subscriptions); absent ones take their defaults. */
@@ -70,6 +73,7 @@ export function buildHttpApp(opts: HttpOptions): { app: FastifyInstance; ctx: Ht
     kvMaxValueBytes: opts.kvMaxValueBytes ?? 512 * 1024,
     kvMaxKeys: opts.kvMaxKeys ?? 0,
     catalogMaxInstances: opts.catalogMaxInstances ?? 0,
+    trustedProxies: TrustedProxies.parse(opts.trustedProxies ?? []),
     limits,
     dataDir: opts.dataDir ?? null,
   };

@@ -5,6 +5,7 @@ import type { ApplySuccess, Command, NodeSpec } from '../state/index.js';
 import type { Reads } from './blocking.js';
 import { fromApplyFailure } from './errors.js';
 import type { ClientLimits } from './limits/index.js';
+import type { TrustedProxies } from './source-address.js';
 
 /** What every route module gets. */
 export interface HttpContext {
@@ -26,6 +27,8 @@ export interface HttpContext {
   readonly kvMaxKeys: number;
   /** Most service instances a registration may leave in the catalog (0: no limit). */
   readonly catalogMaxInstances: number;
+  /** Proxies whose X-Forwarded-For names the client of a registration without an Address. */
+  readonly trustedProxies: TrustedProxies;
   /** What each client address may hold at once (blocking queries, watch sockets and subscriptions). */
   readonly limits: ClientLimits;
   /** The server's data directory (null when it has none on disk, as in tests). */

@@ -601,6 +601,22 @@ describe('cairn agent arguments: per-client HTTP limits', () => {
     });
   });
 
+  it('--http-trusted-proxies: absent unless given; repeatable, comma-separated or a config-file list', () => {
+    expect(parse(['--dev']).httpTrustedProxies).toBeUndefined();
+    expect(
+      parse(['--dev', '--http-trusted-proxies', '10.0.0.0/8,192.168.1.7', '--http-trusted-proxies=::1'])
+        .httpTrustedProxies,
+    ).toEqual(['10.0.0.0/8', '192.168.1.7', '::1']);
+    expect(withFile({ dev: true, http_trusted_proxies: ['172.16.0.0/12'] }).httpTrustedProxies).toEqual([
+      '172.16.0.0/12',
+    ]);
+    for (const bad of ['10.0.0.0/33', 'proxy.local', '::1/64', '300.1.1.1']) {
+      expect(usageError(['--dev', `--http-trusted-proxies=${bad}`])).toBe(
+        `--http-trusted-proxies: ${JSON.stringify(bad)} is not an IP address or IPv4 range (e.g. 10.0.0.0/8)`,
+      );
+    }
+  });
+
   it.each([
     ['--http-max-blocking-per-client', '-1'],
     ['--http-max-blocking-per-client', '1.5'],

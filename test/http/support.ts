@@ -19,6 +19,10 @@ export function appWithoutServer() {
       meta: {},
     },
     state: { hub: { notifyAll: () => {} }, applied: 0 },
+    // What the query headers of a 404 read: no leader known, nothing applied.
+    status: () => ({ applied: 0 }),
+    leader: () => null,
+    lastContactMs: () => -1,
   });
   return buildHttpApp({
     server: server as unknown as CairnServer,

@@ -51,6 +51,7 @@ export interface HttpTweaks {
   readonly bodyLimit?: number;
   readonly kvMaxKeys?: number;
   readonly catalogMaxInstances?: number;
+  readonly trustedProxies?: readonly string[];
   /** Per-client caps (blocking queries, watch sockets and subscriptions). */
   readonly limits?: Partial<ClientLimitOptions>;
 }

@@ -6,6 +6,7 @@ import { Fields, jsonBody } from '../fields.js';
 import { boolParam, param, type Query, query, rest } from '../params.js';
 import { queryFilter } from '../query-filter.js';
 import { agentServiceJson, checkJson, memberJson } from '../shapes.js';
+import { sourceAddress } from '../source-address.js';
 import { checkSpec, status as parseStatus, serviceChecks, serviceSpec } from '../specs.js';
 import { CONSUL_COMPAT_BUILD_DATE, CONSUL_COMPAT_VERSION } from '../version.js';
 import {
@@ -30,7 +31,20 @@ async function registerService(req: FastifyRequest, _reply: FastifyReply, ctx: H
   const { server } = ctx;
   const self = ctx.self.name;
   const f = new Fields(jsonBody(req.body), '');
-  const svc = serviceSpec(f);
+  const given = serviceSpec(f);
+  // No Address: the instance is where the request came from (cairn has no agent on its host
+  // whose node address Consul would use; the server's own address would be wrong).
+  const svc =
+    given.address === ''
+      ? {
+          ...given,
+          address: sourceAddress(
+            req.raw.socket.remoteAddress ?? '',
+            req.headers['x-forwarded-for'],
+            ctx.trustedProxies,
+          ),
+        }
+      : given;
   const checks = serviceChecks(f, svc);
   // Re-registering an instance that lives on another server's node (a client retrying through a
   // different server) updates it in place instead of creating a second one with the same ID.

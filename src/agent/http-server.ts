@@ -27,8 +27,8 @@ export const HTTP_LIMIT_DEFAULTS: HttpLimits = {
  * The accept queue asked for on the HTTP and HTTPS ports (Linux truncates it to
  * net.core.somaxconn, 4096 by default since 5.4; Go, and so Consul, asks for somaxconn too).
  * Node's default is 511. A client flooding the port with connections that the per-client cap then
- * closes keeps the queue full: a SYN that finds it full is dropped, and the client retries it only
- * after 1 s, then 3 s more. So every other client's new connection stalled for seconds
+ * closes keeps the queue full: a handshake that finds it full is dropped, and the client retries it
+ * 1 s later, then 3 s after its first try. So every other client's new connection stalled for seconds
  * (bench:attack, idle HTTP connections). With room for the flood, they wait their turn instead.
  */
 export const LISTEN_BACKLOG = 4096;

@@ -108,7 +108,9 @@ export class TcpTransport implements Transport {
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ host: this.opts.host ?? '127.0.0.1', port: this.opts.port ?? 0 }, () => {
+      // Node's default accept queue (511) overflows under a connection flood that the limits then
+      // refuse, and a dropped handshake waits 1-3 s to be retried: room for the flood instead.
+      server.listen({ host: this.opts.host ?? '127.0.0.1', port: this.opts.port ?? 0, backlog: 4096 }, () => {
         server.off('error', reject);
         resolve();
       });

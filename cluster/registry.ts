@@ -12,6 +12,8 @@ export interface RegistryClusterOptions {
   readonly logLevel?: string;
   /** Extra `cairn agent` flags for every server. */
   readonly agentArgs?: readonly string[];
+  /** Extra flags for one server (its own certificate files, say), after agentArgs. */
+  readonly agentArgsFor?: (name: string) => readonly string[];
   /** Extra flags for each server's node process (e.g. --cpu-prof). */
   readonly nodeArgs?: readonly string[];
   /** The cluster key every server gets (`--encrypt`): a new random one unless given; null for none. */
@@ -99,6 +101,7 @@ export class RegistryCluster {
           : ['--dev', '--data-dir', dataDir]),
         ...(httpsPort !== null ? ['--https-port', String(httpsPort)] : []),
         ...(opts.agentArgs ?? []),
+        ...(opts.agentArgsFor?.(name) ?? []),
       ];
       return new AgentProcess(
         name,

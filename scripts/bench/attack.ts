@@ -10,6 +10,7 @@ import {
   hugeFrame,
   idleHttp,
   joinHijack,
+  listenOverflows,
   loadAverage,
   loadOnThread,
   NORMAL_SOURCE,
@@ -85,7 +86,9 @@ for (const name of only ?? []) {
     fail(`--only: no attack ${JSON.stringify(name)}; there are ${attacks.map((a) => a.name).join(', ')}`, 2);
 }
 const HEAP = 'cairn_nodejs_heap_size_used_bytes';
-const ALL_METRICS = [...new Set([HEAP, ...attacks.flatMap((a) => a.metrics)])];
+// prom-client's event-loop delay figures restart at every scrape: after a phase, its worst delay.
+const LOOP_DELAY_MAX = 'cairn_nodejs_eventloop_lag_max_seconds';
+const ALL_METRICS = [...new Set([HEAP, LOOP_DELAY_MAX, ...attacks.flatMap((a) => a.metrics)])];
 const mib = (bytes: number | undefined): number | null =>
   bytes === undefined ? null : Math.round(bytes / 104_857.6) / 10;
 
@@ -157,6 +160,7 @@ try {
     const rssBefore = rssByServer();
     const cpuBefore = cpuSeconds(leader.pid);
     const metricsBefore = await scrape(target.url, ALL_METRICS);
+    const overflowsBefore = listenOverflows();
     const until = performance.now() + seconds * 1000;
     // Every 5 s, to see whether the leader's memory levels off during a long phase.
     const rssSamples: (number | null)[] = [];
@@ -171,6 +175,8 @@ try {
     const rssAfter = rssByServer();
     const cpuAfter = cpuSeconds(leader.pid);
     const metricsAfter = await scrape(target.url, ALL_METRICS);
+    const overflowsAfter = listenOverflows();
+    const loopDelayMax = metricsAfter.get(LOOP_DELAY_MAX);
     const counted = Object.fromEntries(
       Object.entries(grown(metricsBefore, metricsAfter)).filter(
         ([series]) =>
@@ -202,6 +208,9 @@ try {
         leader_heap_used_mib_before: mib(metricsBefore.get(HEAP)),
         leader_heap_used_mib_after: mib(metricsAfter.get(HEAP)),
         leader_cpu_s: cpuBefore === null || cpuAfter === null ? null : round(cpuAfter - cpuBefore),
+        leader_loop_delay_max_ms: loopDelayMax === undefined ? null : Math.round(loopDelayMax * 1000),
+        listen_overflows_machine:
+          overflowsBefore === null || overflowsAfter === null ? null : overflowsAfter - overflowsBefore,
         counted,
         attacker,
         load_average: loadAverage(),

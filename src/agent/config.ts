@@ -107,3 +107,18 @@ export function advertisedHttpAddress(
     c.client !== '0.0.0.0' ? c.client : c.bind !== '0.0.0.0' ? c.bind : (advertisedHost ?? c.client);
   return `${host}:${c.httpPort}`;
 }
+
+/**
+ * What the other servers and `/v1/agent/members` are told of this server's HTTP and HTTPS APIs:
+ * host:port of each, '' for one that is off (`--http-port -1`, or no `--https-port` or certificate).
+ */
+export function announcedApiAddresses(
+  c: Pick<AgentConfig, 'client' | 'bind' | 'advertise' | 'httpPort' | 'httpsPort' | 'tlsCertFile'>,
+): { readonly http: string; readonly https: string } {
+  const http = advertisedHttpAddress(c);
+  const host = http.slice(0, http.lastIndexOf(':'));
+  return {
+    http: c.httpPort === -1 ? '' : http,
+    https: c.httpsPort === -1 || c.tlsCertFile === undefined ? '' : `${host}:${c.httpsPort}`,
+  };
+}

@@ -14,7 +14,7 @@ const WHY: Readonly<Record<HandshakeFailureEvent['reason'], string>> = {
     'the server closed the connection before proving the cluster key: it refused ours (its log says why)',
   tlsRequired:
     'a plain connection to a server that requires TLS with a client certificate (--tls-verify-incoming)',
-  tls: 'the TLS handshake failed (no certificate, one of another CA, expired, or not naming the server)',
+  tls: 'the TLS handshake failed (no certificate, one of another CA, expired, or not naming the server), or a reload of the CA file no longer trusts the certificate of an open connection',
   notAServer: "the peer's certificate is valid but does not name server.<datacenter>.<domain>: not a server",
 };
 

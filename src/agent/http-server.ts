@@ -23,6 +23,16 @@ export const HTTP_LIMIT_DEFAULTS: HttpLimits = {
   idleTimeoutMs: 30_000,
 };
 
+/**
+ * The accept queue asked for on the HTTP and HTTPS ports (Linux truncates it to
+ * net.core.somaxconn, 4096 by default since 5.4; Go, and so Consul, asks for somaxconn too).
+ * Node's default is 511. A client flooding the port with connections that the per-client cap then
+ * closes keeps the queue full: a handshake that finds it full is dropped, and the client retries it
+ * 1 s later, then 3 s after its first try. So every other client's new connection stalled for seconds
+ * (bench:attack, idle HTTP connections). With room for the flood, they wait their turn instead.
+ */
+export const LISTEN_BACKLOG = 4096;
+
 /** Counts of what the limits refused. */
 export interface HttpLimitStats {
   refusedConnections: number;
@@ -64,10 +74,17 @@ export function limitedHttpServer(
   };
 }
 
-/** Closes, as they arrive, the connections of an address that already holds `max`. */
+/**
+ * Closes, as they arrive, the connections of an address that already holds `max`. It runs in place
+ * of the server's own 'connection' listeners and hands them only the connections it keeps: they
+ * would set a refused connection up (an HTTP parser, a deadline entry, a TLS socket) just for it
+ * to be closed, and under a flood that work is what holds everyone else's connections in the queue.
+ */
 export function capPerClient(server: Server, max: number, onRefused: () => void): void {
   if (max <= 0) return;
   const open = new Map<string, number>();
+  const serve = server.listeners('connection') as ((socket: Socket) => void)[];
+  server.removeAllListeners('connection');
   server.on('connection', (socket: Socket) => {
     const from = socket.remoteAddress ?? '';
     const n = open.get(from) ?? 0;
@@ -76,6 +93,7 @@ export function capPerClient(server: Server, max: number, onRefused: () => void)
       socket.destroy();
       return;
     }
+    for (const listener of serve) listener.call(server, socket);
     open.set(from, n + 1);
     socket.once('close', () => {
       const left = (open.get(from) ?? 1) - 1;

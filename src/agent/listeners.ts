@@ -7,6 +7,7 @@ import { answerConfig, DnsServer, StateView } from '../dns/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { CairnServer } from '../server/index.js';
 import { type AgentConfig, advertisedHttpAddress } from './config.js';
+import { LISTEN_BACKLOG } from './http-server.js';
 
 /**
  * Something an agent serves clients on (HTTP, DNS; later HTTPS, gRPC). The agent starts them in
@@ -33,7 +34,7 @@ export function httpListener(config: AgentConfig, app: FastifyInstance): Listene
     name: 'http',
     address: advertisedHttpAddress(config),
     start: async () => {
-      await app.listen({ host: config.client, port: config.httpPort });
+      await app.listen({ host: config.client, port: config.httpPort, backlog: LISTEN_BACKLOG });
     },
     stop: () => app.close(),
     stopsAfterServer: true,
@@ -62,7 +63,7 @@ export function httpsListener(
       await app.ready();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen({ host: config.client, port: config.httpsPort }, () => {
+        server.listen({ host: config.client, port: config.httpsPort, backlog: LISTEN_BACKLOG }, () => {
           server.off('error', reject);
           resolve();
         });

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { RaftStorage, Transport } from '../raft/index.js';
 import { CairnServer } from '../server/index.js';
-import { type AgentConfig, advertisedHttpAddress } from './config.js';
+import { type AgentConfig, announcedApiAddresses } from './config.js';
 
 /** The agent's server, on the storage and transport given (LevelDB and TCP in the agent). */
 export function agentServer(
@@ -15,7 +15,8 @@ export function agentServer(
     transport: parts.transport,
     bind: config.bind,
     ...(config.advertise !== null ? { advertise: config.advertise } : {}),
-    httpAddress: advertisedHttpAddress(config),
+    httpAddress: announcedApiAddresses(config).http,
+    httpsAddress: announcedApiAddresses(config).https,
     dev: config.dev,
     bootstrapExpect: config.bootstrapExpect,
     join: config.join,

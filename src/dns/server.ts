@@ -213,7 +213,8 @@ export class DnsServer {
     return new Promise((resolve, reject) => {
       const server = createServer({ noDelay: true }, (sock) => this.serveTcp(sock));
       server.once('error', reject);
-      server.listen({ host, port, exclusive: true }, () => {
+      // Room for a flood of connections the limits refuse, as on the HTTP port (src/agent/http-server.ts).
+      server.listen({ host, port, exclusive: true, backlog: 4096 }, () => {
         server.off('error', reject);
         server.on('error', (e) => this.opts.logger?.warn({ err: e }, 'DNS TCP server error'));
         resolve(server);

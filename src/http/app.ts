@@ -13,6 +13,7 @@ import type { NodeSpec } from '../state/index.js';
 import { Reads } from './blocking.js';
 import type { HttpContext } from './context.js';
 import { answerFor } from './errors.js';
+import { FILTER_LIMITS } from './filter/index.js';
 import { type ClientLimitOptions, ClientLimits } from './limits/index.js';
 import { methodNotAllowed } from './methods.js';
 import { addRequestHook } from './request-info.js';
@@ -78,6 +79,7 @@ export function buildHttpApp(opts: HttpOptions): { app: FastifyInstance; ctx: Ht
     dataDir: opts.dataDir ?? null,
   };
   ctx.metrics.trackClientLimits(limits);
+  ctx.metrics.knowFilterReasons(FILTER_LIMITS);
 
   // Consul decodes bodies whatever their content type, and some are raw bytes (KV): take all as a Buffer.
   app.removeAllContentTypeParsers();

@@ -146,6 +146,8 @@ export function memberJson(m: Member) {
       port: String(port),
       id: m.name,
       http: m.httpAddress,
+      // Only a server with an HTTPS API has it: clients given https addresses follow this one.
+      ...(m.httpsAddress !== undefined ? { https: m.httpsAddress } : {}),
       vsn: '2',
     },
     Status: MEMBER_STATUS[m.status],

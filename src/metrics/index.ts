@@ -35,6 +35,9 @@ export class Metrics {
   readonly dnsLimited: Counter<'transport' | 'reason'>;
   // ---- per-client HTTP limits (src/http/limits) ----
   private clientLimits: ClientLimitStats | null = null;
+  // ---- `?filter=` (src/http/filter) ----
+  private readonly filterRefusals: Counter<'reason'>;
+  private readonly filterSubjectsCut: Counter;
 
   constructor(server: CairnServer) {
     const registers = [this.registry];
@@ -165,6 +168,19 @@ export class Metrics {
         this.reset();
         for (const [reason, n] of clientLimits()?.refusedCounts() ?? []) this.inc({ reason }, n);
       },
+    });
+    this.filterRefusals = new Counter({
+      name: 'cairn_filter_refused_total',
+      help:
+        '?filter= expressions refused (400) for a limit, by reason (expression_length, nesting, pattern_length, ' +
+        'pattern_count, program_size, invalid_pattern: a pattern RE2 does not accept)',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.filterSubjectsCut = new Counter({
+      name: 'cairn_filter_subjects_cut_total',
+      help: '?filter= requests that ran a matches pattern on a value longer than 4096 characters (cut to 4096, not refused)',
+      registers,
     });
     new Gauge({
       name: 'cairn_http_client_held',
@@ -306,6 +322,21 @@ export class Metrics {
   }
   private readonly dnsChildren = new Map<string, { inc(): void }>();
   private readonly dnsDurationChildren = new Map<string, { observe(v: number): void }>();
+
+  /** A `?filter=` refused for a limit (src/http/filter FilterLimit). */
+  filterRefused(reason: string): void {
+    this.filterRefusals.inc({ reason });
+  }
+
+  /** A `?filter=` whose pattern ran on a value cut to the subject limit (counted once per request). */
+  filterSubjectCut(): void {
+    this.filterSubjectsCut.inc();
+  }
+
+  /** Starts every reason at 0, so that a scrape shows the series before the first refusal. */
+  knowFilterReasons(reasons: readonly string[]): void {
+    for (const reason of reasons) this.filterRefusals.inc({ reason }, 0);
+  }
 
   /** A cluster connection dropped in its handshake (the agent forwards the transport's reports). */
   clusterHandshakeFailure(e: HandshakeFailureEvent): void {

@@ -245,6 +245,12 @@ export class Membership {
         await this.server.apply({ type: 'memberUpsert', ...self });
       }
     }
+    // Its own command, which servers of an older version skip (see memberHttps in src/state/commands.ts).
+    const https = this.opts.httpsAddress ?? '';
+    const now = members.get(this.opts.node);
+    if (now?.status === 'alive' && (now.httpsAddress ?? '') !== https) {
+      await this.server.apply({ type: 'memberHttps', name: self.name, httpsAddress: https });
+    }
     if (!this.server.state.catalog.node(self.name)) {
       await this.server.apply({
         type: 'register',

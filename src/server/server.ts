@@ -50,8 +50,10 @@ export interface ServerOptions {
   readonly bind: string;
   /** host:port other servers should dial instead of the transport's own address (a proxy, NAT). */
   readonly advertise?: string;
-  /** host:port where this server's HTTP API listens, told to the other servers. */
+  /** host:port where this server's HTTP API listens, told to the other servers ('' if it has none). */
   readonly httpAddress: string;
+  /** host:port of its HTTPS API, told to the other servers; absent or '' for none. */
+  readonly httpsAddress?: string;
   /** Found a single-server cluster if the data directory is empty. */
   readonly dev: boolean;
   readonly bootstrapExpect: number | null;

@@ -43,6 +43,7 @@ export const COMMAND_VERSIONS: Readonly<Record<CommandType, CommandVersion>> = {
   txn: { rev: 1, ignoreIfUnknown: false },
   sessionCreate: { rev: 1, ignoreIfUnknown: false },
   sessionEnd: { rev: 1, ignoreIfUnknown: false },
+  memberHttps: { rev: 1, ignoreIfUnknown: true },
 };
 
 /** The envelope fields a command map may carry besides its own. */

@@ -71,6 +71,12 @@ export type Command =
     }
   | { readonly type: 'memberLeft'; readonly name: string }
   /**
+   * A server's HTTPS API address ('' for none), for clients that talk https only. A type of its own,
+   * marked ignoreIfUnknown: servers of an older version skip it (their /v1/agent/members then lacks
+   * the address) instead of stopping on a changed memberUpsert.
+   */
+  | { readonly type: 'memberHttps'; readonly name: string; readonly httpsAddress: string }
+  /**
    * Register (or replace) a node and optionally one service with its checks:
    * the agent and catalog register calls both become this.
    */

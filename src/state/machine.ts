@@ -74,6 +74,7 @@ export class RegistryState implements StateMachine<ApplyResult> {
     switch (cmd.type) {
       case 'memberUpsert':
       case 'memberLeft':
+      case 'memberHttps':
         result = this.members.apply(cmd, index, touched);
         break;
       case 'register':

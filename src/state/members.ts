@@ -16,7 +16,7 @@ export class Members {
   private tableIndex: Index = 0;
 
   apply(
-    cmd: Extract<Command, { type: 'memberUpsert' | 'memberLeft' }>,
+    cmd: Extract<Command, { type: 'memberUpsert' | 'memberLeft' | 'memberHttps' }>,
     index: Index,
     touched: Touched,
   ): ApplyResult {
@@ -25,6 +25,15 @@ export class Members {
       if (!old) return failure('notFound', `Unknown member "${cmd.name}"`);
       if (old.status === 'left') return OK;
       this.table.set(cmd.name, { ...old, status: 'left', modifyIndex: index });
+    } else if (cmd.type === 'memberHttps') {
+      if (!old) return failure('notFound', `Unknown member "${cmd.name}"`);
+      if ((old.httpsAddress ?? '') === cmd.httpsAddress) return OK;
+      const { httpsAddress: _, ...rest } = old;
+      this.table.set(cmd.name, {
+        ...rest,
+        ...(cmd.httpsAddress !== '' ? { httpsAddress: cmd.httpsAddress } : {}),
+        modifyIndex: index,
+      });
     } else {
       if (
         old &&
@@ -39,6 +48,8 @@ export class Members {
         name: cmd.name,
         serverAddress: cmd.serverAddress,
         httpAddress: cmd.httpAddress,
+        // Announced by its own command; a re-join keeps it.
+        ...(old?.httpsAddress !== undefined ? { httpsAddress: old.httpsAddress } : {}),
         datacenter: cmd.datacenter,
         status: 'alive',
         createIndex: old?.createIndex ?? index,

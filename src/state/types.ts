@@ -106,6 +106,8 @@ export interface Member {
   readonly name: string;
   readonly serverAddress: string;
   readonly httpAddress: string;
+  /** Its HTTPS API address, when it serves one (absent, not '', otherwise: images stay as before). */
+  readonly httpsAddress?: string;
   readonly datacenter: string;
   readonly status: 'alive' | 'left';
   readonly createIndex: Index;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type AgentConfig, advertisedHttpAddress } from '../../src/agent/index.js';
+import { type AgentConfig, advertisedHttpAddress, announcedApiAddresses } from '../../src/agent/index.js';
 import { AGENT_USAGE, parseAgentArgs } from '../../src/cli/agent-args.js';
 import { UsageError } from '../../src/cli/errors.js';
 
@@ -527,6 +527,17 @@ describe('advertisedHttpAddress', () => {
       }),
     ).toBe('cairn-1.internal:8500');
     expect(advertisedHttpAddress({ ...base, client: '0.0.0.0', bind: '0.0.0.0' })).toBe('0.0.0.0:8500');
+  });
+
+  it('announcedApiAddresses: the HTTP and HTTPS APIs on the same host, empty for one that is off', () => {
+    const tls = { ...base, httpsPort: 8501, tlsCertFile: 'server.pem' };
+    expect(announcedApiAddresses(tls)).toEqual({ http: '127.0.0.1:8500', https: '127.0.0.1:8501' });
+    expect(announcedApiAddresses({ ...tls, httpPort: -1 })).toEqual({ http: '', https: '127.0.0.1:8501' });
+    expect(announcedApiAddresses({ ...tls, httpsPort: -1 })).toEqual({ http: '127.0.0.1:8500', https: '' });
+    expect(announcedApiAddresses({ ...tls, tlsCertFile: undefined })).toMatchObject({ https: '' });
+    expect(
+      announcedApiAddresses({ ...tls, client: '0.0.0.0', bind: '0.0.0.0', advertise: 'c1.internal:8300' }),
+    ).toEqual({ http: 'c1.internal:8500', https: 'c1.internal:8501' });
   });
 
   it('--encrypt: repeatable or a comma list of base64 32-byte keys; also "encrypt" in the file', () => {

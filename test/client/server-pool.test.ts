@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { leaderHttpAddress } from '../../src/client/http/leader-hints.js';
+import { leaderApiAddress } from '../../src/client/http/leader-hints.js';
 import { normalizeServer, ServerPool, watchUrl } from '../../src/client/http/server-pool.js';
 import { InvalidArgumentError } from '../../src/client/index.js';
 
@@ -58,10 +58,40 @@ describe('server pool', () => {
       { Name: 's1', Addr: '127.0.0.1', Port: 8301, Tags: { http: '127.0.0.1:8501' } },
       { Name: 's2', Addr: '127.0.0.1', Port: 8302, Tags: { http: '0.0.0.0:8502' } },
     ]);
-    expect(leaderHttpAddress(members, '"127.0.0.1:8301"')).toBe('127.0.0.1:8501');
-    expect(leaderHttpAddress(members, '"127.0.0.1:8302"')).toBeNull();
-    expect(leaderHttpAddress(members, '""')).toBeNull();
-    expect(leaderHttpAddress(members, '"10.0.0.9:1"')).toBeNull();
-    expect(leaderHttpAddress('nope', '""')).toBeUndefined();
+    expect(leaderApiAddress(members, '"127.0.0.1:8301"')).toBe('127.0.0.1:8501');
+    expect(leaderApiAddress(members, '"127.0.0.1:8302"')).toBeNull();
+    expect(leaderApiAddress(members, '""')).toBeNull();
+    expect(leaderApiAddress(members, '"10.0.0.9:1"')).toBeNull();
+    expect(leaderApiAddress('nope', '""')).toBeUndefined();
+  });
+
+  it('a client on https reads the leader hint from Tags.https, never Tags.http', () => {
+    const members = JSON.stringify([
+      {
+        Name: 's1',
+        Addr: '127.0.0.1',
+        Port: 8301,
+        Tags: { http: '127.0.0.1:8500', https: '127.0.0.1:8501' },
+      },
+      { Name: 's2', Addr: '127.0.0.1', Port: 8302, Tags: { http: '127.0.0.1:8502' } },
+      { Name: 's3', Addr: '127.0.0.1', Port: 8303, Tags: { http: '', https: '127.0.0.1:8503' } },
+    ]);
+    expect(leaderApiAddress(members, '"127.0.0.1:8301"', true)).toBe('https://127.0.0.1:8501');
+    expect(leaderApiAddress(members, '"127.0.0.1:8302"', true)).toBeNull();
+    expect(leaderApiAddress(members, '"127.0.0.1:8303"', true)).toBe('https://127.0.0.1:8503');
+    // A plain client of a server without plain HTTP has nothing to follow.
+    expect(leaderApiAddress(members, '"127.0.0.1:8303"')).toBeNull();
+  });
+
+  it('over https, follows a hint to an https address it did not know, but not to a plain one', () => {
+    const p = new ServerPool(['https://127.0.0.1:1'], { random: () => 0, scheme: 'https' });
+    expect(p.https).toBe(true);
+    p.setLeader('127.0.0.1:7');
+    expect(p.leader).toBeNull();
+    expect(p.servers).toEqual(['https://127.0.0.1:1']);
+    p.setLeader('https://127.0.0.1:9');
+    expect(p.leader).toBe('https://127.0.0.1:9');
+    expect(p.servers).toEqual(['https://127.0.0.1:1', 'https://127.0.0.1:9']);
+    expect(p.order(0, true)[0]).toBe('https://127.0.0.1:9');
   });
 });

@@ -26,10 +26,15 @@ describe('command encoding', () => {
     expect(hex(encodeCommand(reg))).toBe(hex(packr.pack(reg)));
   });
 
-  it('writes no envelope for any type this version knows (all at revision 1, none skippable)', () => {
+  it('writes no envelope for any type but memberHttps (all at revision 1, only that one skippable)', () => {
     for (const [type, v] of Object.entries(COMMAND_VERSIONS)) {
-      expect(v, type).toEqual({ rev: 1, ignoreIfUnknown: false });
+      expect(v, type).toEqual({ rev: 1, ignoreIfUnknown: type === 'memberHttps' });
     }
+  });
+
+  it('marks memberHttps ignoreIfUnknown, so older servers skip it rather than stop', () => {
+    const c = { type: 'memberHttps', name: 's1', httpsAddress: '127.0.0.1:8501' } as const;
+    expect(packr.unpack(encodeCommand(c))).toEqual({ ...c, ignoreIfUnknown: true });
   });
 });
 

@@ -617,4 +617,31 @@ describe('members', () => {
     // Members never touch the catalog.
     expect(h.catalog.indexes).toEqual({ nodes: 0, services: 0, checks: 0 });
   });
+
+  it("keeps a member's HTTPS address from its own command, across re-announcements, until cleared", () => {
+    const h = new Harness();
+    const up = {
+      type: 'memberUpsert',
+      name: 'a',
+      serverAddress: 'a:1',
+      httpAddress: '',
+      datacenter: 'dc1',
+    } as const;
+    h.ok(up);
+    expect(h.state.members.get('a')).not.toHaveProperty('httpsAddress');
+    const i2 = h.ok({ type: 'memberHttps', name: 'a', httpsAddress: 'a:8501' });
+    expect(h.state.members.get('a')).toMatchObject({ httpsAddress: 'a:8501', modifyIndex: i2 });
+    expect(h.state.members.index).toBe(i2);
+    // The same address again changes nothing; a re-announcement keeps it.
+    h.ok({ type: 'memberHttps', name: 'a', httpsAddress: 'a:8501' });
+    expect(h.state.members.index).toBe(i2);
+    h.ok({ ...up, serverAddress: 'a:9' });
+    expect(h.state.members.get('a')).toMatchObject({ serverAddress: 'a:9', httpsAddress: 'a:8501' });
+    h.ok({ type: 'memberHttps', name: 'a', httpsAddress: '' });
+    expect(h.state.members.get('a')).not.toHaveProperty('httpsAddress');
+    expect(h.apply({ type: 'memberHttps', name: 'zz', httpsAddress: 'x:1' })).toMatchObject({
+      ok: false,
+      kind: 'notFound',
+    });
+  });
 });

@@ -68,6 +68,8 @@ export interface InProcessOptions {
   readonly tickMs?: number;
   readonly server?: ServerTweaks;
   readonly http?: HttpTweaks;
+  /** Servers announce an HTTPS API (127.0.0.<n>:8501) and no plain one, as with `--http-port -1`. */
+  readonly httpsOnly?: boolean;
 }
 
 /** What a test reads of an answer: as from a real server (./http.ts), plus the raw bytes. */
@@ -168,7 +170,8 @@ export class InProcessCluster {
         // In a memory network a server's address is its name.
         transport: network.transport(name),
         bind: '127.0.0.1',
-        httpAddress: `127.0.0.${i + 1}:8500`,
+        httpAddress: opts.httpsOnly ? '' : `127.0.0.${i + 1}:8500`,
+        ...(opts.httpsOnly ? { httpsAddress: `127.0.0.${i + 1}:8501` } : {}),
         dev: size === 1,
         bootstrapExpect: size === 1 ? null : size,
         join: names.filter((n) => n !== name),

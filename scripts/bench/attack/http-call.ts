@@ -4,6 +4,8 @@ export interface Answer {
   /** -1: no answer (an error or the timeout). */
   readonly status: number;
   readonly text: string;
+  /** The request went out on a kept-alive connection rather than a new one. */
+  readonly reused?: boolean;
 }
 
 /** One HTTP request from `localAddress` (on `agent`'s connections, or a new one), never rejecting. */
@@ -22,11 +24,11 @@ export function call(
       res.on('data', (c: string) => {
         text += c;
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, reused: req.reusedSocket }));
       res.on('error', () => resolve({ status: -1, text: '' }));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (e) => resolve({ status: -1, text: String(e) }));
+    req.on('error', (e) => resolve({ status: -1, text: String(e), reused: req.reusedSocket }));
     if (body !== undefined) req.write(body);
     req.end();
   });

@@ -6,5 +6,5 @@ export { idleHttp, slowloris } from './http.js';
 export { call } from './http-call.js';
 export { type LoadFigures, NORMAL_SOURCE } from './load.js';
 export { loadOnThread } from './load-thread.js';
-export { grown, loadAverage, rssMiB, scrape } from './observe.js';
+export { grown, listenOverflows, loadAverage, rssMiB, scrape } from './observe.js';
 export type { Attack, AttackContext, AttackerFigures, Target } from './types.js';

@@ -17,6 +17,10 @@ export interface LoadFigures {
   readonly probe_p50_ms: number | null;
   readonly probe_p99_ms: number | null;
   readonly probe_max_ms: number | null;
+  /** Probes that needed a new connection (the kept-alive one was gone). */
+  readonly probe_new_connections: number;
+  /** The slowest probes (at most 5 of 250 ms or more): when in the phase, how long, and on what connection. */
+  readonly probe_slowest: readonly { at_s: number; ms: number; new_connection: boolean; status: number }[];
 }
 
 /**
@@ -72,11 +76,23 @@ export async function steadyLoad(
 
   const probeMs: number[] = [];
   let probeFailures = 0;
+  let probeNewConnections = 0;
+  const slow: { at_s: number; ms: number; new_connection: boolean; status: number }[] = [];
   const prober = async (): Promise<void> => {
     while (performance.now() < until && !interrupted()) {
       const t = performance.now();
       const a = await get(`${url}/v1/kv/bench/probe`, NORMAL_SOURCE, 10_000, probeAgent);
-      probeMs.push(performance.now() - t);
+      const ms = performance.now() - t;
+      probeMs.push(ms);
+      if (a.reused !== true) probeNewConnections++;
+      if (ms >= 250) {
+        slow.push({
+          at_s: Math.round((t - started) / 100) / 10,
+          ms: Math.round(ms),
+          new_connection: a.reused !== true,
+          status: a.status,
+        });
+      }
       if (a.status !== 200) probeFailures++;
       await sleep(probeEveryMs);
     }
@@ -100,5 +116,7 @@ export async function steadyLoad(
     probe_p50_ms: quantile(probeMs, 0.5),
     probe_p99_ms: quantile(probeMs, 0.99),
     probe_max_ms: probeMs.length === 0 ? null : quantile(probeMs, 1),
+    probe_new_connections: probeNewConnections,
+    probe_slowest: slow.sort((a, b) => b.ms - a.ms).slice(0, 5),
   };
 }

@@ -44,3 +44,22 @@ export function grown(before: Map<string, number>, after: Map<string, number>): 
   }
   return out;
 }
+
+/**
+ * The kernel's count of connections dropped because a listening socket's accept queue was full
+ * (TcpExt ListenOverflows, all sockets of the machine): a client whose handshake is dropped
+ * retries its SYN after 1 s, then 3 s, so an overflow shows up as a stall of that size.
+ */
+export function listenOverflows(): number | null {
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('TcpExt:'));
+    const names = (lines[0] ?? '').split(/\s+/);
+    const values = (lines[1] ?? '').split(/\s+/);
+    const i = names.indexOf('ListenOverflows');
+    return i < 0 ? null : Number(values[i]);
+  } catch {
+    return null;
+  }
+}

@@ -6,7 +6,7 @@ const MIN_REFRESH_MS = 1000;
 /**
  * Learns which server leads, so writes can go to it first. cairn names the leader by its server
  * (Raft) address in `/v1/status/leader`; `/v1/agent/members` maps that to its HTTP address
- * (`Tags.http`). Refreshed on the first write and after a write fails, at most once a second,
+ * (`Tags.http`), or to its HTTPS address (`Tags.https`) for a client given https servers. Refreshed on the first write and after a write fails, at most once a second,
  * in the background: a hint only orders servers, it never holds up a request.
  */
 export class LeaderHints {
@@ -48,19 +48,24 @@ export class LeaderHints {
         this.get(server, '/v1/status/leader'),
       ]);
       if (members === null || leader === null) continue;
-      const http = leaderHttpAddress(members, leader);
-      if (http === undefined) continue;
-      if (!this.#closed) this.pool.setLeader(http);
+      const address = leaderApiAddress(members, leader, this.pool.https);
+      if (address === undefined) continue;
+      if (!this.#closed) this.pool.setLeader(address);
       return;
     }
   }
 }
 
 /**
- * The leader's HTTP address from the two answers: a string (null when no leader is known or it
- * cannot be dialled), or undefined when the answers make no sense.
+ * The leader's API address from the two answers: a string (null when no leader is known or it
+ * cannot be dialled), or undefined when the answers make no sense. A client that talks https
+ * takes the leader's `Tags.https` (as an https:// URL), and a plain one `Tags.http`.
  */
-export function leaderHttpAddress(membersText: string, leaderText: string): string | null | undefined {
+export function leaderApiAddress(
+  membersText: string,
+  leaderText: string,
+  https = false,
+): string | null | undefined {
   let members: unknown;
   let leader: unknown;
   try {
@@ -75,11 +80,13 @@ export function leaderHttpAddress(membersText: string, leaderText: string): stri
     if (typeof m !== 'object' || m === null) continue;
     const { Addr, Port, Tags } = m as { Addr?: unknown; Port?: unknown; Tags?: unknown };
     if (`${String(Addr)}:${String(Port)}` !== leader) continue;
-    const http = typeof Tags === 'object' && Tags !== null ? (Tags as { http?: unknown }).http : undefined;
-    if (typeof http !== 'string' || http === '') return null;
+    const tags =
+      typeof Tags === 'object' && Tags !== null ? (Tags as { http?: unknown; https?: unknown }) : {};
+    const address = https ? tags.https : tags.http;
+    if (typeof address !== 'string' || address === '') return null;
     // A server listening on every interface advertises an address nobody else can dial.
-    if (/^(0\.0\.0\.0|\[::\]|::):/.test(http)) return null;
-    return http;
+    if (/^(0\.0\.0\.0|\[::\]|::):/.test(address)) return null;
+    return https ? `https://${address}` : address;
   }
   return null;
 }

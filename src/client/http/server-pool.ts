@@ -67,14 +67,25 @@ export class ServerPool {
     return url;
   }
 
-  /** A hint of which server leads (null: unknown). An unknown address is added. */
+  /** Whether the client was given https servers: leader hints then name https addresses. */
+  get https(): boolean {
+    return this.#entries.some((e) => e.url.startsWith('https:'));
+  }
+
+  /**
+   * A hint of which server leads (null: unknown). An unknown address is added, over TLS only when
+   * the hint is an https:// address: a plain one would send requests (and the token) in the
+   * clear, so it is taken only if it names a server already known.
+   */
   setLeader(address: string | null): void {
-    if (address === null || !this.#entries.some((e) => e.url.startsWith('https:'))) {
-      this.#leader = address === null ? null : this.add(address);
+    if (address === null) {
+      this.#leader = null;
       return;
     }
-    // Hints name a server's plain HTTP address: over TLS, adding it would send requests (and the
-    // token) in the clear, so only a hint naming a server already known is taken.
+    if (!this.https || /^https:\/\//i.test(address)) {
+      this.#leader = this.add(address);
+      return;
+    }
     const url = normalizeServer(address, this.#scheme);
     this.#leader = this.#find(url) ? url : null;
   }

@@ -1,15 +1,23 @@
 import type { MatchNode, Node } from './ast.js';
 import { filterError } from './errors.js';
-import { MAX_PATTERNS } from './limits.js';
+import { MAX_PATTERNS, MAX_SUBJECT_LENGTH } from './limits.js';
 import { compilePattern, type Pattern } from './regex.js';
 import { type Found, isRecord, select } from './select.js';
 
 export type Filter = (item: unknown) => boolean;
 
+/** What the caller wants to hear about while a filter runs. */
+export interface FilterHooks {
+  /** Called once per compiled filter, the first time a pattern runs on a value cut to MAX_SUBJECT_LENGTH. */
+  readonly onSubjectCut?: () => void;
+}
+
 /** What the patterns compiled so far for one filter add up to, against the caps in limits.ts. */
 interface Patterns {
   count: number;
   instructions: number;
+  /** Reports a cut subject, then forgets the hook so that one filter reports at most once. */
+  cut: (() => void) | undefined;
 }
 
 /**
@@ -17,8 +25,16 @@ interface Patterns {
  * item, so a bad pattern fails the whole compile rather than the first item it meets.
  * Recursion is bounded by the parser's nesting limit, and nothing below throws on any item.
  */
-export function compileNode(node: Node): Filter {
-  return compileWith(node, { count: 0, instructions: 0 });
+export function compileNode(node: Node, hooks: FilterHooks = {}): Filter {
+  const patterns: Patterns = { count: 0, instructions: 0, cut: undefined };
+  const { onSubjectCut } = hooks;
+  if (onSubjectCut !== undefined) {
+    patterns.cut = () => {
+      patterns.cut = undefined;
+      onSubjectCut();
+    };
+  }
+  return compileWith(node, patterns);
 }
 
 function compileWith(node: Node, patterns: Patterns): Filter {
@@ -63,12 +79,13 @@ function compileMatch(node: MatchNode, patterns: Patterns): Filter {
         throw filterError(
           `this is regular expression number ${patterns.count}; a filter may have ${MAX_PATTERNS}`,
           column,
+          'pattern_count',
         );
       }
       const pattern = compilePattern(raw, column, patterns.instructions);
       patterns.instructions += pattern.instructions;
       const negate = node.operator === 'not matches';
-      return (item) => matches(select(item, path), pattern) !== negate;
+      return (item) => matches(select(item, path), pattern, patterns) !== negate;
     }
   }
 }
@@ -97,10 +114,14 @@ function contains(found: Found, raw: string): boolean {
   return isRecord(value) && Object.hasOwn(value, raw);
 }
 
-function matches(found: Found, pattern: Pattern): boolean {
+function matches(found: Found, pattern: Pattern, patterns: Patterns): boolean {
   if (found.kind === 'missing') return false;
   const values = found.kind === 'one' ? [found.value] : found.values;
-  return values.some((value) => typeof value === 'string' && pattern.test(value));
+  return values.some((value) => {
+    if (typeof value !== 'string') return false;
+    if (value.length > MAX_SUBJECT_LENGTH) patterns.cut?.();
+    return pattern.test(value);
+  });
 }
 
 // Number syntax as strconv.ParseFloat takes it, minus the hex and "Inf" spellings nobody filters on.

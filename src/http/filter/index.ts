@@ -2,12 +2,18 @@
  * Consul's `?filter=` language (HashiCorp go-bexpr), compiled once per request into a
  * predicate over the JSON items an endpoint is about to return.
  */
-import { compileNode, type Filter } from './evaluate.js';
+import { compileNode, type Filter, type FilterHooks } from './evaluate.js';
 import { parseFilter } from './parser.js';
 
 export type { MatchNode, MatchOperator, Node, Selector, Value } from './ast.js';
-export { FILTER_ERROR_CODES, FilterError, type FilterErrorCode } from './errors.js';
-export type { Filter } from './evaluate.js';
+export {
+  FILTER_ERROR_CODES,
+  FILTER_LIMITS,
+  FilterError,
+  type FilterErrorCode,
+  type FilterLimit,
+} from './errors.js';
+export type { Filter, FilterHooks } from './evaluate.js';
 export {
   MAX_EXPRESSION_LENGTH,
   MAX_NESTING,
@@ -19,6 +25,6 @@ export {
 export { parseFilter } from './parser.js';
 
 /** Compiles `expression`; throws FilterError if it is malformed, holds a refused regex, or asks for more work than limits.ts allows. */
-export function compileFilter(expression: string): Filter {
-  return compileNode(parseFilter(expression));
+export function compileFilter(expression: string, hooks?: FilterHooks): Filter {
+  return compileNode(parseFilter(expression), hooks);
 }

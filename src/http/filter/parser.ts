@@ -14,6 +14,7 @@ export function parseFilter(expression: string): Node {
     throw new FilterError(
       `the expression is ${expression.length} characters long; the limit is ${MAX_EXPRESSION_LENGTH}`,
       MAX_EXPRESSION_LENGTH + 1,
+      'expression_length',
     );
   }
   if (expression.trim() === '') throw new FilterError('the expression is empty', 1);
@@ -121,7 +122,11 @@ class Parser {
 
   private enter(token: Token): void {
     if (++this.depth > MAX_NESTING) {
-      throw filterError(`"${token.text}" nests deeper than the limit of ${MAX_NESTING} levels`, token.column);
+      throw filterError(
+        `"${token.text}" nests deeper than the limit of ${MAX_NESTING} levels`,
+        token.column,
+        'nesting',
+      );
     }
   }
 

@@ -1,5 +1,5 @@
 import { RE2JS, RE2JSException, RE2JSSyntaxException } from 're2js';
-import { filterError } from './errors.js';
+import { type FilterLimit, filterError } from './errors.js';
 import { MAX_PATTERN_LENGTH, MAX_PROGRAM_SIZE, MAX_SUBJECT_LENGTH, PATTERN_CACHE_SIZE } from './limits.js';
 import { Lru } from './lru.js';
 import { estimateProgramSize } from './program-size.js';
@@ -26,11 +26,11 @@ const cache = new Lru<string, Pattern>(PATTERN_CACHE_SIZE);
  * patterns of the same filter hold. `column` is where the pattern sits, for the message.
  */
 export function compilePattern(source: string, column: number, used = 0): Pattern {
-  const fail = (problem: string): never => {
-    throw filterError(`the regular expression ${JSON.stringify(source)} ${problem}`, column);
+  const fail = (problem: string, limit: FilterLimit): never => {
+    throw filterError(`the regular expression ${JSON.stringify(source)} ${problem}`, column, limit);
   };
   if (source.length > MAX_PATTERN_LENGTH) {
-    fail(`is ${source.length} characters long; the limit is ${MAX_PATTERN_LENGTH}`);
+    fail(`is ${source.length} characters long; the limit is ${MAX_PATTERN_LENGTH}`, 'pattern_length');
   }
   let pattern = cache.get(source);
   if (pattern === undefined) {
@@ -40,24 +40,27 @@ export function compilePattern(source: string, column: number, used = 0): Patter
   if (used + pattern.instructions > MAX_PROGRAM_SIZE) {
     fail(
       `compiles to ${pattern.instructions} instructions, which takes this filter's regular expressions to ${used + pattern.instructions} together; the limit is ${MAX_PROGRAM_SIZE}`,
+      'program_size',
     );
   }
   return pattern;
 }
 
-function compileNew(source: string, fail: (problem: string) => never): Pattern {
+function compileNew(source: string, fail: (problem: string, limit: FilterLimit) => never): Pattern {
   // Checked before compiling: a large program is slow to compile as well as to run.
   const estimate = estimateProgramSize(source);
   if (estimate > MAX_PROGRAM_SIZE) {
     fail(
       `is too large: it would compile to about ${estimate} instructions; the limit is ${MAX_PROGRAM_SIZE} (large counted repetitions like ".{500}" are the usual cause)`,
+      'program_size',
     );
   }
   let re: RE2JS;
   try {
     re = RE2JS.compile(source);
   } catch (error) {
-    if (error instanceof RE2JSException) return fail(`is not valid: ${describe(error, source)}`);
+    if (error instanceof RE2JSException)
+      return fail(`is not valid: ${describe(error, source)}`, 'invalid_pattern');
     throw error;
   }
   return { source, instructions: re.programSize(), test: (subject) => re.test(cut(subject)) };

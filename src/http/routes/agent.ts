@@ -71,7 +71,7 @@ async function deregisterService(req: FastifyRequest, _reply: FastifyReply, ctx:
 async function services(req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext) {
   const { server } = ctx;
   const self = ctx.self.name;
-  const filter = queryFilter(query(req));
+  const filter = queryFilter(query(req), ctx.metrics);
   const out: Record<string, unknown> = {};
   for (const i of server.state.catalog.instancesOnNode(self)) {
     const json = agentServiceJson(i, ctx.datacenter);
@@ -159,7 +159,7 @@ async function nodeMaintenance(req: FastifyRequest, _reply: FastifyReply, ctx: H
 async function checks(req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext) {
   const { server } = ctx;
   const self = ctx.self.name;
-  const filter = queryFilter(query(req));
+  const filter = queryFilter(query(req), ctx.metrics);
   const out: Record<string, unknown> = {};
   for (const c of server.state.catalog.checksOnNode(self)) {
     const json = checkJson(c);

@@ -62,7 +62,7 @@ function nodes(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   const { reads } = ctx;
   const catalog = ctx.server.state.catalog;
   const q = query(req);
-  const filter = queryFilter(q);
+  const filter = queryFilter(q, ctx.metrics);
   const meta = nodeMeta(q);
   return reads.answer(req, reply, {
     topics: [Topic.nodes],
@@ -111,7 +111,7 @@ function service(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   const svc = rest(req, 'service name');
   const q = query(req);
   const tags = params(q, 'tag');
-  const filter = queryFilter(q);
+  const filter = queryFilter(q, ctx.metrics);
   const meta = nodeMeta(q);
   return reads.answer(req, reply, {
     topics: [Topic.service(svc)],
@@ -132,7 +132,7 @@ function node(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   const { reads } = ctx;
   const catalog = ctx.server.state.catalog;
   const nodeName = rest(req, 'node name');
-  const filter = queryFilter(query(req));
+  const filter = queryFilter(query(req), ctx.metrics);
   return reads.answer(req, reply, {
     topics: [Topic.node(nodeName)],
     shared: true,

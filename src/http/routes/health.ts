@@ -13,7 +13,7 @@ function onNode(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   const { reads } = ctx;
   const catalog = ctx.server.state.catalog;
   const node = rest(req, 'node name');
-  const filter = queryFilter(query(req));
+  const filter = queryFilter(query(req), ctx.metrics);
   return reads.answer(req, reply, {
     topics: [Topic.node(node)],
     shared: true,
@@ -31,7 +31,7 @@ function ofService(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   const { reads } = ctx;
   const catalog = ctx.server.state.catalog;
   const svc = rest(req, 'service name');
-  const filter = queryFilter(query(req));
+  const filter = queryFilter(query(req), ctx.metrics);
   return reads.answer(req, reply, {
     topics: [Topic.service(svc)],
     shared: true,
@@ -65,7 +65,7 @@ function service(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
     passingOnly: boolParam(q, 'passing'),
     tags: params(q, 'tag'),
     nodeMeta: nodeMeta(q),
-    filter: queryFilter(q),
+    filter: queryFilter(q, ctx.metrics),
     strategy,
     key,
     limit: intParam(q, 'limit', 0),
@@ -92,7 +92,7 @@ function inState(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   if (state !== 'any' && !(HEALTH_STATUSES as readonly string[]).includes(state)) {
     throw badRequest('state', `"${state}" is not one of any, passing, warning, critical`);
   }
-  const filter = queryFilter(query(req));
+  const filter = queryFilter(query(req), ctx.metrics);
   return reads.answer(req, reply, {
     topics: [Topic.checks],
     shared: true,

@@ -87,6 +87,22 @@ export class InboundConnection {
     this.socket.destroy();
   }
 
+  /** Closes this connection if `keep` refuses its socket (a reload that no longer trusts the peer); true if it did. */
+  dropUnless(keep: (socket: Socket) => boolean): boolean {
+    if (this.socket.destroyed || keep(this.socket)) return false;
+    this.socket.destroy();
+    return true;
+  }
+
+  /** The node that said hello on this connection, once it has. */
+  get peerId(): NodeId | null {
+    return this.peer;
+  }
+
+  get remote(): string {
+    return `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? '?'}`;
+  }
+
   private onFrame(kind: FrameKind, payload: Buffer): void {
     if (this.peer === null) {
       this.handshake(kind, payload);

@@ -8,5 +8,5 @@ export { ClusterKeyError, ClusterKeyring, generateClusterKey, parseClusterKey } 
 export { MemoryNetwork, MemoryTransport } from './memory.js';
 export { TcpTransport, type TcpTransportOptions, type TcpTransportStats } from './tcp.js';
 export { TCP_DEFAULTS, type TcpLimits } from './tcp-limits.js';
-export { type ClusterTls, certificateNames } from './tls.js';
+export { type ClusterTls, certificateNames, chainTrusted, pemCertificates } from './tls.js';
 export type { PeerAddress, RequestHandler, Transport, TransportEvents } from './types.js';

@@ -156,6 +156,22 @@ export class OutboundConnection {
     });
   }
 
+  /**
+   * Closes the current socket if `keep` refuses it (a reload that no longer trusts the callee);
+   * the next write dials again with the new settings. Requests waiting on it fail as on any lost
+   * connection. Returns the remote address when it closed one.
+   */
+  dropUnless(keep: (socket: Socket) => boolean): string | null {
+    const s = this.socket;
+    if (s === null || s.destroyed || keep(s)) return null;
+    const remote = `${s.remoteAddress ?? this.opts.address}:${s.remotePort ?? '?'}`;
+    // Forgotten now rather than at its close event, and without a backoff: the next write dials at once.
+    this.forget(s, false);
+    if (this.state !== 'closed') this.state = 'idle';
+    s.destroy();
+    return remote;
+  }
+
   /** Destroys the socket and fails pending requests; resolves once the socket is closed. */
   close(): Promise<void> {
     if (this.state !== 'closed') {
@@ -342,19 +358,25 @@ export class OutboundConnection {
 
   private onClose(s: Socket): void {
     if (this.socket !== s) return;
+    this.forget(s, true);
+    if (this.state === 'closed') return;
+    this.failed();
+  }
+
+  /** Lets go of the current socket: what waits on it fails. */
+  private forget(s: Socket, byPeer: boolean): void {
+    if (this.socket !== s) return;
     this.socket = null;
     const h = this.handshake;
     if (h !== null) {
       this.handshake = null;
       // Connected, then dropped before the callee proved the key: it refused our key (or has none).
-      if (h.connected && this.state !== 'closed') this.reportHandshakeFailure('closedByPeer');
+      if (byPeer && h.connected && this.state !== 'closed') this.reportHandshakeFailure('closedByPeer');
       const err = new Error('connection closed during the key handshake');
       for (const { done } of h.held) done?.(err);
       h.settle(false);
     }
     this.failRequests('TRANSPORT_CONNECTION_LOST', `connection to ${this.opts.address} lost`);
-    if (this.state === 'closed') return;
-    this.failed();
   }
 
   private failed(): void {

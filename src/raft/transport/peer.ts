@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { encodeMessage } from '../codec.js';
 import type { Message, SnapshotMsg } from '../messages.js';
 import type { NodeId } from '../types.js';
@@ -72,6 +73,11 @@ export class Peer {
 
   request(payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
     return this.control.request(payload, timeoutMs);
+  }
+
+  /** Closes whichever of the two connections `keep` refuses; the remote addresses of those closed. */
+  dropUnless(keep: (socket: Socket) => boolean): string[] {
+    return [this.control.dropUnless(keep), this.bulk.dropUnless(keep)].filter((r) => r !== null);
   }
 
   /** Closes both connections; a snapshot still streaming is reported failed. */

@@ -13,7 +13,7 @@ import { InboundConnection } from './inbound.js';
 import type { ClusterKeyring } from './keyring.js';
 import { Peer, type PeerEvents } from './peer.js';
 import { TCP_DEFAULTS, type TcpLimits } from './tcp-limits.js';
-import { type ClusterTls, TlsAcceptor } from './tls.js';
+import { type ClusterTls, stillTrusted, TlsAcceptor } from './tls.js';
 import type { PeerAddress, RequestHandler, Transport, TransportEvents } from './types.js';
 
 export interface TcpTransportOptions {
@@ -108,7 +108,9 @@ export class TcpTransport implements Transport {
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ host: this.opts.host ?? '127.0.0.1', port: this.opts.port ?? 0 }, () => {
+      // Node's default accept queue (511) overflows under a connection flood that the limits then
+      // refuse, and a dropped handshake waits 1-3 s to be retried: room for the flood instead.
+      server.listen({ host: this.opts.host ?? '127.0.0.1', port: this.opts.port ?? 0, backlog: 4096 }, () => {
         server.off('error', reject);
         resolve();
       });
@@ -156,9 +158,34 @@ export class TcpTransport implements Transport {
     this.keyring = keyring;
   }
 
-  /** Replaces the TLS settings (a certificate reload): connections made from now on use them. */
+  /**
+   * Replaces the TLS settings (a certificate reload): connections made from now on use them.
+   * Open connections stay up unless the peer's certificate no longer leads to a CA of the new
+   * file: removing a CA ends the trust it gave at once, not whenever those connections happen to
+   * drop. Each one closed is reported as a `tls` handshake failure; the peer dials again.
+   */
   setTls(tls: ClusterTls | null): void {
     this.tls = tls === null ? null : new TlsAcceptor(tls);
+    if (tls === null) return;
+    const detail = 'certificate no longer trusted after a reload of the CA file';
+    const inbound = stillTrusted(tls, 'inbound');
+    for (const conn of this.inbound) {
+      if (conn.dropUnless(inbound)) {
+        this.auth.onHandshakeFailure({
+          side: 'inbound',
+          reason: 'tls',
+          remote: conn.remote,
+          peer: conn.peerId,
+          detail,
+        });
+      }
+    }
+    const outbound = stillTrusted(tls, 'outbound');
+    for (const [id, peer] of this.peers) {
+      for (const remote of peer.dropUnless(outbound)) {
+        this.auth.onHandshakeFailure({ side: 'outbound', reason: 'tls', remote, peer: id, detail });
+      }
+    }
   }
 
   get stats(): TcpTransportStats {

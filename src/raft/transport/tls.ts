@@ -1,10 +1,12 @@
+import { X509Certificate } from 'node:crypto';
 import type { Socket } from 'node:net';
 import {
   createSecureContext,
   createServer as createTlsServer,
+  type DetailedPeerCertificate,
   type PeerCertificate,
   type SecureContext,
-  type TLSSocket,
+  TLSSocket,
   type Server as TlsServer,
   connect as tlsConnect,
 } from 'node:tls';
@@ -153,4 +155,56 @@ export function connectTls(host: string, port: number, tls: ClusterTls): TLSSock
         ? undefined
         : new Error(`the server's certificate does not name ${serverName}`),
   });
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/** The certificates of a PEM bundle (a CA file may hold several, e.g. the old and the new CA). */
+export function pemCertificates(pem: string | Buffer): X509Certificate[] {
+  return [...String(pem).matchAll(PEM_CERTIFICATE)].map((m) => new X509Certificate(m[0]));
+}
+
+function signedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
+  return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+}
+
+/**
+ * Whether a chain a peer presented (leaf first, then what it sent after it) leads to one of
+ * `cas`: each certificate signed by the next, and one of them signed by (or being) a CA. Used
+ * again after a reload, on connections accepted under the old CA file: dates and names were
+ * checked at their handshake and have not changed, only which CAs are trusted may have.
+ */
+export function chainTrusted(chain: readonly X509Certificate[], cas: readonly X509Certificate[]): boolean {
+  for (let i = 0; i < chain.length; i++) {
+    const cert = chain[i]!;
+    if (cas.some((ca) => ca.fingerprint256 === cert.fingerprint256 || signedBy(cert, ca))) return true;
+    const next = chain[i + 1];
+    if (next === undefined || !signedBy(cert, next)) return false;
+  }
+  return false;
+}
+
+/** The chain a TLS peer presented, leaf first; empty when it presented none. */
+export function peerChain(socket: TLSSocket): X509Certificate[] {
+  const chain: X509Certificate[] = [];
+  let cert = socket.getPeerCertificate(true) as DetailedPeerCertificate | null;
+  const seen = new Set<string>();
+  while (cert?.raw !== undefined && !seen.has(cert.fingerprint256)) {
+    seen.add(cert.fingerprint256);
+    chain.push(new X509Certificate(cert.raw));
+    cert = cert.issuerCertificate ?? null;
+  }
+  return chain;
+}
+
+/**
+ * For a reload: whether an open connection may stay under the new settings. A plain socket is
+ * judged by nothing here (verify-incoming refuses those at accept). On a TLS socket the peer's
+ * certificate must still lead to a trusted CA where the new settings verify it: always on
+ * connections this server opened (it checks every callee), on accepted ones with verifyIncoming.
+ */
+export function stillTrusted(tls: ClusterTls, side: 'inbound' | 'outbound'): (socket: Socket) => boolean {
+  if (side === 'inbound' && !tls.verifyIncoming) return () => true;
+  const cas = pemCertificates(tls.ca);
+  return (socket) => !(socket instanceof TLSSocket) || chainTrusted(peerChain(socket), cas);
 }

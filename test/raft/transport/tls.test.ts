@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { connect as plainConnect } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -6,8 +7,10 @@ import {
   ClusterKeyring,
   type ClusterTls,
   certificateNames,
+  chainTrusted,
   generateClusterKey,
   type HandshakeFailureEvent,
+  pemCertificates,
   TcpTransport,
 } from '../../../src/raft/transport/index.js';
 import { type CertFiles, readPem, TestCa } from '../../support/certs.js';
@@ -153,7 +156,68 @@ describe('TLS on the cluster port', () => {
     b.t.setTls(tlsOf(g2));
     a.t.removePeer('b');
     expect(await ask(a, b, 'after')).toBe('ok after');
+    // The only failures: the connection of the old CA, closed by the reloads (not by a handshake).
+    for (const f of [...a.failures, ...b.failures]) {
+      expect(f.reason).toBe('tls');
+      expect(f.detail).toMatch(/no longer trusted after a reload/);
+    }
+  });
+
+  it('a CA moves from A to B across reloads: open connections stay until A is no longer trusted', async () => {
+    const pem = (f: CertFiles) => readPem(f);
+    const [onA1, onA2] = [serverA, serverB];
+    const onB1 = other.issue('rb1', [`DNS:${SERVER_NAME}`, 'IP:127.0.0.1'], 'server');
+    const onB2 = other.issue('rb2', [`DNS:${SERVER_NAME}`, 'IP:127.0.0.1'], 'server');
+    const both = pem(onA1).ca + pem(onB1).ca;
+    const a = await endpoint('a', tlsOf(onA1));
+    const b = await endpoint('b', tlsOf(onA2));
+    expect(await ask(a, b, '0')).toBe('ok 0');
+    // Step 1: both trust A and B. Step 2: both present a certificate of B. Nothing is closed.
+    for (const [e, f] of [
+      [a, onA1],
+      [b, onA2],
+    ] as const) {
+      e.t.setTls({ ...tlsOf(f), ca: both });
+    }
+    expect(await ask(a, b, '1')).toBe('ok 1');
+    for (const [e, f] of [
+      [a, onB1],
+      [b, onB2],
+    ] as const) {
+      e.t.setTls({ ...tlsOf(f), ca: both });
+    }
+    expect(await ask(a, b, '2')).toBe('ok 2');
     expect([...a.failures, ...b.failures]).toEqual([]);
+    // Step 3: B only. The connection still carries the certificates of A: both ends close it.
+    a.t.setTls(tlsOf(onB1));
+    b.t.setTls(tlsOf(onB2));
+    expect(a.failures.map((f) => [f.side, f.reason, f.peer])).toEqual([['outbound', 'tls', 'b']]);
+    expect(b.failures.map((f) => [f.side, f.reason])).toEqual([['inbound', 'tls']]);
+    // A new connection, on B's certificates, carries the next request.
+    expect(await ask(a, b, '3')).toBe('ok 3');
+    // A peer still presenting a certificate of A (it trusts both) is refused.
+    const late = await endpoint('late', { ...tlsOf(serverA), ca: both });
+    await expect(ask(late, b, 'x')).rejects.toThrow();
+    await waitUntil('refusal reported', async () =>
+      b.failures.some((f) => f.side === 'inbound' && f.reason === 'tls' && !/reload/.test(f.detail ?? ''))
+        ? true
+        : undefined,
+    );
+  });
+
+  it('judges a presented chain against the CAs of a bundle', () => {
+    const mine = new X509Certificate(readPem(serverA).cert);
+    const theirs = new X509Certificate(readPem(foreign).cert);
+    const bundle = pemCertificates(readPem(serverA).ca + readPem(foreign).ca);
+    expect(bundle).toHaveLength(2);
+    expect(chainTrusted([mine], bundle)).toBe(true);
+    expect(chainTrusted([theirs], bundle)).toBe(true);
+    const onlyOurs = pemCertificates(readPem(serverA).ca);
+    expect(chainTrusted([theirs], onlyOurs)).toBe(false);
+    expect(chainTrusted([], onlyOurs)).toBe(false);
+    // A CA certificate itself is trusted; a leaf followed by a certificate that did not sign it is not.
+    expect(chainTrusted([onlyOurs[0]!], onlyOurs)).toBe(true);
+    expect(chainTrusted([theirs, mine], onlyOurs)).toBe(false);
   });
 
   it('reads the names of a certificate', () => {

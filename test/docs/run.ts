@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stageClientPackage } from '../../scripts/pack-client.js';
 import { repoRoot } from '../support/processes.js';
 import type { RunFence } from './fences.js';
 
@@ -36,6 +37,9 @@ export class ExampleEnv {
     writeFileSync(join(this.home, '.curlrc'), 'fail-with-body\nsilent\nshow-error\nwrite-out = "\\n"\n');
     mkdirSync(join(repoRoot, 'tmp'), { recursive: true });
     this.jsDir = mkdtempSync(join(repoRoot, 'tmp', 'docs-examples-'));
+    // `@cairn-registry/client` resolves to the package as `npm run pack:client` stages it (its
+    // dependencies from the repository's node_modules), as it would for an application.
+    stageClientPackage(join(this.jsDir, 'node_modules', '@cairn-registry', 'client'), repoRoot);
     this.env = {
       ...process.env,
       PATH: `${bin}:${process.env.PATH ?? ''}`,

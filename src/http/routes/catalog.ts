@@ -154,7 +154,7 @@ function nodeServices(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext
   const { reads } = ctx;
   const catalog = ctx.server.state.catalog;
   const nodeName = rest(req, 'node name');
-  const filter = queryFilter(query(req));
+  const filter = queryFilter(query(req), ctx.metrics);
   return reads.answer(req, reply, {
     topics: [Topic.node(nodeName)],
     shared: true,

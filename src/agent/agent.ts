@@ -41,6 +41,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
       'no cluster key: anyone who can reach the server port can act as a server; start every server with --encrypt KEY (cairn keygen prints one)',
     );
   }
+  for (const w of config.configWarnings ?? []) logger.warn(w);
   // Files first: a wrong one is a one-line error naming it, before anything is started.
   const tls = await loadAgentTls(config);
   const dir = dataDir(config.dataDir);

@@ -83,6 +83,8 @@ export interface AgentConfig {
    * X-Forwarded-For names the client, for registrations without an Address (default none).
    */
   readonly httpTrustedProxies?: readonly string[] | undefined;
+  /** What the configuration file held that cairn does not use (logged at start, not fatal). */
+  readonly configWarnings?: readonly string[] | undefined;
   /** `--dns-udp-answer-limit` bytes (default 4096, at least 512). */
   readonly dnsUdpAnswerLimit?: number | undefined;
   /** `--dns-rate-limit` queries/s per source address (default 0: off). */

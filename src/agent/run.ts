@@ -13,28 +13,24 @@ const HALT_CLOSE_MS = 5_000;
 export async function runAgent(
   config: AgentConfig,
   logger: Logger,
-  reload?: () => AgentConfig,
+  reload?: () => AgentConfig | Promise<AgentConfig>,
 ): Promise<void> {
   const agent = await startAgent(config, logger);
   const onHangup = () => {
     if (reload === undefined) return;
     const failed = (e: unknown) =>
       logger.error({ err: e }, 'SIGHUP: configuration not reloaded; the running one stays in force');
-    try {
-      const next = reload();
-      agent
-        .reload(next)
-        .then(
-          () =>
-            logger.info(
-              { clusterKeys: next.encrypt.length, tls: next.tlsCertFile !== undefined },
-              'SIGHUP: configuration reloaded; cluster keys and certificates applied to new connections',
-            ),
-          failed,
+    // A reload that throws at once and one that fails later are reported alike.
+    Promise.resolve()
+      .then(reload)
+      .then(async (next) => {
+        await agent.reload(next);
+        logger.info(
+          { clusterKeys: next.encrypt.length, tls: next.tlsCertFile !== undefined },
+          'SIGHUP: configuration reloaded; cluster keys and certificates applied to new connections',
         );
-    } catch (e) {
-      failed(e);
-    }
+      })
+      .catch(failed);
   };
   process.on('SIGHUP', onHangup);
   let fatal: unknown = null;

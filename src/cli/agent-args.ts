@@ -11,6 +11,7 @@ import {
 } from '../dns/index.js';
 import { parseDuration } from '../state/index.js';
 import { tlsSettingsProblem } from '../tls/index.js';
+import { translateConsulConfig } from './consul-config.js';
 import { UsageError } from './errors.js';
 
 const LOG_LEVELS = [
@@ -102,9 +103,15 @@ type Raw = {
       : string;
 };
 
+/**
+ * The agent's configuration from its flags and `--config-file` (cairn's keys, or Consul's agent
+ * configuration in JSON or HCL). An HCL file must have been parsed beforehand into `hcl`
+ * (config-hcl.ts: the HCL parser is asynchronous).
+ */
 export function parseAgentArgs(
   argv: readonly string[],
   readFile = (p: string) => readFileSync(p, 'utf8'),
+  hcl: ReadonlyMap<string, unknown> = new Map(),
 ): AgentConfig {
   let flags: Raw;
   try {
@@ -118,8 +125,9 @@ export function parseAgentArgs(
     throw new UsageError(e instanceof Error ? (e.message.split('\n')[0] ?? e.message) : String(e));
   }
   // Flags win over the config file; the file uses the flags' names (with - or _).
-  const file = flags['config-file'] !== undefined ? readConfigFile(flags['config-file'], readFile) : {};
-  const v: Raw = { ...file, ...flags };
+  const fromFile =
+    flags['config-file'] !== undefined ? readConfigFile(flags['config-file'], readFile, hcl) : null;
+  const v: Raw = { ...fromFile?.raw, ...flags };
   const dev = v.dev ?? false;
   const node = v.node ?? (dev ? 'dev' : hostname().split('.')[0] || 'cairn');
   if (!NODE_NAME.test(node)) {
@@ -189,6 +197,7 @@ export function parseAgentArgs(
     join,
     logLevel,
     logJson: v['log-json'] ?? false,
+    ...(fromFile !== null && fromFile.warnings.length > 0 ? { configWarnings: fromFile.warnings } : {}),
     snapshotEvery:
       v['snapshot-every'] === undefined ? undefined : positiveInt(v['snapshot-every'], '--snapshot-every'),
     trailingLogs:
@@ -352,30 +361,43 @@ function nonNegativeInt(raw: string, flag: string): number {
   return n;
 }
 
-function readConfigFile(path: string, readFile: (p: string) => string): Raw {
-  let text: string;
-  try {
-    text = readFile(path);
-  } catch (e) {
-    throw new UsageError(`--config-file: cannot read ${q(path)}: ${(e as Error).message.split('\n')[0]}`);
-  }
+function readConfigFile(
+  path: string,
+  readFile: (p: string) => string,
+  preparsed: ReadonlyMap<string, unknown>,
+): { raw: Raw; warnings: string[] } {
   let obj: unknown;
-  try {
-    obj = JSON.parse(text);
-  } catch (e) {
-    // V8 quotes the offending text, line breaks included: keep the message on one line.
-    throw new UsageError(
-      `--config-file: ${q(path)} is not JSON: ${(e as Error).message.replace(/\s+/g, ' ')}`,
-    );
+  if (path.endsWith('.hcl')) {
+    if (!preparsed.has(path))
+      throw new UsageError(`--config-file: ${q(path)}: HCL files are read by the cairn command`);
+    obj = preparsed.get(path);
+  } else {
+    let text: string;
+    try {
+      text = readFile(path);
+    } catch (e) {
+      throw new UsageError(`--config-file: cannot read ${q(path)}: ${(e as Error).message.split('\n')[0]}`);
+    }
+    try {
+      obj = JSON.parse(text);
+    } catch (e) {
+      // V8 quotes the offending text, line breaks included: keep the message on one line.
+      throw new UsageError(
+        `--config-file: ${q(path)} is not JSON: ${(e as Error).message.replace(/\s+/g, ' ')}`,
+      );
+    }
   }
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
     throw new UsageError(`--config-file: ${q(path)} must hold a JSON object`);
   }
+  // Consul's keys (retry_join, ports { ... }, tls { ... }, ...) become cairn's; the rest is warned about.
+  const { settings, sources, warnings } = translateConsulConfig(
+    obj as Record<string, unknown>,
+    (name) => Object.hasOwn(AGENT_OPTIONS, name) && name !== 'config-file',
+  );
   const out: Record<string, unknown> = {};
-  for (const [k, raw] of Object.entries(obj)) {
-    const name = k.replace(/_/g, '-');
-    if (!Object.hasOwn(AGENT_OPTIONS, name) || name === 'config-file')
-      throw new UsageError(`--config-file: unknown setting ${q(k)}`);
+  for (const [name, raw] of Object.entries(settings)) {
+    const k = sources[name] ?? name;
     const spec = AGENT_OPTIONS[name as keyof typeof AGENT_OPTIONS];
     if (spec.type === 'boolean') {
       if (typeof raw !== 'boolean') throw new UsageError(`--config-file: ${q(k)} must be true or false`);
@@ -392,7 +414,7 @@ function readConfigFile(path: string, readFile: (p: string) => string): Raw {
       out[name] = String(raw);
     }
   }
-  return out as Raw;
+  return { raw: out as Raw, warnings: warnings.map((w) => `--config-file ${q(path)}: ${w}`) };
 }
 
 function ipv4(s: string, flag: string): string {

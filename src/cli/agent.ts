@@ -8,7 +8,10 @@ import { commandLogger } from './logger.js';
  * or with --log-json), until SIGTERM or SIGINT. SIGHUP calls
  * `reload` (the flags and config file read again) and applies what can change while running.
  */
-export async function runAgent(config: AgentConfig, reload?: () => AgentConfig): Promise<void> {
+export async function runAgent(
+  config: AgentConfig,
+  reload?: () => AgentConfig | Promise<AgentConfig>,
+): Promise<void> {
   const logger = commandLogger(config.logLevel, config.node, config.logJson === true);
   try {
     await run(config, logger, reload);

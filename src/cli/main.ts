@@ -39,10 +39,11 @@ async function main(argv: readonly string[]): Promise<number> {
         process.stdout.write(`${agentHelp()}\n`);
         return 0;
       }
-      const config = parseAgentArgs(rest);
+      const { preloadHclConfigs } = await import('./config-hcl.js');
+      const config = parseAgentArgs(rest, undefined, await preloadHclConfigs(rest));
       const { runAgent } = await import('./agent.js');
       // SIGHUP reads the flags and the config file again (the cluster keys take effect).
-      await runAgent(config, () => parseAgentArgs(rest));
+      await runAgent(config, async () => parseAgentArgs(rest, undefined, await preloadHclConfigs(rest)));
       return 0;
     }
     case 'raft-demo': {

@@ -367,12 +367,6 @@ describe('cairn agent arguments: --config-file', () => {
   });
 
   it.each<[string, RegExp]>([
-    ['{"dev": true, "bogus": 1}', /^--config-file: unknown setting "bogus"$/],
-    ['{"dev": true, "httpPort": 1}', /^--config-file: unknown setting "httpPort"$/],
-    ['{"dev": true, "config_file": "x.json"}', /^--config-file: unknown setting "config_file"$/],
-    ['{"dev": true, "constructor": "x"}', /^--config-file: unknown setting "constructor"$/],
-    ['{"dev": true, "toString": 1}', /^--config-file: unknown setting "toString"$/],
-    ['{"dev": true, "__proto__": "x"}', /^--config-file: unknown setting "__proto__"$/],
     ['{"dev": "true"}', /^--config-file: "dev" must be true or false$/],
     ['{"dev": true, "join": [1]}', /^--config-file: "join" must be a list of strings$/],
     ['{"dev": true, "join": null}', /^--config-file: "join" must be a list of strings$/],
@@ -390,6 +384,24 @@ describe('cairn agent arguments: --config-file', () => {
     ['{\n  "dev": true,\n  "node": oops\n}\n', /^--config-file: "cairn.json" is not JSON: /],
   ])('file %j', (text, message) => {
     expect(usageError(['--config-file', 'cairn.json'], fakeFile(text))).toMatch(message);
+  });
+
+  it.each([
+    ['bogus', 1],
+    ['httpPort', 1],
+    ['config_file', 'x.json'],
+    ['constructor', 'x'],
+    ['toString', 1],
+    ['__proto__', 'x'],
+  ])('an unknown setting %j is a warning naming it, not an error (Consul files hold many)', (key, value) => {
+    const c = parse(
+      ['--config-file', 'cairn.json'],
+      fakeFile(`{"dev": true, ${JSON.stringify(key)}: ${JSON.stringify(value)}}`),
+    );
+    expect(c.dev).toBe(true);
+    expect(c.configWarnings).toEqual([
+      `--config-file "cairn.json": ${key}: a Consul setting cairn does not use; ignored`,
+    ]);
   });
 
   it('a file that cannot be read is a usage error naming the path and the reason', () => {

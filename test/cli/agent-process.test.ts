@@ -1,5 +1,8 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type HealthEntry, http } from '../support/http.js';
 import { Child, distScript, freePorts, waitFor } from '../support/processes.js';
@@ -112,6 +115,47 @@ describe('cairn CLI as a process', () => {
     child.proc.kill('SIGTERM');
     expect(await exited).toEqual({ code: 0, signal: null });
     expect(child.output).toContain('raft node stopped');
+  });
+
+  it("starts from a Consul server's HCL configuration, warning about what it does not use", async () => {
+    const [httpPort, serverPort, dnsPort] = (await freePorts(3)) as [number, number, number];
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-hcl-'));
+    try {
+      const file = join(dir, 'consul.hcl');
+      writeFileSync(
+        file,
+        [
+          'server = true',
+          'bootstrap_expect = 1',
+          'node_name = "from-hcl"',
+          `data_dir = "${join(dir, 'data')}"`,
+          'bind_addr = "127.0.0.1"',
+          'log_level = "WARN"',
+          'ports {',
+          `  http = ${httpPort}`,
+          `  dns = ${dnsPort}`,
+          `  server = ${serverPort}`,
+          '  grpc = 8502',
+          '}',
+          'ui_config {',
+          '  enabled = true',
+          '}',
+        ].join('\n'),
+      );
+      child = new Child(CLI, ['agent', '--config-file', file]);
+      const url = `http://127.0.0.1:${httpPort}`;
+      await waitFor('the HCL-configured agent to lead', async () => {
+        const r = await http<string>('GET', `${url}/v1/status/leader`, undefined, 2_000);
+        return r.json === `127.0.0.1:${serverPort}` ? true : undefined;
+      });
+      const self = await http<{ Config: { NodeName: string } }>('GET', `${url}/v1/agent/self`);
+      expect(self.json.Config.NodeName).toBe('from-hcl');
+      expect(child.output).toContain('ports.grpc: cairn has no such listener; ignored');
+      expect(child.output).toContain('ui_config: a Consul setting cairn does not use; ignored');
+    } finally {
+      await child?.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('agent --dev serves the Consul HTTP API: register, TTL pass, health, 400s, SIGTERM exits 0', async () => {

@@ -39,6 +39,10 @@ export class Metrics {
   constructor(server: CairnServer) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'cairn_' });
+    // prom-client's totals of the by-type gauges are gauges named `_total`, which Prometheus reads as
+    // counters (promtool flags them); sum(cairn_nodejs_active_handles) gives the same number.
+    for (const kind of ['handles', 'requests', 'resources'])
+      this.registry.removeSingleMetric(`cairn_nodejs_active_${kind}_total`);
     this.httpRequests = new Counter({
       name: 'cairn_http_requests_total',
       help: 'HTTP requests by route, method and status',
@@ -186,13 +190,13 @@ export class Metrics {
     });
     server.raft.on('syncedWrite', (ms: number) => fsync.observe(ms / 1000));
     const raftStats = server.raft.stats;
+    // Counts kept elsewhere (the driver, the leader's health, the prober): a counter that only grows is set to the count at each scrape.
     const raftCounter = (name: string, help: string, value: () => number) =>
       new Counter({
         name,
         help,
         registers,
         collect() {
-          // The driver counts; a counter that only grows is set to its count here.
           this.reset();
           this.inc(value());
         },
@@ -222,27 +226,33 @@ export class Metrics {
     gauge('cairn_raft_commit_index', 'Raft commit index', () => server.status().commit);
     gauge('cairn_raft_applied_index', 'Raft index applied to the state machine', () => server.state.applied);
     gauge('cairn_raft_leader', '1 if this server is the leader', () => (server.isLeader() ? 1 : 0));
-    gauge('cairn_raft_leader_changes', 'Leader changes seen by this server since start', () => leaderChanges);
-    gauge('cairn_raft_last_contact_ms', 'Milliseconds since the leader was last heard from', () =>
-      Math.max(0, server.lastContactMs()),
+    raftCounter(
+      'cairn_raft_leader_changes_total',
+      'Leader changes seen by this server since start',
+      () => leaderChanges,
     );
     gauge(
-      'cairn_heartbeats_handled',
+      'cairn_raft_last_contact_seconds',
+      'Seconds since the leader was last heard from',
+      () => Math.max(0, server.lastContactMs()) / 1000,
+    );
+    raftCounter(
+      'cairn_heartbeats_handled_total',
       'Heartbeats handled by this server as leader',
       () => server.health.counters.heartbeats,
     );
-    gauge(
-      'cairn_ttl_expiries',
+    raftCounter(
+      'cairn_ttl_expiries_total',
       'TTL checks this server expired as leader',
       () => server.health.counters.expiries,
     );
-    gauge(
-      'cairn_check_status_changes',
+    raftCounter(
+      'cairn_check_status_changes_total',
       'Check status changes proposed by this server as leader',
       () => server.health.counters.statusChanges,
     );
-    gauge(
-      'cairn_services_reaped',
+    raftCounter(
+      'cairn_services_reaped_total',
       'Services deregistered by the critical-service reaper',
       () => server.health.counters.reaped,
     );
@@ -259,8 +269,8 @@ export class Metrics {
       'HTTP and TCP checks this server probes as leader',
       () => server.prober.checks,
     );
-    gauge(
-      'cairn_probes_run',
+    raftCounter(
+      'cairn_probes_run_total',
       'HTTP and TCP probes run by this server as leader',
       () => server.prober.counters.probes,
     );

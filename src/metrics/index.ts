@@ -31,8 +31,11 @@ export class Metrics {
   readonly dnsQueries: Counter<'transport' | 'type' | 'rcode'>;
   readonly dnsTruncated: Counter<'transport'>;
   readonly dnsDuration: Timer<'transport'>;
+  // ---- the JSON form and Consul's names ----
   private readonly consul: ConsulMetrics;
+  /** cairn's histograms, whose observations the JSON form's Samples report. */
   private readonly timers: Timer[] = [];
+  /** What the JSON form's totals and rates are counted from. */
   private readonly startedAt: number;
   // ---- the cluster port (src/raft/transport) ----
   private readonly handshakeFailures: Counter<'side' | 'reason'>;

@@ -42,7 +42,7 @@ export async function write(ctx: HttpContext, cmd: Command): Promise<number> {
 
 /** Like `write`, also giving what the command answered (a CAS's true/false, a transaction's results). */
 export async function writeResult(ctx: HttpContext, cmd: Command): Promise<ApplySuccess & { index: number }> {
-  const done = ctx.metrics.writeLatency.startTimer();
+  const done = ctx.metrics.startWrite(cmd.type);
   const out = await ctx.server.apply(cmd);
   done();
   if (!out.result.ok) {

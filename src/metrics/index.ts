@@ -2,6 +2,11 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { HandshakeFailureEvent, TcpTransportStats } from '../raft/index.js';
 import type { CairnServer } from '../server/index.js';
+import { type ConsulMetricsJson, consulJson } from './consul-json.js';
+import { ConsulMetrics } from './consul-names.js';
+import { Timer } from './timer.js';
+
+export type { ConsulMetricsJson, GaugeValue, SampledValue } from './consul-json.js';
 
 /** What the HTTP app's limits report (src/http/limits): refusals by reason, and what clients hold now. */
 export interface ClientLimitStats {
@@ -14,18 +19,24 @@ export interface ClientLimitStats {
 export class Metrics {
   readonly registry = new Registry();
   readonly httpRequests: Counter<'route' | 'method' | 'status'>;
-  readonly httpDuration: Histogram<'route' | 'method'>;
+  readonly httpDuration: Timer<'route' | 'method'>;
   readonly heartbeats: Counter;
-  readonly writeLatency: Histogram;
+  readonly writeLatency: Timer;
   readonly watchers: Gauge<'kind'>;
   readonly watchEvents: Counter;
-  readonly watchFanout: Histogram;
+  readonly watchFanout: Timer;
   readonly watchSlowConsumers: Counter;
   readonly watchResets: Counter;
   // ---- DNS (src/dns) ----
   readonly dnsQueries: Counter<'transport' | 'type' | 'rcode'>;
   readonly dnsTruncated: Counter<'transport'>;
-  readonly dnsDuration: Histogram<'transport'>;
+  readonly dnsDuration: Timer<'transport'>;
+  // ---- the JSON form and Consul's names ----
+  private readonly consul: ConsulMetrics;
+  /** cairn's histograms, whose observations the JSON form's Samples report. */
+  private readonly timers: Timer[] = [];
+  /** What the JSON form's totals and rates are counted from. */
+  private readonly startedAt: number;
   // ---- the cluster port (src/raft/transport) ----
   private readonly handshakeFailures: Counter<'side' | 'reason'>;
   private clusterStats: (() => TcpTransportStats) | null = null;
@@ -39,33 +50,53 @@ export class Metrics {
   private readonly filterRefusals: Counter<'reason'>;
   private readonly filterSubjectsCut: Counter;
 
-  constructor(server: CairnServer) {
+  constructor(
+    server: CairnServer,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.startedAt = now();
     const registers = [this.registry];
+    // Histograms in seconds that also give the JSON form's Samples (in milliseconds, as Consul's).
+    const timer = <T extends string>(name: string, histogram: Histogram<T>) => {
+      const t = new Timer(histogram, 'seconds', name);
+      this.timers.push(t);
+      return t;
+    };
     collectDefaultMetrics({ register: this.registry, prefix: 'cairn_' });
+    // prom-client's totals of the by-type gauges are gauges named `_total`, which Prometheus reads as
+    // counters (promtool flags them); sum(cairn_nodejs_active_handles) gives the same number.
+    for (const kind of ['handles', 'requests', 'resources'])
+      this.registry.removeSingleMetric(`cairn_nodejs_active_${kind}_total`);
     this.httpRequests = new Counter({
       name: 'cairn_http_requests_total',
       help: 'HTTP requests by route, method and status',
       labelNames: ['route', 'method', 'status'],
       registers,
     });
-    this.httpDuration = new Histogram({
-      name: 'cairn_http_request_duration_seconds',
-      help: 'HTTP request latency by route (blocking queries include their wait)',
-      labelNames: ['route', 'method'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 60, 600],
-      registers,
-    });
+    this.httpDuration = timer(
+      'cairn_http_request_duration_seconds',
+      new Histogram({
+        name: 'cairn_http_request_duration_seconds',
+        help: 'HTTP request latency by route (blocking queries include their wait)',
+        labelNames: ['route', 'method'],
+        buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 60, 600],
+        registers,
+      }),
+    );
     this.heartbeats = new Counter({
       name: 'cairn_heartbeats_received_total',
       help: 'TTL heartbeats received by this server (before forwarding to the leader)',
       registers,
     });
-    this.writeLatency = new Histogram({
-      name: 'cairn_raft_commit_seconds',
-      help: 'Time from proposing a command (or forwarding it) to its apply here',
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
-      registers,
-    });
+    this.writeLatency = timer(
+      'cairn_raft_commit_seconds',
+      new Histogram({
+        name: 'cairn_raft_commit_seconds',
+        help: 'Time from proposing a command (or forwarding it) to its apply here',
+        buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+        registers,
+      }),
+    );
     this.watchers = new Gauge({
       name: 'cairn_watch_subscriptions',
       help: 'WebSocket watch subscriptions by kind',
@@ -77,12 +108,15 @@ export class Metrics {
       help: 'Watch events sent (one per subscriber)',
       registers,
     });
-    this.watchFanout = new Histogram({
-      name: 'cairn_watch_fanout_seconds',
-      help: 'Time to compute a change and hand it to every subscriber of a watch group',
-      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
-      registers,
-    });
+    this.watchFanout = timer(
+      'cairn_watch_fanout_seconds',
+      new Histogram({
+        name: 'cairn_watch_fanout_seconds',
+        help: 'Time to compute a change and hand it to every subscriber of a watch group',
+        buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+        registers,
+      }),
+    );
     this.watchSlowConsumers = new Counter({
       name: 'cairn_watch_slow_consumers_total',
       help: 'Times a watch socket fell past the high-water mark and had events dropped',
@@ -106,13 +140,16 @@ export class Metrics {
       labelNames: ['transport'],
       registers,
     });
-    this.dnsDuration = new Histogram({
-      name: 'cairn_dns_query_duration_seconds',
-      help: 'Time to answer a DNS query, from decoding to the encoded reply',
-      labelNames: ['transport'],
-      buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.01, 0.1],
-      registers,
-    });
+    this.dnsDuration = timer(
+      'cairn_dns_query_duration_seconds',
+      new Histogram({
+        name: 'cairn_dns_query_duration_seconds',
+        help: 'Time to answer a DNS query, from decoding to the encoded reply',
+        labelNames: ['transport'],
+        buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.01, 0.1],
+        registers,
+      }),
+    );
     this.handshakeFailures = new Counter({
       name: 'cairn_cluster_handshake_failures_total',
       help: 'Cluster (server port) connections dropped before proving the cluster key or TLS identity, by side and reason',
@@ -194,21 +231,24 @@ export class Metrics {
         this.set({ kind: 'watch_subscriptions' }, l?.watchSubscriptions.size ?? 0);
       },
     });
-    const fsync = new Histogram({
-      name: 'cairn_raft_fsync_seconds',
-      help: 'Time to write a batch of Raft log entries and fsync it (durable writes only)',
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers,
-    });
-    server.raft.on('syncedWrite', (ms: number) => fsync.observe(ms / 1000));
+    const fsync = timer(
+      'cairn_raft_fsync_seconds',
+      new Histogram({
+        name: 'cairn_raft_fsync_seconds',
+        help: 'Time to write a batch of Raft log entries and fsync it (durable writes only)',
+        buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+        registers,
+      }),
+    );
+    server.raft.on('syncedWrite', (ms: number) => fsync.observe({}, ms / 1000));
     const raftStats = server.raft.stats;
+    // Counts kept elsewhere (the driver, the leader's health, the prober): a counter that only grows is set to the count at each scrape.
     const raftCounter = (name: string, help: string, value: () => number) =>
       new Counter({
         name,
         help,
         registers,
         collect() {
-          // The driver counts; a counter that only grows is set to its count here.
           this.reset();
           this.inc(value());
         },
@@ -238,27 +278,33 @@ export class Metrics {
     gauge('cairn_raft_commit_index', 'Raft commit index', () => server.status().commit);
     gauge('cairn_raft_applied_index', 'Raft index applied to the state machine', () => server.state.applied);
     gauge('cairn_raft_leader', '1 if this server is the leader', () => (server.isLeader() ? 1 : 0));
-    gauge('cairn_raft_leader_changes', 'Leader changes seen by this server since start', () => leaderChanges);
-    gauge('cairn_raft_last_contact_ms', 'Milliseconds since the leader was last heard from', () =>
-      Math.max(0, server.lastContactMs()),
+    raftCounter(
+      'cairn_raft_leader_changes_total',
+      'Leader changes seen by this server since start',
+      () => leaderChanges,
     );
     gauge(
-      'cairn_heartbeats_handled',
+      'cairn_raft_last_contact_seconds',
+      'Seconds since the leader was last heard from',
+      () => Math.max(0, server.lastContactMs()) / 1000,
+    );
+    raftCounter(
+      'cairn_heartbeats_handled_total',
       'Heartbeats handled by this server as leader',
       () => server.health.counters.heartbeats,
     );
-    gauge(
-      'cairn_ttl_expiries',
+    raftCounter(
+      'cairn_ttl_expiries_total',
       'TTL checks this server expired as leader',
       () => server.health.counters.expiries,
     );
-    gauge(
-      'cairn_check_status_changes',
+    raftCounter(
+      'cairn_check_status_changes_total',
       'Check status changes proposed by this server as leader',
       () => server.health.counters.statusChanges,
     );
-    gauge(
-      'cairn_services_reaped',
+    raftCounter(
+      'cairn_services_reaped_total',
       'Services deregistered by the critical-service reaper',
       () => server.health.counters.reaped,
     );
@@ -275,8 +321,8 @@ export class Metrics {
       'HTTP and TCP checks this server probes as leader',
       () => server.prober.checks,
     );
-    gauge(
-      'cairn_probes_run',
+    raftCounter(
+      'cairn_probes_run_total',
       'HTTP and TCP probes run by this server as leader',
       () => server.prober.counters.probes,
     );
@@ -297,6 +343,13 @@ export class Metrics {
       () => server.state.catalog.counts.instances,
     );
     gauge('cairn_state_checks', 'Health checks in the catalog', () => server.state.catalog.counts.checks);
+    this.consul = new ConsulMetrics(server, registers);
+  }
+
+  /** Starts timing a write through Raft (`type`: the command's); the returned function ends it. */
+  startWrite(type: string): () => void {
+    const done = this.writeLatency.startTimer();
+    return () => this.consul.write(type, done());
   }
 
   /** One DNS query answered (or dropped), for src/dns. Labelled children are kept: tens of thousands a second. */
@@ -309,19 +362,19 @@ export class Metrics {
     }
     counter.inc();
     if (truncated) this.dnsTruncated.inc({ transport });
-    let histogram = this.dnsDurationChildren.get(transport);
-    if (histogram === undefined) {
-      histogram = this.dnsDuration.labels(transport);
-      this.dnsDurationChildren.set(transport, histogram);
+    let observe = this.dnsDurationChildren.get(transport);
+    if (observe === undefined) {
+      observe = this.dnsDuration.child({ transport });
+      this.dnsDurationChildren.set(transport, observe);
     }
-    histogram.observe(seconds);
+    observe(seconds);
   }
   /** A DNS limit acted (src/dns DnsLimitReason): a query dropped or refused, an answer cut, a connection refused or closed. */
   dnsLimit(transport: string, reason: string): void {
     this.dnsLimited.inc({ transport, reason });
   }
   private readonly dnsChildren = new Map<string, { inc(): void }>();
-  private readonly dnsDurationChildren = new Map<string, { observe(v: number): void }>();
+  private readonly dnsDurationChildren = new Map<string, (seconds: number) => void>();
 
   /** A `?filter=` refused for a limit (src/http/filter FilterLimit). */
   filterRefused(reason: string): void {
@@ -362,6 +415,19 @@ export class Metrics {
 
   text(): Promise<string> {
     return this.registry.metrics();
+  }
+
+  /** The JSON form of /v1/agent/metrics, in Consul's shape; counts and samples are since the agent started. */
+  async json(): Promise<ConsulMetricsJson> {
+    const timers = new Map<string, Timer>();
+    for (const t of [...this.timers, ...this.consul.timers]) timers.set(t.name, t);
+    return consulJson({
+      metrics: await this.registry.getMetricsAsJSON(),
+      timers,
+      jsonNames: this.consul.jsonNames,
+      seconds: (this.now() - this.startedAt) / 1000,
+      now: new Date(this.now()),
+    });
   }
 
   get contentType(): string {

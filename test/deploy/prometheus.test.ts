@@ -48,8 +48,8 @@ describe('the Prometheus alerting rules', () => {
   it('unit tests that fail when a threshold changes', () => {
     const rules = readFileSync(join(DIR, RULES), 'utf8');
     const loosened = rules.replace(
-      'increase(cairn_raft_leader_changes[15m]) > 6',
-      'increase(cairn_raft_leader_changes[15m]) > 60',
+      'increase(cairn_raft_leader_changes_total[15m]) > 6',
+      'increase(cairn_raft_leader_changes_total[15m]) > 60',
     );
     expect(loosened).not.toBe(rules);
     writeFileSync(join(scratch, RULES), loosened);

@@ -11,28 +11,11 @@ async function prometheus(_req: FastifyRequest, reply: FastifyReply, ctx: HttpCo
 }
 
 async function agentMetrics(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
+  // Consul's JSON form unless Prometheus's is asked for.
   const format = param(query(req), 'format');
   if (format === 'prometheus') return prometheus(req, reply, ctx);
   if (format !== undefined) throw badRequest('format', `"${format}" is not supported (use prometheus)`);
-  // Consul's JSON form: gauges and counters as name/value pairs.
-  const metrics = await ctx.metrics.registry.getMetricsAsJSON();
-  const gauges: { Name: string; Value: number; Labels: Record<string, string> }[] = [];
-  for (const m of metrics) {
-    for (const v of m.values) {
-      gauges.push({
-        Name: (v as { metricName?: string }).metricName ?? m.name,
-        Value: v.value,
-        Labels: stringLabels(v.labels),
-      });
-    }
-  }
-  return { Timestamp: new Date().toISOString(), Gauges: gauges, Points: [], Counters: [], Samples: [] };
-}
-
-function stringLabels(labels: Record<string, string | number | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(labels)) if (v !== undefined) out[k] = String(v);
-  return out;
+  return ctx.metrics.json();
 }
 
 const agentRead = requires('agent', 'read', agentNode);

@@ -34,7 +34,7 @@ function watchSockets(ctx: HttpContext): SocketHandler {
 
   const onEvents = (n: number, fanoutMs: number) => {
     m.watchEvents.inc(n);
-    m.watchFanout.observe(fanoutMs / 1000);
+    m.watchFanout.observe({}, fanoutMs / 1000);
   };
 
   function makeGroup(s: Subscription): Group {

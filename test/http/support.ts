@@ -19,6 +19,8 @@ export function appWithoutServer() {
       meta: {},
     },
     state: { hub: { notifyAll: () => {} }, applied: 0 },
+    // Metrics listen to the Raft driver's events and read its counts at scrape time.
+    raft: Object.assign(new EventEmitter(), { stats: {} }),
     // What the query headers of a 404 read: no leader known, nothing applied.
     status: () => ({ applied: 0 }),
     leader: () => null,

@@ -43,7 +43,8 @@ export interface KvLoadPlan {
   readonly keys: number;
   readonly valueBytes: number;
   /** PEM files for HTTPS: the CA to trust, and the client certificate and key to present. */
-  readonly tls: { readonly ca: string; readonly cert: string; readonly key: string } | null;
+  /** For https: the CA, and the client certificate and key when the servers ask for one. */
+  readonly tls: { readonly ca: string; readonly cert: string | null; readonly key: string | null } | null;
 }
 
 /** The generator's flags as parsed strings; absent ones are undefined. */
@@ -58,7 +59,7 @@ const positive = (v: string | undefined, name: string): number => {
 
 /**
  * The plan the flags describe, or an Error naming the first bad flag. URLs are all http: or all
- * https:, and https: needs --ca, --cert and --key (the servers verify client certificates).
+ * https:, and https: needs --ca, and --cert with --key when the servers verify client certificates.
  */
 export function kvLoadPlan(f: KvLoadFlags): KvLoadPlan {
   const target = f.target ?? '';
@@ -81,10 +82,11 @@ export function kvLoadPlan(f: KvLoadFlags): KvLoadPlan {
   if (urls.length === 0) throw new Error('--urls: give at least one URL');
   const https = urls.filter((u) => u.protocol === 'https:').length;
   if (https !== 0 && https !== urls.length) throw new Error('--urls: all http: or all https:, not both');
-  const files = [f.ca, f.cert, f.key];
-  const given = files.filter((x) => x !== undefined && x !== '').length;
+  const has = (x: string | undefined) => x !== undefined && x !== '';
+  const given = [f.ca, f.cert, f.key].filter(has).length;
   if (https === 0 && given > 0) throw new Error('--ca, --cert and --key are for https: URLs only');
-  if (https > 0 && given < 3) throw new Error('--urls: https: needs --ca, --cert and --key');
+  if (https > 0 && !has(f.ca)) throw new Error('--urls: https: needs --ca');
+  if (has(f.cert) !== has(f.key)) throw new Error('--cert and --key go together');
   return {
     target,
     urls,
@@ -92,6 +94,13 @@ export function kvLoadPlan(f: KvLoadFlags): KvLoadPlan {
     seconds: positive(f.seconds, 'seconds'),
     keys: positive(f.keys, 'keys'),
     valueBytes: positive(f['value-bytes'], 'value-bytes'),
-    tls: https > 0 ? { ca: f.ca ?? '', cert: f.cert ?? '', key: f.key ?? '' } : null,
+    tls:
+      https > 0
+        ? {
+            ca: f.ca ?? '',
+            cert: has(f.cert) ? (f.cert ?? null) : null,
+            key: has(f.key) ? (f.key ?? null) : null,
+          }
+        : null,
   };
 }

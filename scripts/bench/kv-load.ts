@@ -50,8 +50,9 @@ try {
           keepAlive: true,
           maxSockets: plan.concurrency,
           ca: readFileSync(tls.ca),
-          cert: readFileSync(tls.cert),
-          key: readFileSync(tls.key),
+          ...(tls.cert !== null && tls.key !== null
+            ? { cert: readFileSync(tls.cert), key: readFileSync(tls.key) }
+            : {}),
         });
 } catch (e) {
   fail(`cannot read the TLS files: ${(e as Error).message}`);

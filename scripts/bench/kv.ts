@@ -64,6 +64,10 @@ const values = parseFlags(
     only: { type: 'string', default: 'writes,reads' },
     harness: { type: 'string', default: DEFAULT_HARNESS_DIR },
     tls: { type: 'boolean' },
+    /** With --tls: which part is TLS: all (HTTPS and between servers), cluster (between servers only), https (clients only). */
+    'tls-part': { type: 'string', default: 'all' },
+    /** Write a V8 CPU profile of every cairn server into this directory (one subdirectory per side). */
+    profile: { type: 'string' },
   },
   fail,
 );
@@ -75,6 +79,13 @@ const keys = Number(values.keys);
 const valueBytes = Number(values['value-bytes']);
 const only = new Set((values.only ?? '').split(',').filter((s) => s !== ''));
 const tlsMode = values.tls === true;
+const tlsPart = values['tls-part'] ?? 'all';
+if (tlsPart !== 'all' && tlsPart !== 'cluster' && tlsPart !== 'https') {
+  fail(`--tls-part: "${tlsPart}" is not all, cluster or https`);
+}
+const profileDir = values.profile === undefined ? null : resolve(values.profile);
+const profileArgs = (side: string): { nodeArgs?: string[] } =>
+  profileDir === null ? {} : { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, side)}`] };
 const harness = resolve(values.harness ?? '');
 const loadgen = join(harness, 'loadgen.mjs');
 const etcdScript = join(harness, 'etcd-cluster.sh');
@@ -394,6 +405,7 @@ async function runCairn(): Promise<void> {
     dirPrefix: 'cairn-bench-kv-',
     stopGraceMs: 15_000,
     progress,
+    ...profileArgs('cairn'),
   });
   cairns.push(c);
   const leader = await c.startAndWaitForLeader();
@@ -431,22 +443,40 @@ async function runEtcd(): Promise<void> {
 
 // ---- --tls: the same cluster without and with TLS --------------------------
 
-/** A fresh 3-server cluster, plain or with mutual TLS and the load over HTTPS, ready for load. */
+/**
+ * A fresh 3-server cluster ready for load: plain, or with TLS where --tls-part says: `all` mutual
+ * TLS between servers and the load over HTTPS with a client certificate; `cluster` mutual TLS
+ * between servers only (the load over plain HTTP); `https` the load over HTTPS (no client
+ * certificate) and plain connections between servers (no CA given, so no cluster TLS).
+ */
 async function startCairnSide(name: 'plain' | 'tls', certs: BenchCerts | null): Promise<Side> {
   if (shuttingDown !== null) throw new Error('stopping');
+  const clusterTls = certs !== null && tlsPart !== 'https';
+  const httpsLoad = certs !== null && tlsPart !== 'cluster';
+  const agentArgs =
+    certs === null
+      ? []
+      : clusterTls
+        ? mutualTlsAgentArgs(certs)
+        : ['--tls-cert-file', certs.serverCert, '--tls-key-file', certs.serverKey];
   const c = await CairnServers.create({
     size: 3,
     dirPrefix: `cairn-bench-kv-${name}-`,
     stopGraceMs: 15_000,
     progress,
-    ...(certs !== null ? { agentArgs: mutualTlsAgentArgs(certs), https: true } : {}),
+    ...(certs !== null ? { agentArgs, https: httpsLoad } : {}),
+    ...profileArgs(name),
   });
   cairns.push(c);
   const leader = await c.startAndWaitForLeader();
-  const urls = c.servers.map((s) => (certs !== null ? (s.httpsUrl ?? '') : s.url));
+  const urls = c.servers.map((s) => (httpsLoad ? (s.httpsUrl ?? '') : s.url));
   progress(`${name}: 3 servers up, leader ${leader.name}; load to ${urls.join(', ')}`);
   const tlsFlags =
-    certs !== null ? ['--ca', certs.ca, '--cert', certs.clientCert, '--key', certs.clientKey] : [];
+    certs === null || !httpsLoad
+      ? []
+      : tlsPart === 'all'
+        ? ['--ca', certs.ca, '--cert', certs.clientCert, '--key', certs.clientKey]
+        : ['--ca', certs.ca];
   return {
     name,
     load: (target, secs) => [...loadFlags(kvLoad, urls, target, secs), ...tlsFlags],
@@ -482,8 +512,13 @@ function tlsReport(): void {
       reps,
       keys,
       value_bytes: valueBytes,
-      tls_setup:
-        'mutual TLS between servers (verify incoming, outgoing, server hostname); load over HTTPS with a client certificate',
+      tls_part: tlsPart,
+      tls_setup: {
+        all: 'mutual TLS between servers (verify incoming, outgoing, server hostname); load over HTTPS with a client certificate',
+        cluster:
+          'mutual TLS between servers (verify incoming, outgoing, server hostname); load over plain HTTP',
+        https: 'plain connections between servers; load over HTTPS without a client certificate',
+      }[tlsPart],
       goal_max_cost: TLS_MAX_COST,
       ...(only.has('writes') ? { writes: pair('kv-put') } : {}),
       ...(only.has('reads') ? { reads: pair('kv-get'), reads_stale: pair('kv-get-stale') } : {}),

@@ -62,16 +62,22 @@ describe('kvLoadPlan', () => {
     ['another scheme', { ...base, urls: 'ftp://127.0.0.1:1' }, /neither http: nor https:/],
     ['mixed schemes', { ...base, urls: 'http://127.0.0.1:1,https://127.0.0.1:2', ...files }, /not both/],
     [
-      'https without a key',
+      'https with a certificate but no key',
       { ...base, urls: 'https://127.0.0.1:1', ca: 'a', cert: 'b' },
-      /needs --ca, --cert/,
+      /--cert and --key go together/,
     ],
+    ['https without a CA', { ...base, urls: 'https://127.0.0.1:1', cert: 'b', key: 'c' }, /https: needs --ca$/],
     ['TLS files with http', { ...base, ...files }, /for https: URLs only/],
     ['zero clients', { ...base, concurrency: '0' }, /--concurrency must be a positive integer, got "0"/],
     ['a fraction', { ...base, seconds: '1.5' }, /--seconds must be a positive integer/],
     ['a word', { ...base, 'value-bytes': 'big' }, /--value-bytes must be a positive integer/],
   ])('refuses %s, naming the flag', (_, flags, reason) => {
     expect(() => kvLoadPlan(flags)).toThrow(reason);
+  });
+
+  it('https with a CA alone: the client certificate is optional', () => {
+    const plan = kvLoadPlan({ ...base, urls: 'https://127.0.0.1:1', ca: 'a' });
+    expect(plan.tls).toEqual({ ca: 'a', cert: null, key: null });
   });
 
   it('knows exactly the three KV targets', () => {

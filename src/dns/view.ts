@@ -5,6 +5,7 @@ import {
   type Instance,
   type RegistryState,
 } from '../state/index.js';
+import { reverseName } from './names.js';
 
 /** One instance of a service as DNS sees it. */
 export interface DnsInstance {
@@ -23,6 +24,26 @@ export interface NameServer {
   readonly address: string;
 }
 
+/** Who has one address, for PTR answers. Names as registered (case kept), sorted. */
+export interface AddressOwners {
+  /** Nodes at this address. */
+  readonly nodes: readonly string[];
+  /** Services with an instance that has this address as its own (not its node's). */
+  readonly services: readonly string[];
+}
+
+/** The addresses of the registry as the reverse zones see them. */
+export interface ReverseIndex {
+  /** Who has each address, by its reverse name (`reverseName`: `5.0.0.127.in-addr.arpa`). */
+  readonly owners: ReadonlyMap<string, AddressOwners>;
+  /**
+   * The names between those and their zone (`0.0.127.in-addr.arpa`, `0.127.in-addr.arpa`, ...):
+   * they exist without records of their own, so they are NODATA rather than NXDOMAIN (RFC 8020),
+   * which resolvers that walk down a name one label at a time rely on.
+   */
+  readonly ancestors: ReadonlySet<string>;
+}
+
 /**
  * What the answer builder reads: a snapshot of the registry, looked up case-insensitively.
  * Implemented over the live state by `StateView` and by plain objects in tests.
@@ -36,6 +57,8 @@ export interface DnsView {
   node(name: string): CatalogNode | undefined;
   /** Servers to name in NS answers, this one first. */
   nameServers(): readonly NameServer[];
+  /** Every node and instance address (host names are not addresses and are not in it). */
+  reverse(): ReverseIndex;
 }
 
 export interface StateViewOptions {
@@ -55,6 +78,7 @@ export class StateView implements DnsView {
   private services = new Map<string, readonly DnsInstance[]>();
   private nodes = new Map<string, CatalogNode | null>();
   private servers: readonly NameServer[] | null = null;
+  private reverseIndex: ReverseIndex | null = null;
   /**
    * Lower-case service name → the names it stands for, rebuilt when the service list changes.
    * Consulted only when no service has the lower-case name itself.
@@ -116,6 +140,12 @@ export class StateView implements DnsView {
     return this.servers;
   }
 
+  reverse(): ReverseIndex {
+    this.sync();
+    if (this.reverseIndex === null) this.reverseIndex = buildReverseIndex(this.state);
+    return this.reverseIndex;
+  }
+
   private sync(): void {
     const applied = this.state.applied;
     if (applied === this.at) return;
@@ -123,6 +153,7 @@ export class StateView implements DnsView {
     this.services = new Map();
     this.nodes = new Map();
     this.servers = null;
+    this.reverseIndex = null;
   }
 
   private build(name: string): readonly DnsInstance[] {
@@ -173,4 +204,39 @@ export class StateView implements DnsView {
     }
     return this.nodeNames;
   }
+}
+
+/** Built on the first reverse question after a change: a walk over every node and instance. */
+function buildReverseIndex(state: RegistryState): ReverseIndex {
+  const catalog = state.catalog;
+  const found = new Map<string, { nodes: Set<string>; services: Set<string> }>();
+  const at = (address: string) => {
+    const name = reverseName(address);
+    if (name === null) return null;
+    let o = found.get(name);
+    if (o === undefined) {
+      o = { nodes: new Set(), services: new Set() };
+      found.set(name, o);
+    }
+    return o;
+  };
+  const nodeAddress = new Map<string, string>();
+  for (const n of catalog.allNodes()) {
+    nodeAddress.set(n.name, n.address);
+    at(n.address)?.nodes.add(n.name);
+  }
+  for (const service of catalog.serviceNames().keys()) {
+    for (const i of catalog.instancesOf(service)) {
+      if (i.address !== '' && i.address !== nodeAddress.get(i.node)) at(i.address)?.services.add(service);
+    }
+  }
+  const owners = new Map<string, AddressOwners>();
+  const ancestors = new Set<string>();
+  for (const [name, o] of found) {
+    owners.set(name, { nodes: [...o.nodes].sort(), services: [...o.services].sort() });
+    // Up to the zone: two labels (`in-addr.arpa`, `ip6.arpa`).
+    const labels = name.split('.');
+    for (let i = 1; i <= labels.length - 2; i++) ancestors.add(labels.slice(i).join('.'));
+  }
+  return { owners, ancestors };
 }

@@ -5,7 +5,7 @@ import {
   type Instance,
   type RegistryState,
 } from '../state/index.js';
-import { reverseName } from './names.js';
+import { REVERSE_ZONES, reverseName } from './names.js';
 
 /** One instance of a service as DNS sees it. */
 export interface DnsInstance {
@@ -79,6 +79,7 @@ export class StateView implements DnsView {
   private nodes = new Map<string, CatalogNode | null>();
   private servers: readonly NameServer[] | null = null;
   private reverseIndex: ReverseIndex | null = null;
+  private reverseAt = '';
   /**
    * Lower-case service name → the names it stands for, rebuilt when the service list changes.
    * Consulted only when no service has the lower-case name itself.
@@ -141,8 +142,14 @@ export class StateView implements DnsView {
   }
 
   reverse(): ReverseIndex {
-    this.sync();
-    if (this.reverseIndex === null) this.reverseIndex = buildReverseIndex(this.state);
+    // Addresses change only with the node and service tables, not with check statuses (the
+    // frequent writes): the index outlives those.
+    const { nodes, services } = this.state.catalog.indexes;
+    const at = `${nodes}/${services}`;
+    if (this.reverseIndex === null || this.reverseAt !== at) {
+      this.reverseIndex = buildReverseIndex(this.state);
+      this.reverseAt = at;
+    }
     return this.reverseIndex;
   }
 
@@ -153,7 +160,6 @@ export class StateView implements DnsView {
     this.services = new Map();
     this.nodes = new Map();
     this.servers = null;
-    this.reverseIndex = null;
   }
 
   private build(name: string): readonly DnsInstance[] {
@@ -209,34 +215,39 @@ export class StateView implements DnsView {
 /** Built on the first reverse question after a change: a walk over every node and instance. */
 function buildReverseIndex(state: RegistryState): ReverseIndex {
   const catalog = state.catalog;
-  const found = new Map<string, { nodes: Set<string>; services: Set<string> }>();
-  const at = (address: string) => {
+  const found = new Map<string, { nodes: string[]; services: string[] }>();
+  const add = (address: string, kind: 'nodes' | 'services', owner: string): void => {
     const name = reverseName(address);
-    if (name === null) return null;
+    if (name === null) return;
     let o = found.get(name);
     if (o === undefined) {
-      o = { nodes: new Set(), services: new Set() };
+      o = { nodes: [], services: [] };
       found.set(name, o);
     }
-    return o;
+    // Few owners share an address: a list is cheaper than a set.
+    if (!o[kind].includes(owner)) o[kind].push(owner);
   };
   const nodeAddress = new Map<string, string>();
   for (const n of catalog.allNodes()) {
     nodeAddress.set(n.name, n.address);
-    at(n.address)?.nodes.add(n.name);
+    add(n.address, 'nodes', n.name);
   }
   for (const service of catalog.serviceNames().keys()) {
     for (const i of catalog.instancesOf(service)) {
-      if (i.address !== '' && i.address !== nodeAddress.get(i.node)) at(i.address)?.services.add(service);
+      if (i.address !== '' && i.address !== nodeAddress.get(i.node)) add(i.address, 'services', service);
     }
   }
   const owners = new Map<string, AddressOwners>();
   const ancestors = new Set<string>();
   for (const [name, o] of found) {
-    owners.set(name, { nodes: [...o.nodes].sort(), services: [...o.services].sort() });
-    // Up to the zone: two labels (`in-addr.arpa`, `ip6.arpa`).
-    const labels = name.split('.');
-    for (let i = 1; i <= labels.length - 2; i++) ancestors.add(labels.slice(i).join('.'));
+    owners.set(name, { nodes: o.nodes.sort(), services: o.services.sort() });
+    // Up to the zone; once a name is in, so is every name above it.
+    for (let dot = name.indexOf('.'); dot >= 0; dot = name.indexOf('.', dot + 1)) {
+      const up = name.slice(dot + 1);
+      if (ancestors.has(up)) break;
+      ancestors.add(up);
+      if (REVERSE_ZONES.includes(up)) break;
+    }
   }
   return { owners, ancestors };
 }

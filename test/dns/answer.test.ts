@@ -524,6 +524,39 @@ describe('DNS answers: reverse names (PTR)', () => {
     expect(buildAnswer(q, view, config(), context()).rcode).toBe('NXDOMAIN');
   });
 
+  it('the view keeps its reverse index across check status changes and rebuilds it on registrations', () => {
+    const reg = fleet();
+    const view = reg.view();
+    const first = view.reverse();
+    reg.status('n1', 'api-1', 'critical');
+    expect(view.reverse()).toBe(first);
+    reg.add('n4', 'api-2', 'api', 'passing', { address: '10.1.1.2' });
+    const second = view.reverse();
+    expect(second).not.toBe(first);
+    expect(second.owners.get('2.1.1.10.in-addr.arpa')).toEqual({ nodes: [], services: ['api'] });
+    expect(second.owners.get('5.0.0.10.in-addr.arpa')).toEqual({ nodes: ['n4'], services: [] });
+    // Every name between each address and its zone, the zones included.
+    expect([...second.ancestors].sort()).toEqual(
+      [
+        '0.0.10.in-addr.arpa',
+        '0.10.in-addr.arpa',
+        '1.1.10.in-addr.arpa',
+        '1.10.in-addr.arpa',
+        '10.in-addr.arpa',
+        '7.10.in-addr.arpa',
+        '7.7.10.in-addr.arpa',
+        'in-addr.arpa',
+        ...ip6Ancestors(),
+      ].sort(),
+    );
+  });
+
+  /** The names between 2001:db8::7 and ip6.arpa, ip6.arpa included. */
+  function ip6Ancestors(): string[] {
+    const labels = v6.split('.');
+    return labels.slice(1, -1).map((_, i) => labels.slice(i + 1).join('.'));
+  }
+
   it('names that could not be asked back are skipped: a node name with a space, a service name with a dot', () => {
     const reg = new Registry()
       .add('bad node', 'a-1', 'a', 'passing', {}, '10.5.5.5')

@@ -116,8 +116,9 @@ describe('HAProxy with the documented configuration against a dev agent', () => 
   const stats = async (): Promise<ServerStat[]> =>
     serverStats(await statsCommand(socket, 'show stat'), 'web');
 
-  it('fills 5 servers from the SRV records, all UP at the 5 instances (allow-dup-ip), the other slots empty', async () => {
-    const servers = await waitFor(
+  /** The servers once all INSTANCES are UP; fails after 30 s, saying what HAProxy had. */
+  const whenAllUp = (): Promise<ServerStat[]> =>
+    waitFor(
       'HAProxy to bring up 5 servers',
       async () => {
         if (!haproxy?.alive) throw new Error(`haproxy exited: ${haproxy?.output}`);
@@ -129,6 +130,9 @@ describe('HAProxy with the documented configuration against a dev agent', () => 
       30_000,
       200,
     );
+
+  it('fills 5 servers from the SRV records, all UP at the 5 instances (allow-dup-ip), the other slots empty', async () => {
+    const servers = await whenAllUp();
     const up = servers.filter((s) => s.status === 'UP');
     expect(up.map((s) => s.addr).sort()).toEqual(backendPorts.map((p) => `127.0.0.1:${p}`).sort());
     const empty = servers.filter((s) => s.status !== 'UP');
@@ -137,6 +141,7 @@ describe('HAProxy with the documented configuration against a dev agent', () => 
   });
 
   it('every instance gets requests through HAProxy (round robin)', async () => {
+    await whenAllUp();
     const seen = new Map<string, number>();
     for (let i = 0; i < 10 * INSTANCES; i++) {
       const r = await http('GET', `http://127.0.0.1:${bindPort}/`);

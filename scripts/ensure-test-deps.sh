@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs the system tools the test suites use, if they are missing: `dig` (Debian's
 # bind9-dnsutils) for the DNS integration tests, `openssl` to check what `cairn tls` writes, and
-# `curl` and `jq`, which the documentation's examples use (run by test/docs), and `promtool` (Debian's
-# prometheus package) for the alerting rules' tests (test/deploy). Idempotent and quick
+# `curl` and `jq`, which the documentation's examples use (run by test/docs), `promtool` (Debian's
+# prometheus package) for the alerting rules' tests (test/deploy), and `haproxy`, which runs the
+# HAProxy example of docs/dns.md (test/dns/haproxy.test.ts). Idempotent and quick
 # when everything is there; says what it does. Run by `npm test` (the pretest hook). The benchmark
 # tools (dnsperf, BIND) are installed by `npm run bench:dns`, not here.
 set -euo pipefail
 
 # command -> Debian package that provides it
-declare -A WANT=([dig]=bind9-dnsutils [openssl]=openssl [jq]=jq [curl]=curl [promtool]=prometheus)
+declare -A WANT=([dig]=bind9-dnsutils [openssl]=openssl [jq]=jq [curl]=curl [promtool]=prometheus [haproxy]=haproxy)
 
 missing=()
 for cmd in "${!WANT[@]}"; do
@@ -44,6 +45,11 @@ fi
 if [[ " ${missing[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
   echo "ensure-test-deps: stopping and disabling the prometheus service (only promtool is used)"
   "${SUDO[@]}" systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+fi
+# Likewise the haproxy package starts an HAProxy service; the test runs its own.
+if [[ " ${missing[*]} " == *" haproxy "* ]] && [ -d /run/systemd/system ]; then
+  echo "ensure-test-deps: stopping and disabling the haproxy service (the test starts its own)"
+  "${SUDO[@]}" systemctl disable --now haproxy.service >/dev/null 2>&1 || true
 fi
 for cmd in "${!WANT[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || { echo "ensure-test-deps: $cmd still missing" >&2; exit 1; }

@@ -8,7 +8,7 @@ import type { Answer } from 'dns-packet';
 import { instancePriority, instanceWeight, protectionThreshold, selectHealthy } from '../state/index.js';
 import { encodeAddrLabel, isEncodableName, parseIPv4, parseIPv6, parseName } from './names.js';
 import { type DnsStrategy, type OrderContext, orderInstances, srvPriorityOf, strategyOf } from './order.js';
-import type { DnsInstance, DnsView } from './view.js';
+import type { AddressOwners, DnsInstance, DnsView } from './view.js';
 
 export type Rcode = 'NOERROR' | 'FORMERR' | 'SERVFAIL' | 'NXDOMAIN' | 'NOTIMP' | 'REFUSED';
 
@@ -139,9 +139,13 @@ export function prepareAnswer(
   const parsed = parseName(q.name, config.domains);
   if (parsed === null) return REFUSED;
   const owner = q.name.endsWith('.') ? q.name.slice(0, -1) : q.name;
-  const b = new Builder(owner, parsed.domain, view, config, now);
-  if (q.type === 'AXFR' || q.type === 'IXFR') return b.done('NOTIMP');
   const name = parsed.name;
+  // A reverse zone names its addresses in the configured domain, as Consul does.
+  const b =
+    name.kind === 'reverse'
+      ? new Builder(owner, config.domains[0]!, view, config, now, parsed.domain)
+      : new Builder(owner, parsed.domain, view, config, now);
+  if (q.type === 'AXFR' || q.type === 'IXFR') return b.done('NOTIMP');
   switch (name.kind) {
     case 'apex':
       return b.apex(q.type);
@@ -156,6 +160,8 @@ export function prepareAnswer(
     case 'addr':
       if (!b.ourDatacenter(name.dc)) return b.nxdomain();
       return b.addr(name.ip, q.type);
+    case 'reverse':
+      return b.reverse(name.name, q.type);
   }
 }
 
@@ -170,6 +176,8 @@ class Builder {
     private readonly view: DnsView,
     private readonly config: AnswerConfig,
     private readonly now: number,
+    /** The zone whose SOA negative answers carry: the domain, or the reverse zone asked about. */
+    private readonly zone: string = domain,
   ) {}
 
   ourDatacenter(dc: string | null): boolean {
@@ -222,7 +230,7 @@ class Builder {
     const primary = this.nameServers()[0]?.target ?? `ns.${this.domain}`;
     return {
       type: 'SOA',
-      name: this.domain,
+      name: this.zone,
       ttl: this.config.ttl,
       data: {
         mname: primary,
@@ -336,6 +344,51 @@ class Builder {
     const record = this.addressRecord(this.owner, ip, this.config.ttl, type);
     if (record) this.fixed.push({ record, additionals: [] });
     return this.done('NOERROR');
+  }
+
+  // ---- reverse zones (PTR) ------------------------------------------------------------------
+
+  /**
+   * `name` under a reverse zone: a node's address gives `<node>.node.<dc>.<domain>`, else an
+   * instance's own address gives `<service>.service.<dc>.<domain>` (one name, as Consul: the first
+   * node, else the first service, by name). Health does not matter: the address still belongs to
+   * them. An address nobody has is NXDOMAIN.
+   */
+  reverse(name: string, type: string): PreparedAnswer {
+    const index = this.view.reverse();
+    const owners = index.owners.get(name);
+    if (owners === undefined) {
+      if (name !== this.zone && !index.ancestors.has(name)) return this.nxdomain();
+      if (name === this.zone && (type === 'SOA' || type === 'ANY')) {
+        this.fixed.push({ record: this.soa(), additionals: [] });
+      }
+      return this.done('NOERROR');
+    }
+    if (type === 'PTR' || type === 'ANY') {
+      const ptr = this.ptrTarget(owners);
+      if (ptr !== null) {
+        this.fixed.push({
+          record: { type: 'PTR', name: this.owner, ttl: ptr.ttl, data: ptr.target },
+          additionals: [],
+        });
+      }
+    }
+    return this.done('NOERROR');
+  }
+
+  private ptrTarget(owners: AddressOwners): { target: string; ttl: number } | null {
+    for (const node of owners.nodes) {
+      const target = this.nodeTarget(node);
+      if (target !== null) return { target, ttl: this.config.ttl };
+    }
+    for (const service of owners.services) {
+      const target = `${service}.service.${this.config.datacenter}.${this.domain}`;
+      // A service name that is not one label could not be asked for again.
+      if (/^[A-Za-z0-9_-]+$/.test(service) && isEncodableName(target)) {
+        return { target, ttl: this.config.serviceTtl };
+      }
+    }
+    return null;
   }
 
   // ---- records ----------------------------------------------------------------------------

@@ -39,7 +39,14 @@ export {
   UDP_DEFAULT_SIZE,
   udpLimit,
 } from './message.js';
-export { type DnsName, encodeAddrLabel, type ParsedName, parseName } from './names.js';
+export {
+  type DnsName,
+  encodeAddrLabel,
+  type ParsedName,
+  parseName,
+  REVERSE_ZONES,
+  reverseName,
+} from './names.js';
 export { type DnsStrategy, orderInstances, shuffle, strategyOf, weightedShuffle } from './order.js';
 export { SourceRateLimiter } from './rate-limit.js';
 export {
@@ -48,4 +55,12 @@ export {
   DnsServer,
   type DnsServerOptions,
 } from './server.js';
-export { type DnsInstance, type DnsView, type NameServer, StateView, type StateViewOptions } from './view.js';
+export {
+  type AddressOwners,
+  type DnsInstance,
+  type DnsView,
+  type NameServer,
+  type ReverseIndex,
+  StateView,
+  type StateViewOptions,
+} from './view.js';

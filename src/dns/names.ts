@@ -19,26 +19,45 @@ export type DnsName =
   | { readonly kind: 'addr'; readonly ip: string; readonly dc: string | null }
   /** The domain itself (SOA, NS). */
   | { readonly kind: 'apex' }
+  /**
+   * A name in a reverse zone (`5.0.0.127.in-addr.arpa`, `...ip6.arpa`, or the zone itself), kept
+   * whole: it names an address, or an ancestor of addresses, only if it is spelled as reverseName
+   * spells one, so it is compared as a string.
+   */
+  | { readonly kind: 'reverse'; readonly name: string }
   /** In our domain, but no name form matches (NXDOMAIN). */
   | { readonly kind: 'unknown' };
 
 export interface ParsedName {
-  /** The domain the question used, as configured: lower case, no trailing dot (`cairn`). */
+  /**
+   * The domain the question used, as configured: lower case, no trailing dot (`cairn`); for a
+   * reverse name, its zone (`in-addr.arpa`, `ip6.arpa`).
+   */
   readonly domain: string;
   readonly name: DnsName;
 }
 
 const TYPE_LABELS = new Set(['service', 'node', 'addr', 'query']);
 
+/** The reverse zones answered for node and instance addresses (PTR), whatever the domains. */
+export const REVERSE_ZONES: readonly string[] = ['in-addr.arpa', 'ip6.arpa'];
+
 /**
- * Splits `qname` (no trailing dot, any case) into a domain of `domains` (lower case, no trailing
- * dot; the longest that matches wins) and the name form under it. null: not in any of our domains.
+ * Splits `qname` (no trailing dot, any case) into a domain of `domains` or a reverse zone (lower
+ * case, no trailing dot; the longest that matches wins) and the name form under it. null: in none
+ * of them.
  */
 export function parseName(qname: string, domains: readonly string[]): ParsedName | null {
   const lower = trimDot(qname).toLowerCase();
+  const within = (d: string): boolean => lower === d || lower.endsWith(`.${d}`);
   let domain: string | null = null;
   for (const d of domains) {
-    if ((lower === d || lower.endsWith(`.${d}`)) && (domain === null || d.length > domain.length)) domain = d;
+    if (within(d) && (domain === null || d.length > domain.length)) domain = d;
+  }
+  for (const zone of REVERSE_ZONES) {
+    if (within(zone) && (domain === null || zone.length > domain.length)) {
+      return { domain: zone, name: { kind: 'reverse', name: lower } };
+    }
   }
   if (domain === null) return null;
   if (lower === domain) return { domain, name: { kind: 'apex' } };
@@ -113,6 +132,20 @@ export function encodeAddrLabel(ip: string): string | null {
   const v6 = parseIPv6(ip);
   if (v6) return v6.map((b) => b.toString(16).padStart(2, '0')).join('');
   return null;
+}
+
+/**
+ * The name a PTR question for `ip` asks about: `5.0.0.127.in-addr.arpa` for 127.0.0.5, 32 nibbles
+ * under `ip6.arpa` for IPv6 (RFC 1035 3.5, RFC 3596 2.5), lower case; null if `ip` is not an address.
+ */
+export function reverseName(ip: string): string | null {
+  const v4 = parseIPv4(ip);
+  if (v4) return `${v4.reverse().join('.')}.in-addr.arpa`;
+  const v6 = parseIPv6(ip);
+  if (!v6) return null;
+  const nibbles: string[] = [];
+  for (const b of v6.reverse()) nibbles.push((b & 0xf).toString(16), (b >> 4).toString(16));
+  return `${nibbles.join('.')}.ip6.arpa`;
 }
 
 function decodeAddrLabel(label: string): string | null {

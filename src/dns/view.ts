@@ -5,6 +5,7 @@ import {
   type Instance,
   type RegistryState,
 } from '../state/index.js';
+import { REVERSE_ZONES, reverseName } from './names.js';
 
 /** One instance of a service as DNS sees it. */
 export interface DnsInstance {
@@ -23,6 +24,26 @@ export interface NameServer {
   readonly address: string;
 }
 
+/** Who has one address, for PTR answers. Names as registered (case kept), sorted. */
+export interface AddressOwners {
+  /** Nodes at this address. */
+  readonly nodes: readonly string[];
+  /** Services with an instance that has this address as its own (not its node's). */
+  readonly services: readonly string[];
+}
+
+/** The addresses of the registry as the reverse zones see them. */
+export interface ReverseIndex {
+  /** Who has each address, by its reverse name (`reverseName`: `5.0.0.127.in-addr.arpa`). */
+  readonly owners: ReadonlyMap<string, AddressOwners>;
+  /**
+   * The names between those and their zone (`0.0.127.in-addr.arpa`, `0.127.in-addr.arpa`, ...):
+   * they exist without records of their own, so they are NODATA rather than NXDOMAIN (RFC 8020),
+   * which resolvers that walk down a name one label at a time rely on.
+   */
+  readonly ancestors: ReadonlySet<string>;
+}
+
 /**
  * What the answer builder reads: a snapshot of the registry, looked up case-insensitively.
  * Implemented over the live state by `StateView` and by plain objects in tests.
@@ -36,6 +57,8 @@ export interface DnsView {
   node(name: string): CatalogNode | undefined;
   /** Servers to name in NS answers, this one first. */
   nameServers(): readonly NameServer[];
+  /** Every node and instance address (host names are not addresses and are not in it). */
+  reverse(): ReverseIndex;
 }
 
 export interface StateViewOptions {
@@ -55,6 +78,8 @@ export class StateView implements DnsView {
   private services = new Map<string, readonly DnsInstance[]>();
   private nodes = new Map<string, CatalogNode | null>();
   private servers: readonly NameServer[] | null = null;
+  private reverseIndex: ReverseIndex | null = null;
+  private reverseAt = '';
   /**
    * Lower-case service name → the names it stands for, rebuilt when the service list changes.
    * Consulted only when no service has the lower-case name itself.
@@ -116,6 +141,18 @@ export class StateView implements DnsView {
     return this.servers;
   }
 
+  reverse(): ReverseIndex {
+    // Addresses change only with the node and service tables, not with check statuses (the
+    // frequent writes): the index outlives those.
+    const { nodes, services } = this.state.catalog.indexes;
+    const at = `${nodes}/${services}`;
+    if (this.reverseIndex === null || this.reverseAt !== at) {
+      this.reverseIndex = buildReverseIndex(this.state);
+      this.reverseAt = at;
+    }
+    return this.reverseIndex;
+  }
+
   private sync(): void {
     const applied = this.state.applied;
     if (applied === this.at) return;
@@ -173,4 +210,44 @@ export class StateView implements DnsView {
     }
     return this.nodeNames;
   }
+}
+
+/** Built on the first reverse question after a change: a walk over every node and instance. */
+function buildReverseIndex(state: RegistryState): ReverseIndex {
+  const catalog = state.catalog;
+  const found = new Map<string, { nodes: string[]; services: string[] }>();
+  const add = (address: string, kind: 'nodes' | 'services', owner: string): void => {
+    const name = reverseName(address);
+    if (name === null) return;
+    let o = found.get(name);
+    if (o === undefined) {
+      o = { nodes: [], services: [] };
+      found.set(name, o);
+    }
+    // Few owners share an address: a list is cheaper than a set.
+    if (!o[kind].includes(owner)) o[kind].push(owner);
+  };
+  const nodeAddress = new Map<string, string>();
+  for (const n of catalog.allNodes()) {
+    nodeAddress.set(n.name, n.address);
+    add(n.address, 'nodes', n.name);
+  }
+  for (const service of catalog.serviceNames().keys()) {
+    for (const i of catalog.instancesOf(service)) {
+      if (i.address !== '' && i.address !== nodeAddress.get(i.node)) add(i.address, 'services', service);
+    }
+  }
+  const owners = new Map<string, AddressOwners>();
+  const ancestors = new Set<string>();
+  for (const [name, o] of found) {
+    owners.set(name, { nodes: o.nodes.sort(), services: o.services.sort() });
+    // Up to the zone; once a name is in, so is every name above it.
+    for (let dot = name.indexOf('.'); dot >= 0; dot = name.indexOf('.', dot + 1)) {
+      const up = name.slice(dot + 1);
+      if (ancestors.has(up)) break;
+      ancestors.add(up);
+      if (REVERSE_ZONES.includes(up)) break;
+    }
+  }
+  return { owners, ancestors };
 }

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BalancerState } from '../../src/balance/index.js';
 import { type AnswerSet, buildAnswer } from '../../src/dns/index.js';
+import { encodeCommand } from '../../src/state/index.js';
 import { ask, config, context, datas, mulberry32, Registry, records } from './support.js';
 
 /** Three web instances: n1 passing, n2 warning, n3 critical; one api instance with its own address. */
@@ -415,5 +416,153 @@ describe('DNS answers: ordering strategies (Meta.lb)', () => {
       const b = datas(ask(reg, 'pool.service.cairn', 'SRV', {}, { ...context(), random: r2 }));
       expect(a).toEqual(b);
     }
+  });
+});
+
+describe('DNS answers: reverse names (PTR)', () => {
+  /**
+   * n1 (10.0.0.2) runs web-1 at its node's address and api-1 at 10.1.1.1; n2 (10.0.0.3) runs a
+   * critical web-2; db-1 and cache-1 share 10.7.7.7 on n3; v6-1 has an IPv6 address of its own.
+   */
+  function fleet(): Registry {
+    return new Registry()
+      .add('n1', 'web-1', 'web')
+      .add('n1', 'api-1', 'api', 'passing', { address: '10.1.1.1' })
+      .add('n2', 'web-2', 'web', 'critical')
+      .add('n3', 'db-1', 'db', 'passing', { address: '10.7.7.7' })
+      .add('n3', 'cache-1', 'cache', 'passing', { address: '10.7.7.7' })
+      .add('n3', 'v6-1', 'v6', 'passing', { address: '2001:db8::7' });
+  }
+  const v6 = `7.${'0.'.repeat(23)}8.b.d.0.1.0.0.2.ip6.arpa`;
+
+  it("a node's address names the node, <node>.node.<dc>.<domain>, owned by the question", () => {
+    const set = ask(fleet(), '2.0.0.10.in-addr.arpa', 'PTR');
+    expect(set.rcode).toBe('NOERROR');
+    expect(set.authoritative).toBe(true);
+    expect(records(set)).toEqual([
+      { type: 'PTR', name: '2.0.0.10.in-addr.arpa', ttl: 0, data: 'n1.node.dc1.cairn' },
+    ]);
+    expect(set.authorities).toEqual([]);
+    // Health does not matter: n2 only has a critical instance.
+    expect(datas(ask(fleet(), '3.0.0.10.In-Addr.Arpa.', 'PTR'))).toEqual(['n2.node.dc1.cairn']);
+  });
+
+  it("an instance's own address names its service, <service>.service.<dc>.<domain>", () => {
+    expect(datas(ask(fleet(), '1.1.1.10.in-addr.arpa', 'PTR'))).toEqual(['api.service.dc1.cairn']);
+    expect(datas(ask(fleet(), v6, 'PTR'))).toEqual(['v6.service.dc1.cairn']);
+    // Two services at one address: one name, the first by name (as Consul answers one).
+    expect(datas(ask(fleet(), '7.7.7.10.in-addr.arpa', 'PTR'))).toEqual(['cache.service.dc1.cairn']);
+  });
+
+  it('a node at the address wins over the instances there', () => {
+    const reg = fleet().add('n9', 'x-1', 'x', 'passing', {}, '10.1.1.1');
+    expect(datas(ask(reg, '1.1.1.10.in-addr.arpa', 'PTR'))).toEqual(['n9.node.dc1.cairn']);
+  });
+
+  it('names are in the configured domain, with its TTLs: --dns-ttl for nodes, --dns-service-ttl for services', () => {
+    const over = { domains: ['sd.example', 'consul'], ttl: 5, serviceTtl: 30 };
+    expect(records(ask(fleet(), '2.0.0.10.in-addr.arpa', 'PTR', over))).toMatchObject([
+      { ttl: 5, data: 'n1.node.dc1.sd.example' },
+    ]);
+    expect(records(ask(fleet(), '1.1.1.10.in-addr.arpa', 'PTR', over))).toMatchObject([
+      { ttl: 30, data: 'api.service.dc1.sd.example' },
+    ]);
+    expect(datas(ask(fleet(), '2.0.0.10.in-addr.arpa', 'PTR', { domains: ['consul'] }))).toEqual([
+      'n1.node.dc1.consul',
+    ]);
+  });
+
+  it('an address nobody has is NXDOMAIN with the SOA of its reverse zone', () => {
+    for (const [name, zone] of [
+      ['5.0.0.127.in-addr.arpa', 'in-addr.arpa'],
+      ['8.0.0.10.in-addr.arpa', 'in-addr.arpa'],
+      [`8.${v6.slice(2)}`, 'ip6.arpa'],
+      // Not as an address is written: no leading zeros, no more labels than an address has.
+      ['02.0.0.10.in-addr.arpa', 'in-addr.arpa'],
+      ['1.2.0.0.10.in-addr.arpa', 'in-addr.arpa'],
+      ['x.in-addr.arpa', 'in-addr.arpa'],
+    ]) {
+      const set = ask(fleet(), name!, 'PTR');
+      expect(set.rcode, name).toBe('NXDOMAIN');
+      expect(set.answers, name).toEqual([]);
+      expect(set.authorities, name).toMatchObject([
+        { type: 'SOA', name: zone, data: { rname: 'hostmaster.cairn', mname: 's1.node.dc1.cairn' } },
+      ]);
+    }
+  });
+
+  it('another type at a known address, and the names above addresses, are NODATA; the zone answers its SOA', () => {
+    for (const [name, type] of [
+      ['2.0.0.10.in-addr.arpa', 'A'],
+      ['2.0.0.10.in-addr.arpa', 'TXT'],
+      ['0.0.10.in-addr.arpa', 'PTR'],
+      ['10.in-addr.arpa', 'PTR'],
+      [v6.slice(2), 'PTR'],
+      ['in-addr.arpa', 'NS'],
+    ]) {
+      const set = ask(fleet(), name!, type!);
+      expect([set.rcode, set.answers.length], `${name} ${type}`).toEqual(['NOERROR', 0]);
+      expect(set.authorities.map((a) => a.type)).toEqual(['SOA']);
+    }
+    expect(records(ask(fleet(), 'in-addr.arpa', 'SOA'))).toMatchObject([
+      { type: 'SOA', name: 'in-addr.arpa' },
+    ]);
+    expect(records(ask(fleet(), '2.0.0.10.in-addr.arpa', 'ANY')).map((r) => r.type)).toEqual(['PTR']);
+    expect(ask(fleet(), '2.0.0.10.in-addr.arpa', 'AXFR').rcode).toBe('NOTIMP');
+  });
+
+  it('follows the registry: a deregistered address is NXDOMAIN again', () => {
+    const reg = fleet();
+    const view = reg.view();
+    const q = { name: '1.1.1.10.in-addr.arpa', type: 'PTR' };
+    expect(buildAnswer(q, view, config(), context()).rcode).toBe('NOERROR');
+    reg.state.apply(
+      // Through the state machine, as a replicated deregistration would.
+      encodeCommand({ type: 'deregisterService', node: 'n1', serviceId: 'api-1' }),
+      100,
+    );
+    expect(buildAnswer(q, view, config(), context()).rcode).toBe('NXDOMAIN');
+  });
+
+  it('the view keeps its reverse index across check status changes and rebuilds it on registrations', () => {
+    const reg = fleet();
+    const view = reg.view();
+    const first = view.reverse();
+    reg.status('n1', 'api-1', 'critical');
+    expect(view.reverse()).toBe(first);
+    reg.add('n4', 'api-2', 'api', 'passing', { address: '10.1.1.2' });
+    const second = view.reverse();
+    expect(second).not.toBe(first);
+    expect(second.owners.get('2.1.1.10.in-addr.arpa')).toEqual({ nodes: [], services: ['api'] });
+    expect(second.owners.get('5.0.0.10.in-addr.arpa')).toEqual({ nodes: ['n4'], services: [] });
+    // Every name between each address and its zone, the zones included.
+    expect([...second.ancestors].sort()).toEqual(
+      [
+        '0.0.10.in-addr.arpa',
+        '0.10.in-addr.arpa',
+        '1.1.10.in-addr.arpa',
+        '1.10.in-addr.arpa',
+        '10.in-addr.arpa',
+        '7.10.in-addr.arpa',
+        '7.7.10.in-addr.arpa',
+        'in-addr.arpa',
+        ...ip6Ancestors(),
+      ].sort(),
+    );
+  });
+
+  /** The names between 2001:db8::7 and ip6.arpa, ip6.arpa included. */
+  function ip6Ancestors(): string[] {
+    const labels = v6.split('.');
+    return labels.slice(1, -1).map((_, i) => labels.slice(i + 1).join('.'));
+  }
+
+  it('names that could not be asked back are skipped: a node name with a space, a service name with a dot', () => {
+    const reg = new Registry()
+      .add('bad node', 'a-1', 'a', 'passing', {}, '10.5.5.5')
+      .add('n1', 'b-1', 'svc.with.dot', 'passing', { address: '10.6.6.6' });
+    const nodata = ask(reg, '5.5.5.10.in-addr.arpa', 'PTR');
+    expect([nodata.rcode, nodata.answers.length]).toEqual(['NOERROR', 0]);
+    expect(ask(reg, '6.6.6.10.in-addr.arpa', 'PTR').answers).toEqual([]);
   });
 });

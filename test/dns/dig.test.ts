@@ -126,6 +126,43 @@ describe('DNS with dig against a running agent', () => {
     expect(consul.answer.map((r) => r[7]).sort()[0]).toBe('web-node-1.node.dc1.consul.');
   });
 
+  it('PTR (dig -x): a node address names the node, an instance address its service, other addresses NXDOMAIN', async () => {
+    const node = await agent.dig('-x', '10.20.0.2');
+    expect(node.status).toBe('NOERROR');
+    expect(node.flags).toContain('aa');
+    expect(node.answer).toEqual([
+      ['2.0.20.10.in-addr.arpa.', '0', 'IN', 'PTR', 'web-node-2.node.dc1.cairn.'],
+    ]);
+    const instance = await agent.dig('-x', '10.30.0.3');
+    expect(instance.answer.map((r) => [r[3], r[4]])).toEqual([['PTR', 'api.service.dc1.cairn.']]);
+    // The agent's own node, at 127.0.0.1.
+    const self = await agent.dig('-x', '127.0.0.1');
+    expect(self.answer.map((r) => r[4])).toEqual([expect.stringMatching(/\.node\.dc1\.cairn\.$/)]);
+    const none = await agent.dig('-x', '127.0.0.5');
+    expect(none.status).toBe('NXDOMAIN');
+    expect(none.answer).toEqual([]);
+    expect(none.authority.map((r) => [r[0], r[3], r[5]])).toEqual([
+      ['in-addr.arpa.', 'SOA', 'hostmaster.cairn.'],
+    ]);
+    // Over TCP too, and IPv6 under ip6.arpa.
+    await agent.put('/v1/agent/service/register', {
+      Name: 'six',
+      ID: 'six-1',
+      Address: '2001:db8::66',
+      Port: 80,
+      Check: { TTL: '60s', Status: 'passing' },
+    });
+    const v6 = await agent.dig('+tcp', '-x', '2001:db8::66');
+    expect(v6.answer.map((r) => [r[0], r[4]])).toEqual([
+      [`6.6.${'0.'.repeat(22)}8.b.d.0.1.0.0.2.ip6.arpa.`, 'six.service.dc1.cairn.'],
+    ]);
+    const v6none = await agent.dig('-x', '2001:db8::67');
+    expect([v6none.status, v6none.authority[0]?.[0]]).toEqual(['NXDOMAIN', 'ip6.arpa.']);
+    // The name above an address exists (no records of its own); a name beside it does not.
+    expect((await agent.dig('0.20.10.in-addr.arpa', 'PTR')).status).toBe('NOERROR');
+    expect((await agent.dig('0.21.10.in-addr.arpa', 'PTR')).status).toBe('NXDOMAIN');
+  });
+
   it('a critical instance leaves the answers within one second of its status change', async () => {
     const before = await agent.dig('api.service.cairn', 'A');
     expect(before.answer.map((r) => r[4])).toContain('10.30.0.2');
@@ -272,6 +309,9 @@ describe('cairn agent DNS flags as a process', () => {
       expect([...all].sort()).toEqual(['10.50.0.1', '10.50.0.2', '10.50.0.3']);
       expect((await a.dig('pay.service.cairn', 'A')).status).toBe('REFUSED');
       expect((await a.dig('pay.service.consul', 'A')).answer).toHaveLength(2);
+      // Reverse answers name the configured domain.
+      const ptr = await a.dig('-x', '10.50.0.3');
+      expect(ptr.answer.map((r) => [r[1], r[4]])).toEqual([['30', 'pay.service.dc1.sd.example.']]);
       const soa = await a.dig('sd.example', 'SOA');
       expect(soa.answer.map((r) => [r[0], r[1], r[3]])).toEqual([['sd.example.', '5', 'SOA']]);
     } finally {

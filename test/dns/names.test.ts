@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeAddrLabel, normalizeDomain, parseName } from '../../src/dns/index.js';
+import { encodeAddrLabel, normalizeDomain, parseName, reverseName } from '../../src/dns/index.js';
 
 const DOMAINS = ['cairn', 'consul'];
 
@@ -54,6 +54,45 @@ describe('DNS names', () => {
     expect(encodeAddrLabel('db.example.com')).toBeNull();
     expect(encodeAddrLabel('1.2.3.256')).toBeNull();
     expect(encodeAddrLabel('1:2:3:4:5:6:7:8:9')).toBeNull();
+  });
+
+  it('reverse zones: in-addr.arpa and ip6.arpa names are kept whole, in lower case, whatever the domains', () => {
+    expect(parseName('5.0.0.127.IN-ADDR.ARPA.', DOMAINS)).toEqual({
+      domain: 'in-addr.arpa',
+      name: { kind: 'reverse', name: '5.0.0.127.in-addr.arpa' },
+    });
+    expect(parseName('ip6.arpa', ['sd.example'])).toEqual({
+      domain: 'ip6.arpa',
+      name: { kind: 'reverse', name: 'ip6.arpa' },
+    });
+    // Other reverse-looking names are not ours.
+    for (const other of ['arpa', 'x.arpa', 'in-addr.arpa.example', 'xin-addr.arpa']) {
+      expect(parseName(other, DOMAINS), other).toBeNull();
+    }
+  });
+
+  it('reverseName: the PTR question of an address (RFC 1035 3.5, RFC 3596 2.5)', () => {
+    expect(reverseName('127.0.0.5')).toBe('5.0.0.127.in-addr.arpa');
+    expect(reverseName('10.20.30.255')).toBe('255.30.20.10.in-addr.arpa');
+    expect(reverseName('2001:DB8::1')).toBe(`1.${'0.'.repeat(23)}8.b.d.0.1.0.0.2.ip6.arpa`);
+    // However an IPv6 address is written, it has one name.
+    expect(reverseName('2001:db8:0:0:0:0:0:1')).toBe(reverseName('2001:db8::1'));
+    expect(reverseName('::ffff:10.0.0.1')).toBe(`1.0.0.0.0.0.a.0.f.f.f.f.${'0.'.repeat(20)}ip6.arpa`);
+    for (const bad of ['db.example.com', '1.2.3.256', '', '1:2:3:4:5:6:7:8:9']) {
+      expect(reverseName(bad), bad).toBeNull();
+    }
+  });
+
+  it('reverseName agrees with dig -x for every address: four decimal labels, or 32 nibbles', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.ipV4(), fc.ipV6()), (ip) => {
+        const name = reverseName(ip);
+        expect(name, ip).toMatch(/^(\d{1,3}\.){4}in-addr\.arpa$|^([0-9a-f]\.){32}ip6\.arpa$/);
+        expect(parseName(name!, DOMAINS)?.name, ip).toEqual({ kind: 'reverse', name });
+        if (!ip.includes(':')) expect(name).toBe(`${ip.split('.').reverse().join('.')}.in-addr.arpa`);
+      }),
+      { seed: 3, numRuns: 500 },
+    );
   });
 
   it('never throws on any text', () => {

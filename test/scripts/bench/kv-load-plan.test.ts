@@ -66,7 +66,11 @@ describe('kvLoadPlan', () => {
       { ...base, urls: 'https://127.0.0.1:1', ca: 'a', cert: 'b' },
       /--cert and --key go together/,
     ],
-    ['https without a CA', { ...base, urls: 'https://127.0.0.1:1', cert: 'b', key: 'c' }, /https: needs --ca$/],
+    [
+      'https without a CA',
+      { ...base, urls: 'https://127.0.0.1:1', cert: 'b', key: 'c' },
+      /https: needs --ca$/,
+    ],
     ['TLS files with http', { ...base, ...files }, /for https: URLs only/],
     ['zero clients', { ...base, concurrency: '0' }, /--concurrency must be a positive integer, got "0"/],
     ['a fraction', { ...base, seconds: '1.5' }, /--seconds must be a positive integer/],

@@ -376,6 +376,8 @@ export class RaftNode<R> extends EventEmitter {
     this.catchUpTicks();
     this.raw.step(m);
     if (m.from === this.raw.raft.lead) this.lastLeaderContact = performance.now();
+    // A read confirmed by this message is served now, not after the log write in progress.
+    this.onReadStates(this.raw.takeReadStates());
     this.schedule();
   }
 
@@ -441,14 +443,18 @@ export class RaftNode<R> extends EventEmitter {
     if (!this.raw.readIndex(ctx, lease)) {
       return Promise.reject(new RaftError('RAFT_NOT_LEADER', 'no cluster leader'));
     }
-    this.schedule();
-    return new Promise((resolve, reject) => {
+    const promise = new Promise<Index>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.readWaiters.delete(ctx);
         reject(new RaftError('RAFT_READ_TIMEOUT', 'read barrier not confirmed by a quorum in time'));
       }, this.readTimeoutMs);
       this.readWaiters.set(ctx, { resolve, reject, timer });
     });
+    // A leader under its lease confirms at once: the read is answered from the state as of the
+    // commit index, without waiting for the log write (fsync) that may be in progress.
+    this.onReadStates(this.raw.takeReadStates());
+    this.schedule();
+    return promise;
   }
 
   // ---- membership -------------------------------------------------------------

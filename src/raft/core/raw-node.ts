@@ -222,6 +222,17 @@ export class RawNode {
     };
   }
 
+  /**
+   * The read states confirmed so far, taken out of the next Ready. A read state names a committed
+   * index: serving it needs that index applied, never the log entries a Ready is writing, so the
+   * driver may take them between Readies instead of waiting for the write in progress.
+   */
+  takeReadStates(): ReadState[] {
+    const out = this.raft.readStates;
+    this.raft.readStates = [];
+    return out;
+  }
+
   /** The driver finished processing `rd` (persisted, sent, applied). */
   advance(rd: Ready): void {
     const log = this.raft.log;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendResp, cluster, drain, elect, heartbeatResp, makeNode, ofType, tickN } from './harness.js';
+import { appendResp, cluster, drain, elect, enc, heartbeatResp, makeNode, ofType, tickN } from './harness.js';
 
 const VOTERS = ['a', 'b', 'c'];
 const LEASE = { checkQuorum: true, leaseReads: true, leaseTicks: 8, electionTicks: 10 };
@@ -98,6 +98,20 @@ describe('lease reads', () => {
     const rd = drain(a);
     expect(rd.readStates).toEqual([{ index: a.raft.log.committed, ctx: 'l1' }]);
     expect(ofType(rd.messages, 'heartbeat')).toEqual([]);
+  });
+
+  it('a confirmed read can be taken between Readies, while a log write is in progress', () => {
+    const { a } = leaseLeader();
+    a.propose(enc.encode('w'));
+    const writing = a.ready(); // the driver is writing this Ready's entry (not yet advanced)
+    expect(writing.entries).toHaveLength(1);
+    a.readIndex('l2', true);
+    const committed = a.raft.log.committed;
+    expect(a.takeReadStates()).toEqual([{ index: committed, ctx: 'l2' }]);
+    expect(a.takeReadStates()).toEqual([]);
+    a.advance(writing);
+    // Taken once: the next Ready does not hand the same read out again.
+    expect(drain(a).readStates).toEqual([]);
   });
 
   it('a read that refuses the lease still runs a round', () => {

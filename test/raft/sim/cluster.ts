@@ -1,7 +1,7 @@
 import { decodeConfChange, RawNode, type Ready } from '../../../src/raft/core/index.js';
 import type { Message } from '../../../src/raft/messages.js';
 import { ProposalTracker } from '../../../src/raft/proposals.js';
-import type { ConfChange, Entry, Index, NodeId, Snapshot, Term } from '../../../src/raft/types.js';
+import type { ConfChange, Entry, Index, NodeId, ReadState, Snapshot, Term } from '../../../src/raft/types.js';
 import { SimDisk } from './disk.js';
 import { EventQueue } from './events.js';
 import type { Rng } from './rng.js';
@@ -225,7 +225,15 @@ export class SimCluster {
       this.log(`${n.id} installed snapshot ${rd.snapshot.meta.index}`);
     }
     for (const e of rd.committedEntries) this.applyEntry(n, e);
-    for (const rs of rd.readStates) {
+    this.serveReads(n, rd.readStates);
+  }
+
+  /**
+   * Read states, from a Ready or (as the real driver does) taken between Readies, while a log
+   * write is in progress: either way the read is served once applied >= its index.
+   */
+  private serveReads(n: SimNode, states: readonly ReadState[]): void {
+    for (const rs of states) {
       const startedAfter = n.reads.get(rs.ctx);
       if (startedAfter === undefined) continue;
       n.reads.delete(rs.ctx);
@@ -314,6 +322,7 @@ export class SimCluster {
         }
         if (!delivered) return;
         to.raw.step(m);
+        this.serveReads(to, to.raw.takeReadStates());
         this.pump(to);
       });
     }
@@ -344,6 +353,7 @@ export class SimCluster {
     const ctx = `r${this.nextRead++}`;
     if (!n.raw.readIndex(ctx)) return;
     n.reads.set(ctx, this.maxAckedIndex);
+    this.serveReads(n, n.raw.takeReadStates());
     this.pump(n);
   }
 

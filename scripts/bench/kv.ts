@@ -64,6 +64,8 @@ const values = parseFlags(
     only: { type: 'string', default: 'writes,reads' },
     harness: { type: 'string', default: DEFAULT_HARNESS_DIR },
     tls: { type: 'boolean' },
+    /** Reads alone against reads while writes run, on one cairn cluster (no etcd). */
+    mixed: { type: 'boolean' },
     /** With --tls: which part is TLS: all (HTTPS and between servers), cluster (between servers only), https (clients only). */
     'tls-part': { type: 'string', default: 'all' },
     /** Write a V8 CPU profile of every cairn server into this directory (one subdirectory per side). */
@@ -79,6 +81,7 @@ const keys = Number(values.keys);
 const valueBytes = Number(values['value-bytes']);
 const only = new Set((values.only ?? '').split(',').filter((s) => s !== ''));
 const tlsMode = values.tls === true;
+const mixedMode = values.mixed === true;
 const tlsPart = values['tls-part'] ?? 'all';
 if (tlsPart !== 'all' && tlsPart !== 'cluster' && tlsPart !== 'https') {
   fail(`--tls-part: "${tlsPart}" is not all, cluster or https`);
@@ -95,7 +98,7 @@ if (![seconds, reps, concurrency, keys, valueBytes].every((n) => Number.isIntege
 if (!(Number.isInteger(warmup) && warmup >= 0)) fail('--warmup must be a non-negative integer', 2);
 if (only.size === 0 || [...only].some((b) => b !== 'writes' && b !== 'reads'))
   fail('--only is a comma-separated subset of writes,reads', 2);
-if (!tlsMode) requireHarnessFiles([loadgen, etcdScript], fail);
+if (!tlsMode && !mixedMode) requireHarnessFiles([loadgen, etcdScript], fail);
 /** Our own load generator, for --tls (compiled beside this file). */
 const kvLoad = join(dirname(fileURLToPath(import.meta.url)), 'kv-load.js');
 
@@ -550,6 +553,101 @@ async function runTls(): Promise<void> {
   tlsReport();
 }
 
+// ---- --mixed: reads alone, and reads while writes run ----------------------
+
+/** One kv-load run's JSON line, or an error naming the target. */
+async function kvLoadRun(urls: readonly string[], target: string, clients: number, secs: number) {
+  const args = [
+    kvLoad,
+    '--target',
+    target,
+    '--urls',
+    urls.join(','),
+    '--concurrency',
+    String(clients),
+    '--seconds',
+    String(secs),
+    '--keys',
+    String(keys),
+    '--value-bytes',
+    String(valueBytes),
+  ];
+  const r = await run(process.execPath, args, secs * 1000 + 60_000);
+  if (r.code !== 0)
+    throw new Error(`kv-load --target ${target} exited ${r.code ?? r.signal}: ${r.stderr.trim()}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as LoadgenResult;
+}
+
+/**
+ * `--mixed`: default-consistency reads (half the clients) measured alone and then while the other
+ * half writes, alternating, on one 3-server cluster. A read that arrives while a write is being
+ * written to disk should not wait for it (it is answered from the state as of the commit index),
+ * so the read latency with writes should stay near the latency without.
+ */
+async function runMixed(): Promise<void> {
+  const c = await CairnServers.create({
+    size: 3,
+    dirPrefix: 'cairn-bench-kv-mixed-',
+    stopGraceMs: 15_000,
+    progress,
+  });
+  cairns.push(c);
+  const leader = await c.startAndWaitForLeader();
+  const urls = c.servers.map((s) => s.url);
+  const half = Math.max(1, Math.floor(concurrency / 2));
+  progress(
+    `mixed: 3 servers up, leader ${leader.name}; ${half} readers, and ${half} writers in every other run`,
+  );
+  const once = async (secs: number, writes: boolean) => {
+    const [reads, w] = await Promise.all([
+      kvLoadRun(urls, 'kv-get', half, secs),
+      writes ? kvLoadRun(urls, 'kv-put', half, secs) : Promise.resolve(null),
+    ]);
+    return { reads, writes: w };
+  };
+  if (warmup > 0) await once(warmup, true);
+  const alone: LoadgenResult[] = [];
+  const mixed: LoadgenResult[] = [];
+  const writes: LoadgenResult[] = [];
+  for (let i = 1; i <= reps; i++) {
+    const a = await once(seconds, false);
+    alone.push(a.reads);
+    const m = await once(seconds, true);
+    mixed.push(m.reads);
+    if (m.writes) writes.push(m.writes);
+    progress(
+      `mixed ${i}/${reps}: reads alone p50 ${a.reads.p50_ms} p99 ${a.reads.p99_ms} ms; with writes p50 ${m.reads.p50_ms} p99 ${m.reads.p99_ms} ms; writes ${m.writes?.ops_per_s ?? '?'}/s`,
+    );
+  }
+  const med = (rs: readonly LoadgenResult[], f: (r: LoadgenResult) => number | null) =>
+    round(median(rs.map(f).filter((x): x is number => x !== null)), 2);
+  const side = (rs: readonly LoadgenResult[]) => ({
+    median_ops_per_s: med(rs, (r) => r.ops_per_s),
+    median_p50_ms: med(rs, (r) => r.p50_ms),
+    median_p99_ms: med(rs, (r) => r.p99_ms),
+    errors: rs.reduce((n, r) => n + r.errors, 0),
+  });
+  const readsAlone = side(alone);
+  const readsMixed = side(mixed);
+  console.log(
+    JSON.stringify({
+      bench: 'kv-mixed',
+      servers: 3,
+      cores: availableParallelism(),
+      readers: half,
+      writers: half,
+      seconds,
+      reps,
+      reads_alone: readsAlone,
+      reads_with_writes: readsMixed,
+      writes: side(writes),
+      p50_ratio_with_writes: round(readsMixed.median_p50_ms / readsAlone.median_p50_ms, 2),
+      p99_ratio_with_writes: round(readsMixed.median_p99_ms / readsAlone.median_p99_ms, 2),
+    }),
+  );
+  await c.stop();
+}
+
 async function runEtcdComparison(): Promise<void> {
   await preflight();
   const planned = (cairnTargets.length + etcdTargets.length) * (reps * seconds + warmup);
@@ -565,6 +663,7 @@ async function runEtcdComparison(): Promise<void> {
 
 try {
   if (tlsMode) await runTls();
+  else if (mixedMode) await runMixed();
   else await runEtcdComparison();
 } catch (e) {
   await shutdown();

@@ -87,7 +87,7 @@ export function dnsListener(
   const dns = new DnsServer({
     host: config.client,
     port: config.dnsPort,
-    view: new StateView(server.state, { self: { name: config.node, address: config.bind } }),
+    view: new StateView(server.view, { self: { name: config.node, address: config.bind } }),
     config: answerConfig(
       {
         domain: config.domain,

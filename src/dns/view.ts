@@ -3,7 +3,7 @@ import {
   type CatalogNode,
   type HealthStatus,
   type Instance,
-  type RegistryState,
+  type RegistryView,
 } from '../state/index.js';
 import { REVERSE_ZONES, reverseName } from './names.js';
 
@@ -90,7 +90,7 @@ export class StateView implements DnsView {
   private nodeNamesAt = -1;
 
   constructor(
-    private readonly state: RegistryState,
+    private readonly state: RegistryView,
     private readonly opts: StateViewOptions,
   ) {}
 
@@ -213,7 +213,7 @@ export class StateView implements DnsView {
 }
 
 /** Built on the first reverse question after a change: a walk over every node and instance. */
-function buildReverseIndex(state: RegistryState): ReverseIndex {
+function buildReverseIndex(state: RegistryView): ReverseIndex {
   const catalog = state.catalog;
   const found = new Map<string, { nodes: string[]; services: string[] }>();
   const add = (address: string, kind: 'nodes' | 'services', owner: string): void => {

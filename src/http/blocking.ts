@@ -42,7 +42,7 @@ export class Reads {
   /** Shutting down: every held request answers now with what it has, so the server can stop. */
   close(): void {
     this.closing = true;
-    this.server.state.hub.notifyAll(this.server.state.applied);
+    this.server.wakeAllWaiters();
   }
 
   constructor(
@@ -135,7 +135,7 @@ export class Reads {
 
   private compute(key: string | null, spec: ReadSpec): ReadAnswer {
     if (key === null) return spec.compute();
-    const applied = this.server.state.applied;
+    const applied = this.server.view.applied;
     if (applied !== this.cacheAt) {
       this.cache = new Map();
       this.cacheAt = applied;
@@ -159,7 +159,7 @@ export class Reads {
         resolve();
       };
       const timer = setTimeout(finish, ms);
-      cancel = this.server.state.hub.wait(topics, finish);
+      cancel = this.server.view.hub.wait(topics, finish);
       reply.raw.once('close', finish);
     });
   }

@@ -1,7 +1,7 @@
 import { type Candidate, isStrategyName, orderCandidates, type StrategyName } from '../balance/index.js';
 import {
   aggregateStatus,
-  type Catalog,
+  type CatalogView,
   type Check,
   candidateId,
   type HealthStatus,
@@ -90,7 +90,7 @@ class LookupMemo {
   private lists = new Map<string, HealthyList>();
 
   get(ctx: HttpContext, key: string, build: () => HealthyList): HealthyList {
-    const applied = ctx.server.state.applied;
+    const applied = ctx.server.view.applied;
     if (applied !== this.at) {
       this.lists = new Map();
       this.at = applied;
@@ -107,7 +107,7 @@ class LookupMemo {
 const memo = new LookupMemo();
 
 function healthyList(ctx: HttpContext, name: string, opts: LookupOptions): HealthyList {
-  const catalog = ctx.server.state.catalog;
+  const catalog = ctx.server.view.catalog;
   const all: Entry[] = [];
   for (const i of catalog.instancesOf(name)) {
     if (!opts.tags.every((t) => i.tags.includes(t))) continue;
@@ -138,7 +138,7 @@ function healthyList(ctx: HttpContext, name: string, opts: LookupOptions): Healt
   };
 }
 
-function entryJson(catalog: Catalog, e: Entry, datacenter: string) {
+function entryJson(catalog: CatalogView, e: Entry, datacenter: string) {
   const node = catalog.node(e.instance.node);
   return {
     Node: node

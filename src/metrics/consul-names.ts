@@ -90,7 +90,7 @@ export class ConsulMetrics {
       'consul.raft.leader.dispatchLog',
       "Leader only: time to write a batch of log entries and fsync it; the leader's share of cairn_raft_fsync_seconds",
     );
-    server.raft.on('syncedWrite', (ms: number) => {
+    server.onSyncedWrite((ms) => {
       if (server.isLeader()) dispatchLog.observe({}, ms / 1000);
     });
     this.kvsApply = timer(
@@ -107,13 +107,13 @@ export class ConsulMetrics {
       'Time to apply a deregistration (service, check or node) through Raft',
     );
     gauge('consul.server.isLeader', '1 if this server is the leader', () => (server.isLeader() ? 1 : 0));
-    gauge('consul.raft.applied_index', 'Raft index applied to the state machine', () => server.state.applied);
+    gauge('consul.raft.applied_index', 'Raft index applied to the state machine', () => server.view.applied);
     gauge('consul.raft.last_index', "Last index in this server's Raft log", () => server.status().lastIndex);
-    gauge('consul.state.nodes', 'Nodes in the catalog', () => server.state.catalog.counts.nodes);
+    gauge('consul.state.nodes', 'Nodes in the catalog', () => server.view.catalog.counts.nodes);
     gauge(
       'consul.state.service_instances',
       'Service instances in the catalog',
-      () => server.state.catalog.counts.instances,
+      () => server.view.catalog.counts.instances,
     );
   }
 

@@ -240,8 +240,8 @@ export class Metrics {
         registers,
       }),
     );
-    server.raft.on('syncedWrite', (ms: number) => fsync.observe({}, ms / 1000));
-    const raftStats = server.raft.stats;
+    server.onSyncedWrite((ms) => fsync.observe({}, ms / 1000));
+    const raftStats = server.raftStats();
     // Counts kept elsewhere (the driver, the leader's health, the prober): a counter that only grows is set to the count at each scrape.
     const raftCounter = (name: string, help: string, value: () => number) =>
       new Counter({
@@ -276,7 +276,7 @@ export class Metrics {
       });
     gauge('cairn_raft_term', 'Current Raft term', () => server.status().term);
     gauge('cairn_raft_commit_index', 'Raft commit index', () => server.status().commit);
-    gauge('cairn_raft_applied_index', 'Raft index applied to the state machine', () => server.state.applied);
+    gauge('cairn_raft_applied_index', 'Raft index applied to the state machine', () => server.view.applied);
     gauge('cairn_raft_leader', '1 if this server is the leader', () => (server.isLeader() ? 1 : 0));
     raftCounter(
       'cairn_raft_leader_changes_total',
@@ -291,58 +291,58 @@ export class Metrics {
     raftCounter(
       'cairn_heartbeats_handled_total',
       'Heartbeats handled by this server as leader',
-      () => server.health.counters.heartbeats,
+      () => server.stats().heartbeats,
     );
     raftCounter(
       'cairn_ttl_expiries_total',
       'TTL checks this server expired as leader',
-      () => server.health.counters.expiries,
+      () => server.stats().ttlExpiries,
     );
     raftCounter(
       'cairn_check_status_changes_total',
       'Check status changes proposed by this server as leader',
-      () => server.health.counters.statusChanges,
+      () => server.stats().statusChanges,
     );
     raftCounter(
       'cairn_services_reaped_total',
       'Services deregistered by the critical-service reaper',
-      () => server.health.counters.reaped,
+      () => server.stats().servicesReaped,
     );
     gauge('cairn_self_preservation', '1 while TTL expiry is paused by self-preservation', () =>
-      server.health.selfPreservation ? 1 : 0,
+      server.stats().selfPreservation ? 1 : 0,
     );
     gauge(
       'cairn_ttl_checks_tracked',
       'TTL checks whose deadline the leader tracks',
-      () => server.health.trackedChecks,
+      () => server.stats().trackedTtlChecks,
     );
     gauge(
       'cairn_probe_checks',
       'HTTP and TCP checks this server probes as leader',
-      () => server.prober.checks,
+      () => server.stats().probeChecks,
     );
     raftCounter(
       'cairn_probes_run_total',
       'HTTP and TCP probes run by this server as leader',
-      () => server.prober.counters.probes,
+      () => server.stats().probesRun,
     );
     gauge(
       'cairn_kv_tombstones',
       'Deleted KV keys still remembered with their history (until the tombstone TTL)',
-      () => server.state.kv.tombstoneCount,
+      () => server.view.kv.tombstoneCount,
     );
     gauge(
       'cairn_blocking_queries_waiting',
       'Blocking queries and watches waiting for a change',
-      () => server.state.hub.size,
+      () => server.view.hub.size,
     );
-    gauge('cairn_state_nodes', 'Nodes in the catalog', () => server.state.catalog.counts.nodes);
+    gauge('cairn_state_nodes', 'Nodes in the catalog', () => server.view.catalog.counts.nodes);
     gauge(
       'cairn_state_service_instances',
       'Service instances in the catalog',
-      () => server.state.catalog.counts.instances,
+      () => server.view.catalog.counts.instances,
     );
-    gauge('cairn_state_checks', 'Health checks in the catalog', () => server.state.catalog.counts.checks);
+    gauge('cairn_state_checks', 'Health checks in the catalog', () => server.view.catalog.counts.checks);
     this.consul = new ConsulMetrics(server, registers);
   }
 

@@ -6,5 +6,6 @@ export {
   CairnServer,
   type Consistency,
   type ServerOptions,
+  type ServerStats,
   toServerError,
 } from './server.js';

@@ -1,9 +1,54 @@
 import type { Logger } from 'pino';
-import type { Transport } from '../raft/index.js';
+import type { RaftNode, Transport } from '../raft/index.js';
+import type { ApplyResult, Command, NodeSpec, RegistryView } from '../state/index.js';
 import { noLeader, ServerError } from './errors.js';
 import type { Response, ServerInfo } from './rpc.js';
 import { decodeResponse, encodeRpc, type Request } from './rpc.js';
-import type { CairnServer, ServerOptions } from './server.js';
+
+/** The Raft operations membership uses: discovery, peer addresses and configuration changes. */
+export type MembershipRaft = Pick<
+  RaftNode<ApplyResult>,
+  | 'hasHistory'
+  | 'bootstrapIfEmpty'
+  | 'setPeerAddress'
+  | 'peerAddress'
+  | 'isLeader'
+  | 'leader'
+  | 'status'
+  | 'addLearner'
+  | 'promote'
+  | 'removeMember'
+>;
+
+/** What membership needs of its server (not the server itself, so that neither imports the other). */
+export interface MembershipHost {
+  readonly raft: MembershipRaft;
+  readonly state: RegistryView;
+  apply(cmd: Command): Promise<unknown>;
+  /** Sends a request to server `to` over the cluster transport (a join, to the leader). */
+  request(to: string, req: Request, timeoutMs: number): Promise<Response>;
+  /** This server's own catalog node, registered by the leader when missing. */
+  selfNode(): NodeSpec;
+  /** host:port of this server's Raft and forwarding listener. */
+  serverAddress(): string;
+  /** The wall clock written into commands. */
+  now(): number;
+  /** Calls `f` on every change of leader (null: none known). */
+  onLeaderChanged(f: (lead: string | null) => void): void;
+}
+
+/** The options of the server that membership reads. */
+export interface MembershipOptions {
+  readonly node: string;
+  readonly datacenter: string;
+  readonly httpAddress: string;
+  /** host:port of its HTTPS API, told to the other servers; absent or '' for none. */
+  readonly httpsAddress?: string;
+  readonly bootstrapExpect: number | null;
+  readonly join: readonly string[];
+  readonly logger: Logger;
+  readonly maxVoters?: number;
+}
 
 const DISCOVERY_EVERY_MS = 500;
 const JOIN_EVERY_MS = 1000;
@@ -27,9 +72,9 @@ export class Membership {
   private stopped = false;
 
   constructor(
-    private readonly server: CairnServer,
+    private readonly server: MembershipHost,
     private readonly transport: Transport,
-    private readonly opts: ServerOptions,
+    private readonly opts: MembershipOptions,
   ) {
     this.log = opts.logger;
     this.maxVoters = opts.maxVoters ?? 5;
@@ -38,7 +83,7 @@ export class Membership {
   self(): ServerInfo {
     return {
       name: this.opts.node,
-      serverAddress: this.server.serverAddress,
+      serverAddress: this.server.serverAddress(),
       httpAddress: this.opts.httpAddress,
       datacenter: this.opts.datacenter,
     };
@@ -53,7 +98,7 @@ export class Membership {
     }
     this.every(RECONCILE_EVERY_MS, 'reconcile', () => this.reconcile());
     // Announce ourselves as soon as there is a leader, not a second later.
-    this.server.on('leaderChanged', (lead: string | null) => {
+    this.server.onLeaderChanged((lead) => {
       if (lead !== null) this.kick('reconcile', () => this.reconcile());
     });
   }
@@ -255,7 +300,7 @@ export class Membership {
       await this.server.apply({
         type: 'register',
         at: this.server.now(),
-        node: this.server.selfNode,
+        node: this.server.selfNode(),
         skipNodeUpdate: true,
         service: null,
         checks: [],

@@ -17,6 +17,7 @@ import {
   failure,
   type NodeSpec,
   RegistryState,
+  type RegistryView,
   readCommand,
 } from '../state/index.js';
 import { Coalescer } from './coalescer.js';
@@ -81,6 +82,21 @@ export interface ServerOptions {
   readonly kvTombstoneTtlMs?: number;
 }
 
+/** What this server did as leader (counters since it started), and what it tracks now. */
+export interface ServerStats {
+  readonly heartbeats: number;
+  readonly ttlExpiries: number;
+  readonly statusChanges: number;
+  readonly servicesReaped: number;
+  /** Expiry rounds run: lets a test wait for a round that saw a moved clock, not for time. */
+  readonly expiryRounds: number;
+  /** True while TTL expiry is paused by self-preservation (false on a follower). */
+  readonly selfPreservation: boolean;
+  readonly trackedTtlChecks: number;
+  readonly probeChecks: number;
+  readonly probesRun: number;
+}
+
 export interface ApplyOutcome {
   readonly index: number;
   readonly result: ApplyResult;
@@ -98,13 +114,14 @@ const WRITE_DEADLINE_MS = 10_000;
  * data directory is gone, replaced or unwritable): the server has halted and must be stopped.
  */
 export class CairnServer extends EventEmitter {
-  readonly state: RegistryState;
-  readonly raft: RaftNode<ApplyResult>;
-  readonly health: LeaderHealth;
+  private readonly state: RegistryState;
+  private readonly raft: RaftNode<ApplyResult>;
+  private readonly health: LeaderHealth;
   private readonly tombstones: TombstoneGc;
   /** HTTP and TCP checks, probed by the leader. */
-  readonly prober: Prober;
-  readonly membership: Membership;
+  private readonly prober: Prober;
+  private readonly membership: Membership;
+  /** The wall clock: the time written into commands (registrations, KV writes). */
   readonly now: () => number;
   private readonly transport: Transport;
   private readonly log: Logger;
@@ -172,7 +189,20 @@ export class CairnServer extends EventEmitter {
       this.now,
       monotonic,
     );
-    this.membership = new Membership(this, this.transport, opts);
+    this.membership = new Membership(
+      {
+        raft: this.raft,
+        state: this.state,
+        apply: (cmd) => this.apply(cmd),
+        request: (to, req, timeoutMs) => this.request(to, req, timeoutMs),
+        selfNode: () => this.selfNode,
+        serverAddress: () => this.serverAddress,
+        now: this.now,
+        onLeaderChanged: (f) => this.on('leaderChanged', f),
+      },
+      this.transport,
+      opts,
+    );
     this.batcher = new Coalescer<Heartbeat, Failure | null>(async (beats) =>
       (await this.sendHeartbeats(beats)).map((r) => (r && !r.ok ? r : null)),
     );
@@ -201,6 +231,38 @@ export class CairnServer extends EventEmitter {
       taggedAddresses: { lan: this.opts.bind, lan_ipv4: this.opts.bind },
       meta: { 'cairn-server': 'true' },
     };
+  }
+
+  /**
+   * The registry state as this server has applied it, read-only. Call readBarrier first for a
+   * read at a consistency mode; DNS and stale reads read it as it is.
+   */
+  get view(): RegistryView {
+    return this.state;
+  }
+
+  /** Counters of the leader's duties (health, probes) and what they track now. */
+  stats(): ServerStats {
+    const h = this.health.counters;
+    return {
+      heartbeats: h.heartbeats,
+      ttlExpiries: h.expiries,
+      statusChanges: h.statusChanges,
+      servicesReaped: h.reaped,
+      expiryRounds: h.expiryRounds,
+      selfPreservation: this.health.selfPreservation,
+      trackedTtlChecks: this.health.trackedChecks,
+      probeChecks: this.prober.checks,
+      probesRun: this.prober.counters.probes,
+    };
+  }
+
+  /**
+   * Wakes every blocking query and watch waiting for a change, so that each answers now with what
+   * it has (the HTTP API shutting down).
+   */
+  wakeAllWaiters(): void {
+    this.state.hub.notifyAll(this.state.applied);
   }
 
   /** host:port of this server's Raft and forwarding listener. */
@@ -242,6 +304,34 @@ export class CairnServer extends EventEmitter {
 
   status(): Status {
     return this.raft.status();
+  }
+
+  /** The Raft driver's counters (snapshots taken and failed, writes, ...), live: read them when needed. */
+  raftStats(): Readonly<RaftNode<ApplyResult>['stats']> {
+    return this.raft.stats;
+  }
+
+  /** Calls `f` with the milliseconds of each durable Raft write (a batch of log entries and its fsync). */
+  onSyncedWrite(f: (ms: number) => void): void {
+    this.raft.on('syncedWrite', f);
+  }
+
+  /** host:port of the Raft listener of server `id`, as this server dials it (undefined if unknown). */
+  serverAddressOf(id: string): string | undefined {
+    return this.raft.peerAddress(id);
+  }
+
+  /** Joins the cluster of the server listening at `address` (host:port); the number of its servers. */
+  join(address: string): Promise<number> {
+    return this.membership.joinVia(address);
+  }
+
+  /**
+   * Removes server `name` from the Raft configuration (on the leader) and marks it left
+   * (force-leave, DELETE /v1/operator/raft/peer).
+   */
+  removeServer(name: string): Promise<void> {
+    return this.membership.remove(name);
   }
 
   /** Milliseconds since the leader was last heard from (0 on the leader, -1 if never). */

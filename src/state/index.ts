@@ -47,4 +47,12 @@ export { TXN_VERBS } from './kv-types.js';
 export { RegistryState, type SkippedCommand } from './machine.js';
 export { Topic } from './topics.js';
 export * from './types.js';
+export type {
+  CatalogView,
+  KvView,
+  MembersView,
+  RegistryView,
+  SessionsView,
+  WatchView,
+} from './view.js';
 export { WatchHub } from './watch-hub.js';

@@ -12,6 +12,7 @@ import { SessionStore, type SessionsImage } from './sessions.js';
 import { packInSlices } from './slice-pack.js';
 import { Touched } from './topics.js';
 import type { HealthStatus } from './types.js';
+import type { RegistryView } from './view.js';
 import { WatchHub } from './watch-hub.js';
 
 interface Image {
@@ -38,7 +39,7 @@ export interface SkippedCommand {
  * order and ends in the same state. Knows nothing of Raft beyond the
  * StateMachine interface (DESIGN.md, principle 2).
  */
-export class RegistryState implements StateMachine<ApplyResult> {
+export class RegistryState implements StateMachine<ApplyResult>, RegistryView {
   readonly catalog = new Catalog();
   readonly members = new Members();
   readonly kv = new KvStore();

@@ -27,7 +27,7 @@ describe('blocking queries', () => {
     void waited.then(() => {
       answered = true;
     });
-    await until('the query to be parked', () => (s.server.state.hub.size > 0 ? true : undefined));
+    await until('the query to be parked', () => (s.server.view.hub.size > 0 ? true : undefined));
     expect(answered, 'nothing changed yet: still waiting').toBe(false);
     await s.put('/v1/agent/service/register', {
       Name: 'nothing-here',

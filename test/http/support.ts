@@ -18,9 +18,11 @@ export function appWithoutServer() {
       taggedAddresses: {},
       meta: {},
     },
-    state: { hub: { notifyAll: () => {} }, applied: 0 },
-    // Metrics listen to the Raft driver's events and read its counts at scrape time.
-    raft: Object.assign(new EventEmitter(), { stats: {} }),
+    view: { applied: 0 },
+    wakeAllWaiters: () => {},
+    // Metrics listen to the Raft driver's writes and read its counts at scrape time.
+    onSyncedWrite: () => {},
+    raftStats: () => ({}),
     // What the query headers of a 404 read: no leader known, nothing applied.
     status: () => ({ applied: 0 }),
     leader: () => null,

@@ -15,7 +15,7 @@ describe('CairnServer in process', () => {
     const lead = c.leader();
     // Each server announces itself (memberUpsert) once it knows the leader: all three, on all three.
     await until('every server to know every member as alive', () =>
-      c?.servers.every((s) => c?.servers.every((m) => s.server.state.members.get(m.name)?.status === 'alive'))
+      c?.servers.every((s) => c?.servers.every((m) => s.server.view.members.get(m.name)?.status === 'alive'))
         ? true
         : undefined,
     );
@@ -32,8 +32,8 @@ describe('CairnServer in process', () => {
       };
       const out = await f.server.apply(cmd);
       // The follower has applied its own write before apply() returns.
-      expect(f.server.raft.applied, f.name).toBeGreaterThanOrEqual(out.index);
-      expect(lead.server.raft.applied).toBeGreaterThanOrEqual(out.index);
+      expect(f.server.view.applied, f.name).toBeGreaterThanOrEqual(out.index);
+      expect(lead.server.view.applied).toBeGreaterThanOrEqual(out.index);
     }
   });
 

@@ -229,7 +229,7 @@ export class InProcessCluster {
       }
       if (lead.server.status().conf.voters.length !== size) return undefined;
       for (const s of this.servers) {
-        for (const other of this.servers) if (!s.server.state.catalog.node(other.name)) return undefined;
+        for (const other of this.servers) if (!s.server.view.catalog.node(other.name)) return undefined;
       }
       return lead;
     });
@@ -240,9 +240,9 @@ export class InProcessCluster {
    * the clock as it is now (its status changes may still be in flight: poll for those).
    */
   async expiryRound(): Promise<void> {
-    const health = this.leader().server.health;
-    const seen = health.counters.expiryRounds;
-    await until('a TTL expiry round', () => (health.counters.expiryRounds > seen ? true : undefined));
+    const server = this.leader().server;
+    const seen = server.stats().expiryRounds;
+    await until('a TTL expiry round', () => (server.stats().expiryRounds > seen ? true : undefined));
   }
 
   async stop(): Promise<void> {

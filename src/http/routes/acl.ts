@@ -35,7 +35,7 @@ export const serviceOfInstanceInPath: Segment = {
   doc: 'the name of the service whose instance ID is in the path',
   of: (req, ctx) => {
     const id = pathRest('').of(req, ctx);
-    return ctx.server.state.catalog.instancesWithId(id, ctx.self.name)[0]?.name ?? '';
+    return ctx.server.view.catalog.instancesWithId(id, ctx.self.name)[0]?.name ?? '';
   },
 };
 
@@ -44,10 +44,10 @@ export const checkInPath = {
   doc: "service:write on the check's service, or node:write on its node for a node check",
   needs: (req: FastifyRequest, ctx: HttpContext): Permission[] => {
     const id = pathRest('').of(req, ctx);
-    const c = ctx.server.state.catalog.checksWithId(id, ctx.self.name)[0];
+    const c = ctx.server.view.catalog.checksWithId(id, ctx.self.name)[0];
     if (!c) return [{ resource: 'node', access: 'write', segment: ctx.self.name }];
     if (c.serviceId === '') return [{ resource: 'node', access: 'write', segment: c.node }];
-    const svc = ctx.server.state.catalog.instancesWithId(c.serviceId, c.node)[0]?.name ?? c.serviceId;
+    const svc = ctx.server.view.catalog.instancesWithId(c.serviceId, c.node)[0]?.name ?? c.serviceId;
     return [{ resource: 'service', access: 'write', segment: svc }];
   },
 };

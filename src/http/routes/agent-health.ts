@@ -35,7 +35,7 @@ function wantsText(req: FastifyRequest): boolean {
 }
 
 function entry(ctx: HttpContext, i: Instance) {
-  const checks = ctx.server.state.catalog.checksOfInstance(i);
+  const checks = ctx.server.view.catalog.checksOfInstance(i);
   const status = agentHealth(checks);
   return {
     status,
@@ -49,12 +49,12 @@ function entry(ctx: HttpContext, i: Instance) {
 
 /** The instances of this agent: on its node (the agent's own registrations). */
 function localInstances(ctx: HttpContext): Instance[] {
-  return ctx.server.state.catalog.instancesOnNode(ctx.self.name);
+  return ctx.server.view.catalog.instancesOnNode(ctx.self.name);
 }
 
 async function byId(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   const id = rest(req, 'service ID');
-  const i = ctx.server.state.catalog.instancesWithId(id, ctx.self.name)[0];
+  const i = ctx.server.view.catalog.instancesWithId(id, ctx.self.name)[0];
   if (!i) {
     reply.code(404).type('text/plain; charset=utf-8');
     return `ServiceId ${id} not found`;

@@ -48,7 +48,7 @@ async function registerService(req: FastifyRequest, _reply: FastifyReply, ctx: H
   const checks = serviceChecks(f, svc);
   // Re-registering an instance that lives on another server's node (a client retrying through a
   // different server) updates it in place instead of creating a second one with the same ID.
-  const existing = server.state.catalog.instancesWithId(svc.id, self)[0];
+  const existing = server.view.catalog.instancesWithId(svc.id, self)[0];
   await write(ctx, {
     type: 'register',
     at: server.now(),
@@ -73,7 +73,7 @@ async function services(req: FastifyRequest, _reply: FastifyReply, ctx: HttpCont
   const self = ctx.self.name;
   const filter = queryFilter(query(req), ctx.metrics);
   const out: Record<string, unknown> = {};
-  for (const i of server.state.catalog.instancesOnNode(self)) {
+  for (const i of server.view.catalog.instancesOnNode(self)) {
     const json = agentServiceJson(i, ctx.datacenter);
     if (!filter || filter(json)) out[i.id] = json;
   }
@@ -116,7 +116,7 @@ async function serviceMaintenance(req: FastifyRequest, _reply: FastifyReply, ctx
       ],
       replaceExistingChecks: false,
     });
-  } else if (server.state.catalog.check(inst.node, checkId)) {
+  } else if (server.view.catalog.check(inst.node, checkId)) {
     await write(ctx, { type: 'deregisterCheck', node: inst.node, checkId });
   }
   return '';
@@ -150,7 +150,7 @@ async function nodeMaintenance(req: FastifyRequest, _reply: FastifyReply, ctx: H
       ],
       replaceExistingChecks: false,
     });
-  } else if (server.state.catalog.check(self, checkId)) {
+  } else if (server.view.catalog.check(self, checkId)) {
     await write(ctx, { type: 'deregisterCheck', node: self, checkId });
   }
   return '';
@@ -161,7 +161,7 @@ async function checks(req: FastifyRequest, _reply: FastifyReply, ctx: HttpContex
   const self = ctx.self.name;
   const filter = queryFilter(query(req), ctx.metrics);
   const out: Record<string, unknown> = {};
-  for (const c of server.state.catalog.checksOnNode(self)) {
+  for (const c of server.view.catalog.checksOnNode(self)) {
     const json = checkJson(c);
     if (!filter || filter(json)) out[c.id] = json;
   }
@@ -215,7 +215,8 @@ async function updateCheck(req: FastifyRequest, _reply: FastifyReply, ctx: HttpC
 async function agentSelf(_req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext) {
   const { server } = ctx;
   const self = ctx.self.name;
-  const me = server.state.members.get(self);
+  const me = server.view.members.get(self);
+  const stats = server.stats();
   return {
     Config: {
       Datacenter: ctx.datacenter,
@@ -243,8 +244,8 @@ async function agentSelf(_req: FastifyRequest, _reply: FastifyReply, ctx: HttpCo
     Stats: {
       raft: { ...raftStats(ctx) },
       health: {
-        self_preservation: String(server.health.selfPreservation),
-        tracked_ttl_checks: String(server.health.trackedChecks),
+        self_preservation: String(stats.selfPreservation),
+        tracked_ttl_checks: String(stats.trackedTtlChecks),
       },
     },
     Meta: {},
@@ -252,7 +253,7 @@ async function agentSelf(_req: FastifyRequest, _reply: FastifyReply, ctx: HttpCo
 }
 
 async function members(_req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext) {
-  return ctx.server.state.members.all().map(memberJson);
+  return ctx.server.view.members.all().map(memberJson);
 }
 
 async function join(req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext) {
@@ -263,12 +264,12 @@ async function join(req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext)
   if (!/^[^:\s]+:\d{1,5}$/.test(address)) {
     throw badRequest('address', `"${given}" is not host or host:port of a server port`);
   }
-  await server.membership.joinVia(address);
+  await server.join(address);
   return '';
 }
 
 async function forceLeave(req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext) {
-  await ctx.server.membership.remove(rest(req, 'node name'));
+  await ctx.server.removeServer(rest(req, 'node name'));
   return '';
 }
 
@@ -276,7 +277,7 @@ async function forceLeave(req: FastifyRequest, _reply: FastifyReply, ctx: HttpCo
 function registerCheckNeeds(req: FastifyRequest, ctx: HttpContext): Permission[] {
   const serviceId = bodyString(req.body, ['ServiceID']);
   if (serviceId === '') return [{ resource: 'node', access: 'write', segment: ctx.self.name }];
-  const inst = ctx.server.state.catalog.instancesWithId(serviceId, ctx.self.name)[0];
+  const inst = ctx.server.view.catalog.instancesWithId(serviceId, ctx.self.name)[0];
   return [{ resource: 'service', access: 'write', segment: inst?.name ?? serviceId }];
 }
 
@@ -450,7 +451,7 @@ function loadParam(q: Query): number | null {
 
 function nodeOf(ctx: HttpContext, node: string) {
   if (node === ctx.self.name) return ctx.self;
-  const n = ctx.server.state.catalog.node(node);
+  const n = ctx.server.view.catalog.node(node);
   if (!n) return ctx.self;
   return {
     name: n.name,
@@ -468,7 +469,7 @@ function nodeOf(ctx: HttpContext, node: string) {
  * catches up with the leader once before answering 404.
  */
 async function findInstance(ctx: HttpContext, id: string): Promise<Instance> {
-  const find = () => ctx.server.state.catalog.instancesWithId(id, ctx.self.name)[0];
+  const find = () => ctx.server.view.catalog.instancesWithId(id, ctx.self.name)[0];
   let inst = find();
   if (!inst) {
     await ctx.server.readBarrier('default');
@@ -483,7 +484,7 @@ async function findInstance(ctx: HttpContext, id: string): Promise<Instance> {
 }
 
 async function findCheck(ctx: HttpContext, id: string): Promise<Check> {
-  const find = () => ctx.server.state.catalog.checksWithId(id, ctx.self.name)[0];
+  const find = () => ctx.server.view.catalog.checksWithId(id, ctx.self.name)[0];
   let c = find();
   if (!c) {
     await ctx.server.readBarrier('default');

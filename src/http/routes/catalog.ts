@@ -60,7 +60,7 @@ async function datacenters(_req: FastifyRequest, _reply: FastifyReply, ctx: Http
 
 function nodes(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   const { reads } = ctx;
-  const catalog = ctx.server.state.catalog;
+  const catalog = ctx.server.view.catalog;
   const q = query(req);
   const filter = queryFilter(q, ctx.metrics);
   const meta = nodeMeta(q);
@@ -80,7 +80,7 @@ function nodes(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
 
 function services(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   const { reads } = ctx;
-  const catalog = ctx.server.state.catalog;
+  const catalog = ctx.server.view.catalog;
   const q = query(req);
   const meta = nodeMeta(q);
   return reads.answer(req, reply, {
@@ -107,7 +107,7 @@ function services(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
 
 function service(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   const { reads } = ctx;
-  const catalog = ctx.server.state.catalog;
+  const catalog = ctx.server.view.catalog;
   const svc = rest(req, 'service name');
   const q = query(req);
   const tags = params(q, 'tag');
@@ -130,7 +130,7 @@ function service(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
 
 function node(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   const { reads } = ctx;
-  const catalog = ctx.server.state.catalog;
+  const catalog = ctx.server.view.catalog;
   const nodeName = rest(req, 'node name');
   const filter = queryFilter(query(req), ctx.metrics);
   return reads.answer(req, reply, {
@@ -152,7 +152,7 @@ function node(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
 /** Like `node`, with the services as a list (Consul's `/v1/catalog/node-services`). */
 function nodeServices(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   const { reads } = ctx;
-  const catalog = ctx.server.state.catalog;
+  const catalog = ctx.server.view.catalog;
   const nodeName = rest(req, 'node name');
   const filter = queryFilter(query(req), ctx.metrics);
   return reads.answer(req, reply, {
@@ -183,7 +183,7 @@ function deregisterNeeds(req: FastifyRequest, ctx: HttpContext): Permission[] {
   const node = bodyString(req.body, ['Node']);
   const serviceId = bodyString(req.body, ['ServiceID']);
   if (serviceId === '') return [{ resource: 'node', access: 'write', segment: node }];
-  const svc = ctx.server.state.catalog.instancesWithId(serviceId, node).find((i) => i.node === node);
+  const svc = ctx.server.view.catalog.instancesWithId(serviceId, node).find((i) => i.node === node);
   return [{ resource: 'service', access: 'write', segment: svc?.name ?? serviceId }];
 }
 

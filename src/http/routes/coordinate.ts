@@ -16,7 +16,7 @@ async function datacenters(_req: FastifyRequest, _reply: FastifyReply, ctx: Http
 }
 
 function nodes(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
-  const catalog = ctx.server.state.catalog;
+  const catalog = ctx.server.view.catalog;
   return ctx.reads.answer(req, reply, {
     topics: [Topic.nodes],
     shared: true,
@@ -26,7 +26,7 @@ function nodes(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
 
 function node(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   const name = rest(req, 'node name');
-  const catalog = ctx.server.state.catalog;
+  const catalog = ctx.server.view.catalog;
   return ctx.reads.answer(req, reply, {
     topics: [Topic.node(name)],
     shared: true,

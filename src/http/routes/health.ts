@@ -11,7 +11,7 @@ import type { Route } from './types.js';
 
 function onNode(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   const { reads } = ctx;
-  const catalog = ctx.server.state.catalog;
+  const catalog = ctx.server.view.catalog;
   const node = rest(req, 'node name');
   const filter = queryFilter(query(req), ctx.metrics);
   return reads.answer(req, reply, {
@@ -29,7 +29,7 @@ function onNode(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
 
 function ofService(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   const { reads } = ctx;
-  const catalog = ctx.server.state.catalog;
+  const catalog = ctx.server.view.catalog;
   const svc = rest(req, 'service name');
   const filter = queryFilter(query(req), ctx.metrics);
   return reads.answer(req, reply, {
@@ -47,7 +47,7 @@ function ofService(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
 
 function service(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   const { reads } = ctx;
-  const catalog = ctx.server.state.catalog;
+  const catalog = ctx.server.view.catalog;
   const svc = rest(req, 'service name');
   const q = query(req);
   const strategy = strategyParam(param(q, 'lb'));
@@ -87,7 +87,7 @@ function service(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
 
 function inState(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   const { reads } = ctx;
-  const catalog = ctx.server.state.catalog;
+  const catalog = ctx.server.view.catalog;
   const state = rest(req, 'state');
   if (state !== 'any' && !(HEALTH_STATUSES as readonly string[]).includes(state)) {
     throw badRequest('state', `"${state}" is not one of any, passing, warning, critical`);

@@ -42,7 +42,7 @@ const writeInfo = (req: FastifyRequest, ctx: HttpContext) => ({
 
 function get(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   const { reads } = ctx;
-  const kv = ctx.server.state.kv;
+  const kv = ctx.server.view.kv;
   const key = keyOf(req);
   const q = query(req);
   const recurse = flag(q, 'recurse');
@@ -128,7 +128,7 @@ function get(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
 
 async function put(req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext) {
   const { server } = ctx;
-  const kv = server.state.kv;
+  const kv = server.view.kv;
   const key = keyOf(req);
   if (key === '') throw new HttpError('HTTP_MISSING_PARAM', 'Missing key name');
   if (key.length > 512) throw badRequest('key', 'longer than 512 characters');

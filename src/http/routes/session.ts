@@ -82,7 +82,7 @@ async function destroy(req: FastifyRequest, _reply: FastifyReply, ctx: HttpConte
 
 async function renew(req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext) {
   const { server } = ctx;
-  const sessions = server.state.sessions;
+  const sessions = server.view.sessions;
   const id = rest(req, 'session id');
   await server.renewSession(id);
   await server.readBarrier('default');
@@ -93,7 +93,7 @@ async function renew(req: FastifyRequest, _reply: FastifyReply, ctx: HttpContext
 
 function info(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   const { reads } = ctx;
-  const sessions = ctx.server.state.sessions;
+  const sessions = ctx.server.view.sessions;
   const id = rest(req, 'session id');
   return reads.answer(req, reply, {
     topics: [Topic.sessions],
@@ -107,7 +107,7 @@ function info(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
 
 function onNode(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   const { reads } = ctx;
-  const sessions = ctx.server.state.sessions;
+  const sessions = ctx.server.view.sessions;
   const node = rest(req, 'node name');
   return reads.answer(req, reply, {
     topics: [Topic.sessions],
@@ -123,7 +123,7 @@ function onNode(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
 }
 
 function list(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
-  const sessions = ctx.server.state.sessions;
+  const sessions = ctx.server.view.sessions;
   return ctx.reads.answer(req, reply, {
     topics: [Topic.sessions],
     shared: true,
@@ -134,7 +134,7 @@ function list(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
 /** Consul checks session rules against the node a session belongs to. */
 const nodeOfSessionInPath: Segment = {
   doc: 'the node of the session whose ID is in the path',
-  of: (req, ctx) => ctx.server.state.sessions.get(pathRest('').of(req, ctx))?.node ?? '',
+  of: (req, ctx) => ctx.server.view.sessions.get(pathRest('').of(req, ctx))?.node ?? '',
 };
 const nodeInBody: Segment = {
   doc: "the body's Node (this agent's node when absent)",

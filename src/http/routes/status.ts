@@ -15,7 +15,7 @@ async function leader(_req: FastifyRequest, reply: FastifyReply, ctx: HttpContex
 
 async function peers(_req: FastifyRequest, _reply: FastifyReply, { server }: HttpContext) {
   const s = server.status();
-  return s.conf.voters.map((id) => server.raft.peerAddress(id)).filter((a) => a !== undefined);
+  return s.conf.voters.map((id) => server.serverAddressOf(id)).filter((a) => a !== undefined);
 }
 
 function configuration(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
@@ -33,8 +33,8 @@ function configuration(req: FastifyRequest, reply: FastifyReply, ctx: HttpContex
         .sort(([a], [b]) => (a < b ? -1 : 1))
         .map(([id, voter]) => ({
           ID: id,
-          Node: server.state.members.get(id)?.name ?? '(unknown)',
-          Address: server.raft.peerAddress(id) ?? '',
+          Node: server.view.members.get(id)?.name ?? '(unknown)',
+          Address: server.serverAddressOf(id) ?? '',
           Leader: id === lead,
           ProtocolVersion: '3',
           Voter: voter,
@@ -57,14 +57,14 @@ async function removePeer(req: FastifyRequest, _reply: FastifyReply, { server }:
   let target = id;
   if (!target) {
     const s = server.status();
-    target = [...s.conf.voters, ...s.conf.learners].find((p) => server.raft.peerAddress(p) === address);
+    target = [...s.conf.voters, ...s.conf.learners].find((p) => server.serverAddressOf(p) === address);
     if (!target)
       throw new HttpError(
         'OPERATOR_UNKNOWN_PEER',
         `address "${address}" was not found in the Raft configuration`,
       );
   }
-  await server.membership.remove(target);
+  await server.removeServer(target);
   return '';
 }
 

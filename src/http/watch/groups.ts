@@ -4,7 +4,7 @@
  * once, and hands the same text to every subscriber. CPU grows with changes,
  * not with changes x watchers.
  */
-import { type KvChange, type RegistryState, Topic } from '../../state/index.js';
+import { type KvChange, type RegistryView, Topic } from '../../state/index.js';
 import { kvJson } from '../kv-shapes.js';
 import type { WatchKind } from './protocol.js';
 
@@ -47,7 +47,7 @@ export abstract class Group {
   constructor(
     readonly key: string,
     readonly kind: WatchKind,
-    protected readonly state: RegistryState,
+    protected readonly state: RegistryView,
     private readonly topics: readonly string[],
     private readonly onEvents: (n: number, fanoutMs: number) => void,
   ) {}
@@ -176,7 +176,7 @@ export class KvGroup extends Group {
   constructor(
     key: string,
     private readonly recurse: boolean,
-    state: RegistryState,
+    state: RegistryView,
     onEvents: (n: number, fanoutMs: number) => void,
   ) {
     super(key, 'kv', state, [recurse ? Topic.kvPrefix(key) : Topic.kvKey(key)], onEvents);
@@ -236,7 +236,7 @@ export class DiffGroup extends Group {
   constructor(
     key: string,
     kind: WatchKind,
-    state: RegistryState,
+    state: RegistryView,
     topics: readonly string[],
     private readonly compute: () => Map<string, unknown>,
     private readonly field: string,

@@ -29,7 +29,7 @@ const MAX_SUBS_PER_SOCKET = 256;
 /** The watch state of one app (its shared groups), and the handler for each of its sockets. */
 function watchSockets(ctx: HttpContext): SocketHandler {
   const groups = new Map<string, Group>();
-  const state = ctx.server.state;
+  const state = ctx.server.view;
   const m = ctx.metrics;
 
   const onEvents = (n: number, fanoutMs: number) => {

@@ -14,7 +14,7 @@ describe('--kv-max-keys and --catalog-max-instances on a 3-server cluster', () =
   let base: number;
   beforeAll(async () => {
     c = await InProcessCluster.start({ size: 3, http: { kvMaxKeys: 3, catalogMaxInstances: 2 } });
-    base = c.leader().server.state.catalog.counts.instances;
+    base = c.leader().server.view.catalog.counts.instances;
   });
   afterAll(async () => {
     await c?.stop();
@@ -66,6 +66,6 @@ describe('--kv-max-keys and --catalog-max-instances on a 3-server cluster', () =
     if (free > 0) {
       await lead.put('/v1/agent/service/register', { Name: 'web', ID: 'web-0', Port: 9999 });
     }
-    expect(lead.server.state.catalog.counts.instances).toBe(2);
+    expect(lead.server.view.catalog.counts.instances).toBe(2);
   });
 });

@@ -39,10 +39,10 @@ describe('TTL checks', () => {
     expect((await checkStatus(s, 'ttl-1'))?.Status).toBe('critical');
     await pass(s, 'ttl-1');
     expect((await checkStatus(s, 'ttl-1'))?.Status).toBe('passing');
-    const expiries = s.server.health.counters.expiries;
+    const expiries = s.server.stats().ttlExpiries;
     c.clock.advance(900);
     await c.expiryRound();
-    expect(s.server.health.counters.expiries, 'nothing expires before its TTL').toBe(expiries);
+    expect(s.server.stats().ttlExpiries, 'nothing expires before its TTL').toBe(expiries);
     expect((await checkStatus(s, 'ttl-1'))?.Status).toBe('passing');
     c.clock.advance(200);
     const critical = await until('the check to expire', async () => {
@@ -58,14 +58,14 @@ describe('TTL checks', () => {
     await register(s, 'ttl-2', 'ttl-svc2', { TTL: '1s', Status: 'passing' });
     const before = await s.request('GET', '/v1/health/service/ttl-svc2');
     const index = before.headers.get('x-consul-index');
-    const expiries = s.server.health.counters.expiries;
+    const expiries = s.server.stats().ttlExpiries;
     // 2.5 s of clock, twice the TTL, with a heartbeat every 250 ms of it.
     for (let i = 0; i < 10; i++) {
       await pass(s, 'ttl-2');
       c.clock.advance(250);
       await c.expiryRound();
     }
-    expect(s.server.health.counters.expiries).toBe(expiries);
+    expect(s.server.stats().ttlExpiries).toBe(expiries);
     expect((await checkStatus(s, 'ttl-2'))?.Status).toBe('passing');
     const after = await s.request('GET', '/v1/health/service/ttl-svc2');
     expect(after.headers.get('x-consul-index'), 'heartbeats must not change the index').toBe(index);

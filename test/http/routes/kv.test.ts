@@ -84,10 +84,10 @@ describe('KV', () => {
       .finally(() => {
         answered = true;
       });
-    await until('the query to be parked', () => (s.server.state.hub.size > 0 ? true : undefined));
+    await until('the query to be parked', () => (s.server.view.hub.size > 0 ? true : undefined));
     // A write to another prefix does not answer it.
     await s.put('/v1/kv/elsewhere', 'x');
-    await until('the query to be parked', () => (s.server.state.hub.size > 0 ? true : undefined));
+    await until('the query to be parked', () => (s.server.view.hub.size > 0 ? true : undefined));
     expect(answered).toBe(false);
     await s.put('/v1/kv/watch/c', '3');
     const woke = await waiting;

@@ -64,7 +64,7 @@ describe('declared permissions as functions of the request', () => {
   const ctx = {
     self: { name: 'node-1' },
     server: {
-      state: {
+      view: {
         catalog: { instancesWithId: () => [], checksWithId: () => [] },
         sessions: { get: () => undefined },
       },

@@ -15,6 +15,7 @@ import {
   type Command,
   encodeCommand,
   failure,
+  lockDelayRefusal,
   type NodeSpec,
   RegistryState,
   type RegistryView,
@@ -608,9 +609,8 @@ export class CairnServer extends EventEmitter {
   }
 
   /**
-   * What the leader answers without proposing: an acquire of a key still in
-   * its lock-delay is refused (Consul enforces lock-delay on the leader, by
-   * the leader's clock).
+   * What the leader answers without proposing: a command it cannot read, and an acquire of a key
+   * still in its lock-delay (the rule: state/lock-delay.ts).
    */
   private precheck(bytes: Uint8Array): ApplyOutcome | null {
     const read = readCommand(bytes);
@@ -620,24 +620,9 @@ export class CairnServer extends EventEmitter {
       const why = `the leader cannot apply this command (${read.reason})`;
       return { index: this.state.applied, result: failure('invalid', why) };
     }
-    const cmd = read.command;
     const now = this.now();
-    const refused = { index: this.state.applied, result: { ok: true, value: false } } as const;
-    if (cmd.type === 'kvSet' && cmd.acquire !== null && this.state.kv.lockDelayed(cmd.key, now))
-      return refused;
-    if (cmd.type === 'txn') {
-      const delayed = cmd.ops.findIndex((op) => op.verb === 'lock' && this.state.kv.lockDelayed(op.key, now));
-      if (delayed >= 0) {
-        return {
-          index: this.state.applied,
-          result: {
-            ok: true,
-            value: { committed: false, errors: [{ opIndex: delayed, what: 'lock is in its lock-delay' }] },
-          },
-        };
-      }
-    }
-    return null;
+    const refused = lockDelayRefusal(read.command, (key) => this.state.kv.lockDelayed(key, now));
+    return refused === null ? null : { index: this.state.applied, result: refused };
   }
 
   private async proposeHere(bytes: Uint8Array): Promise<ApplyOutcome> {

@@ -44,6 +44,7 @@ export {
 export type { KvChange } from './kv.js';
 export type { KvEntry, KvVersion, Session, SessionBehavior, TxnError, TxnOp } from './kv-types.js';
 export { TXN_VERBS } from './kv-types.js';
+export { LockDelays, lockDelayRefusal } from './lock-delay.js';
 export { RegistryState, type SkippedCommand } from './machine.js';
 export { Topic } from './topics.js';
 export * from './types.js';

@@ -1,6 +1,7 @@
 import type { Index } from '../raft/index.js';
 import { CowMap } from './cow-map.js';
 import type { KvEntry, KvVersion, SessionBehavior } from './kv-types.js';
+import { LockDelays } from './lock-delay.js';
 import { Topic, type Touched } from './topics.js';
 
 export interface KvImage {
@@ -43,8 +44,8 @@ export class KvStore {
   private sorted: string[] = [];
   private tableIndex: Index = 0;
   private reapedIndex: Index = 0;
-  /** key → leader-local time until which it may not be acquired (not replicated, as in Consul). */
-  private readonly lockDelays = new Map<string, number>();
+  /** Not replicated, as in Consul: see lock-delay.ts. */
+  private readonly lockDelays = new LockDelays();
   /** Recent changes in apply order, for watches that resume or need only what changed. */
   private readonly journal: KvChange[] = [];
   /** Every change at or below this index has left the journal (or predates it). */
@@ -233,19 +234,13 @@ export class KvStore {
     for (const e of held) {
       if (behavior === 'delete') this.remove(e.key, meta, touched);
       else this.put({ ...e, session: null, modifyIndex: meta.index }, meta, touched);
-      if (lockDelayMs > 0) this.lockDelays.set(e.key, now + lockDelayMs);
+      this.lockDelays.start(e.key, now, lockDelayMs);
     }
   }
 
   /** Whether an acquire of `key` must wait for a lock-delay (checked on the leader before proposing). */
   lockDelayed(key: string, now: number): boolean {
-    const until = this.lockDelays.get(key);
-    if (until === undefined) return false;
-    if (until <= now) {
-      this.lockDelays.delete(key);
-      return false;
-    }
-    return true;
+    return this.lockDelays.delayed(key, now);
   }
 
   // ---- snapshot -----------------------------------------------------------------------

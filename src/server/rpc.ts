@@ -4,17 +4,11 @@
  * the leader, and the join / discovery handshake.
  */
 import { Packr } from 'msgpackr';
-import type { ApplyResult, HealthStatus } from '../state/index.js';
+import type { Heartbeat } from '../health/index.js';
+import type { ApplyResult } from '../state/index.js';
 import type { ServerErrorKind } from './errors.js';
 
-export interface Heartbeat {
-  readonly node: string;
-  readonly checkId: string;
-  readonly status: HealthStatus;
-  readonly output: string;
-  /** Load reported with the heartbeat (cairn extension), if any. */
-  readonly load: number | null;
-}
+export type { Heartbeat };
 
 /** Who a server is, as it tells others. */
 export interface ServerInfo {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import { LeaderHealth, Prober } from '../health/index.js';
 import {
   type NodeId,
   RaftError,
@@ -23,9 +24,7 @@ import {
 } from '../state/index.js';
 import { Coalescer } from './coalescer.js';
 import { noLeader, ServerError } from './errors.js';
-import { LeaderHealth } from './leader-health.js';
 import { Membership } from './membership.js';
-import { Prober } from './prober.js';
 import { ReadBatcher } from './read-batcher.js';
 import {
   type Applied,

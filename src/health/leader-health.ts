@@ -1,8 +1,16 @@
 import type { Logger } from 'pino';
-import { SessionTracker, servicesToReap, TtlTracker } from '../health/index.js';
-import type { Command, LoadReport, RegistryState, StatusUpdate } from '../state/index.js';
+import type { Catalog, Command, LoadReport, SessionsView, StatusUpdate } from '../state/index.js';
 import { scopedKey } from '../state/index.js';
-import type { Failure, Heartbeat } from './rpc.js';
+import type { Heartbeat, HeartbeatRefusal } from './heartbeat.js';
+import { servicesToReap } from './reaper.js';
+import { SessionTracker } from './session-tracker.js';
+import { TtlTracker } from './ttl-tracker.js';
+
+/** What leader health reads of the replicated state, and the check changes it drains. */
+export interface LeaderHealthState {
+  readonly catalog: Pick<Catalog, 'ttlChecks' | 'check' | 'everyCheck' | 'drainCheckChanges'>;
+  readonly sessions: SessionsView;
+}
 
 export interface LeaderHealthOptions {
   readonly selfPreservationShare: number;
@@ -25,7 +33,9 @@ export interface HealthCounters {
  * What only the leader does for health: keep TTL deadlines in memory, turn
  * status changes and expiries into commands, reap long-critical services,
  * and replicate reported loads once a second. Started when this server
- * becomes leader, stopped when it stops leading.
+ * becomes leader, stopped when it stops leading. The driver around the pure
+ * trackers (ttl-tracker.ts, session-tracker.ts, reaper.ts): it owns the
+ * timers, and proposes through `apply` (the server's write path).
  */
 export class LeaderHealth {
   private readonly tracker: TtlTracker;
@@ -46,7 +56,7 @@ export class LeaderHealth {
   };
 
   constructor(
-    private readonly state: RegistryState,
+    private readonly state: LeaderHealthState,
     private readonly apply: (cmd: Command) => Promise<unknown>,
     private readonly now: () => number,
     private readonly log: Logger,
@@ -132,10 +142,10 @@ export class LeaderHealth {
   }
 
   /** Moves deadlines; proposes the status changes among `beats`. One result per beat. */
-  async heartbeats(beats: readonly Heartbeat[]): Promise<(Failure | null)[]> {
+  async heartbeats(beats: readonly Heartbeat[]): Promise<(HeartbeatRefusal | null)[]> {
     const now = this.deadlineClock();
     const changes: StatusUpdate[] = [];
-    const results: (Failure | null)[] = beats.map((b) => {
+    const results: (HeartbeatRefusal | null)[] = beats.map((b) => {
       let v = this.tracker.heartbeat(b.node, b.checkId, b.status, b.output, now);
       if (v.kind === 'unknown') {
         const c = this.state.catalog.check(b.node, b.checkId);

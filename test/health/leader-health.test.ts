@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LeaderHealth } from '../../src/server/leader-health.js';
+import { LeaderHealth } from '../../src/health/index.js';
 import type { Command } from '../../src/state/commands.js';
 import { Harness, register, serviceSpec, ttlCheck } from '../state/support.js';
 

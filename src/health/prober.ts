@@ -2,6 +2,8 @@ import { STATUS_CODES } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { Agent, type Dispatcher, interceptors, request } from 'undici';
+import type { Catalog, Check, Command, Probe, StatusUpdate } from '../state/index.js';
+import { scopedKey } from '../state/index.js';
 import {
   httpAnswered,
   httpFailed,
@@ -11,9 +13,12 @@ import {
   Streaks,
   tcpConnected,
   tcpFailed,
-} from '../health/index.js';
-import type { Check, Command, Probe, RegistryState, StatusUpdate } from '../state/index.js';
-import { scopedKey } from '../state/index.js';
+} from './probes.js';
+
+/** What the prober reads of the replicated state: the checks to probe, and when they change. */
+export interface ProberState {
+  readonly catalog: Pick<Catalog, 'indexes' | 'probeChecks' | 'check'>;
+}
 
 /**
  * A change of output alone is replicated at most this often (Consul's check_update_interval), or
@@ -29,7 +34,7 @@ export interface ProberOptions {
 }
 
 /**
- * The leader's HTTP and TCP checks: probes every check on its interval and
+ * The leader's HTTP and TCP checks (the driver around probes.ts, which is pure): probes every check on its interval and
  * proposes the status changes (batched into one `checkStatus` per tick).
  * A change of status is replicated at once, a change of output alone every
  * five minutes (as Consul's agents sync them). A new leader
@@ -55,7 +60,7 @@ export class Prober {
   readonly counters = { probes: 0, statusChanges: 0 };
 
   constructor(
-    private readonly state: RegistryState,
+    private readonly state: ProberState,
     private readonly apply: (cmd: Command) => Promise<unknown>,
     private readonly log: Logger,
     private readonly opts: ProberOptions,

@@ -12,6 +12,8 @@
  * - unknownOutcome  a write may or may not have been applied (timeout, leader lost mid-write)
  * - unavailable     the server is stopping or overloaded; retry elsewhere
  */
+import { RaftError } from '../raft/index.js';
+
 export type ServerErrorKind =
   | 'noLeader'
   | 'notFound'
@@ -48,3 +50,23 @@ export class ServerError extends Error {
 }
 
 export const noLeader = () => new ServerError('noLeader', 'No cluster leader');
+
+/** Any failure below the server (Raft, the transport, a bug), as the ServerError callers see. */
+export function toServerError(e: unknown): ServerError {
+  if (e instanceof ServerError) return e;
+  if (e instanceof RaftError) {
+    switch (e.code) {
+      case 'RAFT_NOT_LEADER':
+        return noLeader();
+      case 'RAFT_READ_TIMEOUT':
+        return new ServerError('noLeader', 'No cluster leader (leadership could not be confirmed)');
+      case 'RAFT_UNKNOWN_OUTCOME':
+        return new ServerError('unknownOutcome', e.message);
+      case 'RAFT_BAD_MEMBERSHIP':
+        return new ServerError('invalid', e.message);
+      default:
+        return new ServerError('unavailable', e.message);
+    }
+  }
+  return new ServerError('unavailable', e instanceof Error ? e.message : String(e));
+}

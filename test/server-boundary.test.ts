@@ -11,6 +11,7 @@ import { repoRoot } from './support/processes.js';
  * refuses `server.state`; this test covers what the compiler lets through.
  */
 const INTERNALS = [
+  'opts',
   'state',
   'raft',
   'health',

@@ -107,7 +107,7 @@ export class CairnServer extends EventEmitter {
   /** Set once Raft halted on a fatal failure (storage): it can no longer hand leadership over. */
   private failed = false;
 
-  constructor(readonly opts: ServerOptions) {
+  constructor(private readonly opts: ServerOptions) {
     super();
     this.setMaxListeners(0);
     this.log = opts.logger;

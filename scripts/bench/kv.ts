@@ -213,14 +213,20 @@ interface Side {
 }
 
 /** The flags both load generators share. */
-const loadFlags = (script: string, urls: readonly string[], target: string, secs: number): string[] => [
+const loadFlags = (
+  script: string,
+  urls: readonly string[],
+  target: string,
+  secs: number,
+  clients = concurrency,
+): string[] => [
   script,
   '--target',
   target,
   '--urls',
   urls.join(','),
   '--concurrency',
-  String(concurrency),
+  String(clients),
   '--seconds',
   String(secs),
   '--keys',
@@ -557,22 +563,7 @@ async function runTls(): Promise<void> {
 
 /** One kv-load run's JSON line, or an error naming the target. */
 async function kvLoadRun(urls: readonly string[], target: string, clients: number, secs: number) {
-  const args = [
-    kvLoad,
-    '--target',
-    target,
-    '--urls',
-    urls.join(','),
-    '--concurrency',
-    String(clients),
-    '--seconds',
-    String(secs),
-    '--keys',
-    String(keys),
-    '--value-bytes',
-    String(valueBytes),
-  ];
-  const r = await run(process.execPath, args, secs * 1000 + 60_000);
+  const r = await run(process.execPath, loadFlags(kvLoad, urls, target, secs, clients), secs * 1000 + 60_000);
   if (r.code !== 0)
     throw new Error(`kv-load --target ${target} exited ${r.code ?? r.signal}: ${r.stderr.trim()}`);
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as LoadgenResult;

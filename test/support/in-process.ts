@@ -239,10 +239,18 @@ export class InProcessCluster {
    * Resolves after the leader's next TTL expiry round that started after this call, so it saw
    * the clock as it is now (its status changes may still be in flight: poll for those).
    */
+  /**
+   * Waits for a TTL expiry round on whichever server leads once it has run: a leader that steps
+   * down (a loaded machine re-electing) runs no more rounds, so waiting on the one that led when
+   * the wait began could last forever.
+   */
   async expiryRound(): Promise<void> {
-    const server = this.leader().server;
-    const seen = server.stats().expiryRounds;
-    await until('a TTL expiry round', () => (server.stats().expiryRounds > seen ? true : undefined));
+    const seen = new Map(this.servers.map((s) => [s, s.server.stats().expiryRounds]));
+    await until('a TTL expiry round on the leader', () => {
+      const lead = this.servers.find((s) => s.server.leader()?.name === s.name);
+      if (lead === undefined) return undefined;
+      return lead.server.stats().expiryRounds > (seen.get(lead) ?? 0) ? true : undefined;
+    });
   }
 
   async stop(): Promise<void> {

@@ -128,47 +128,38 @@ function service(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
   });
 }
 
-function node(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
-  const { reads } = ctx;
-  const catalog = ctx.server.view.catalog;
-  const nodeName = rest(req, 'node name');
-  const filter = queryFilter(query(req), ctx.metrics);
-  return reads.answer(req, reply, {
-    topics: [Topic.node(nodeName)],
-    shared: true,
-    compute: () => {
-      const n = catalog.node(nodeName);
-      if (!n) return { index: catalog.indexOfNode(nodeName), body: null };
-      const services: Record<string, unknown> = {};
-      for (const i of catalog.instancesOnNode(nodeName)) {
-        const json = nodeServiceJson(i);
-        if (!filter || filter(json)) services[i.id] = json;
-      }
-      return { index: catalog.indexOfNode(nodeName), body: { Node: nodeJson(n), Services: services } };
-    },
-  });
+type ServiceJson = ReturnType<typeof nodeServiceJson>;
+
+/**
+ * A node and its services (after `?filter`): `/v1/catalog/node` keys them by ID, Consul's newer
+ * `/v1/catalog/node-services` lists them; `shape` is the difference.
+ */
+function nodeAnswer(shape: (services: ServiceJson[]) => unknown) {
+  return (req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) => {
+    const catalog = ctx.server.view.catalog;
+    const nodeName = rest(req, 'node name');
+    const filter = queryFilter(query(req), ctx.metrics);
+    return ctx.reads.answer(req, reply, {
+      topics: [Topic.node(nodeName)],
+      shared: true,
+      compute: () => {
+        const n = catalog.node(nodeName);
+        if (!n) return { index: catalog.indexOfNode(nodeName), body: null };
+        const services = catalog
+          .instancesOnNode(nodeName)
+          .map(nodeServiceJson)
+          .filter((json) => !filter || filter(json));
+        return {
+          index: catalog.indexOfNode(nodeName),
+          body: { Node: nodeJson(n), Services: shape(services) },
+        };
+      },
+    });
+  };
 }
 
-/** Like `node`, with the services as a list (Consul's `/v1/catalog/node-services`). */
-function nodeServices(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext) {
-  const { reads } = ctx;
-  const catalog = ctx.server.view.catalog;
-  const nodeName = rest(req, 'node name');
-  const filter = queryFilter(query(req), ctx.metrics);
-  return reads.answer(req, reply, {
-    topics: [Topic.node(nodeName)],
-    shared: true,
-    compute: () => {
-      const n = catalog.node(nodeName);
-      if (!n) return { index: catalog.indexOfNode(nodeName), body: null };
-      const services = catalog
-        .instancesOnNode(nodeName)
-        .map(nodeServiceJson)
-        .filter((json) => !filter || filter(json));
-      return { index: catalog.indexOfNode(nodeName), body: { Node: nodeJson(n), Services: services } };
-    },
-  });
-}
+const node = nodeAnswer((services) => Object.fromEntries(services.map((s) => [s.ID, s])));
+const nodeServices = nodeAnswer((services) => services);
 
 /** Consul: node:write on the node, and service:write on the service when one is given. */
 function registerNeeds(req: FastifyRequest): Permission[] {

@@ -182,9 +182,34 @@ export class LeaderHealth {
     this.counters.heartbeats += beats.length;
     if (changes.length > 0) {
       this.counters.statusChanges += changes.length;
-      await this.apply({ type: 'checkStatus', at: this.now(), updates: changes });
+      await this.writeStatuses(changes);
     }
     return results;
+  }
+
+  /**
+   * Writes status changes the tracker decided. While they are in flight the tracker keeps its own
+   * view over the catalog's older one; if the write fails, it takes the catalog's view back, so the
+   * next heartbeat is compared with what the replicated state really holds.
+   */
+  private async writeStatuses(updates: readonly StatusUpdate[]): Promise<void> {
+    this.tracker.writesStarted(updates);
+    let failed = false;
+    try {
+      await this.apply({ type: 'checkStatus', at: this.now(), updates: [...updates] });
+    } catch (err) {
+      failed = true;
+      throw err;
+    } finally {
+      this.tracker.writesDone(updates);
+      if (failed) {
+        const now = this.deadlineClock();
+        for (const u of updates) {
+          const c = this.state.catalog.check(u.node, u.checkId);
+          if (c) this.tracker.track(c, now);
+        }
+      }
+    }
   }
 
   /** Updates the tracker with the checks that changed since the last round (all of them after an overflow). */
@@ -222,7 +247,7 @@ export class LeaderHealth {
     this.expiring = true;
     this.counters.expiries += round.expire.length;
     this.log.info({ checks: round.expire.length }, 'TTL checks expired');
-    this.apply({ type: 'checkStatus', at: this.now(), updates: round.expire })
+    this.writeStatuses(round.expire)
       .catch((err: unknown) => this.log.warn({ err }, 'proposing TTL expiries failed'))
       .finally(() => {
         this.expiring = false;

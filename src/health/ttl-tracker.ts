@@ -29,6 +29,11 @@ interface Tracked {
   output: string;
   /** When the output was last replicated (or first seen). */
   outputSyncedAt: number;
+  /**
+   * Status writes of this tracker not yet applied. While one is in flight the catalog still
+   * shows the status before it, which `track` must not take for news.
+   */
+  writing: number;
 }
 
 export type HeartbeatVerdict =
@@ -86,6 +91,7 @@ export class TtlTracker {
           status: c.status,
           output: c.output,
           outputSyncedAt: now,
+          writing: 0,
         });
         return;
       }
@@ -93,7 +99,9 @@ export class TtlTracker {
         t.ttlMs = c.ttlMs;
         t.deadline = Math.min(t.deadline, now + c.ttlMs);
       }
-      if (t.status !== c.status || t.output !== c.output) {
+      // With a write of ours in flight the catalog lags behind it: taking its status back would make
+      // the next heartbeat that repeats the old status look like no change, and it would be lost.
+      if (t.writing === 0 && (t.status !== c.status || t.output !== c.output)) {
         t.status = c.status;
         t.output = c.output;
         // Made live again by someone (a re-registration, a catalog write): it gets a full TTL.
@@ -102,6 +110,22 @@ export class TtlTracker {
           t.deadline = now + t.ttlMs;
         }
       }
+    }
+  }
+
+  /** Status changes this tracker handed out are being written (until `writesDone`). */
+  writesStarted(updates: readonly { node: string; checkId: string }[]): void {
+    for (const u of updates) {
+      const t = this.tracked.get(scopedKey(u.node, u.checkId));
+      if (t) t.writing++;
+    }
+  }
+
+  /** Those writes were applied, or failed (then `track` the catalog's checks again to resync). */
+  writesDone(updates: readonly { node: string; checkId: string }[]): void {
+    for (const u of updates) {
+      const t = this.tracked.get(scopedKey(u.node, u.checkId));
+      if (t && t.writing > 0) t.writing--;
     }
   }
 

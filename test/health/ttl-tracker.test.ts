@@ -16,6 +16,49 @@ function checks(n: number, over: Partial<Check> = {}): Check[] {
 const ids = (round: { expire: readonly { checkId: string }[] }) => round.expire.map((u) => u.checkId).sort();
 
 describe('TtlTracker', () => {
+  it('keeps its own status while its write is in flight, so a heartbeat right after is not lost', () => {
+    const t = new TtlTracker(OPTS);
+    const critical = checkRecord({ id: 'a', status: 'critical' });
+    t.track(critical, 0);
+    const pass = t.heartbeat('n1', 'a', 'passing', '', 1);
+    expect(pass).toEqual({ kind: 'ok', change: { node: 'n1', checkId: 'a', status: 'passing', output: '' } });
+    t.writesStarted([{ node: 'n1', checkId: 'a' }]);
+    // An expiry round re-reads the check from the catalog before the pass is applied there.
+    t.track(critical, 2);
+    t.writesDone([{ node: 'n1', checkId: 'a' }]);
+    // The pass has been applied; the client now reports a failure: that is a change to write.
+    const fail = t.heartbeat('n1', 'a', 'critical', '', 3);
+    expect(fail).toEqual({
+      kind: 'ok',
+      change: { node: 'n1', checkId: 'a', status: 'critical', output: '' },
+    });
+  });
+
+  it('an expiry in flight is not undone by the catalog still showing the check passing', () => {
+    const t = new TtlTracker(OPTS);
+    const passing = checkRecord({ id: 'a', status: 'passing' });
+    t.track(passing, 0);
+    const round = t.expire(TTL);
+    expect(ids(round)).toEqual(['a']);
+    t.writesStarted(round.expire);
+    t.track(passing, TTL + 1); // the catalog before the expiry is applied
+    t.writesDone(round.expire);
+    // The instance comes back: its heartbeat must be written, not taken for no change.
+    const back = t.heartbeat('n1', 'a', 'passing', '', TTL + 2);
+    expect(back).toEqual({ kind: 'ok', change: { node: 'n1', checkId: 'a', status: 'passing', output: '' } });
+  });
+
+  it('once no write is in flight, the catalog is believed again (a write that failed)', () => {
+    const t = new TtlTracker(OPTS);
+    t.track(checkRecord({ id: 'a', status: 'critical' }), 0);
+    t.heartbeat('n1', 'a', 'passing', '', 1);
+    t.writesStarted([{ node: 'n1', checkId: 'a' }]);
+    t.writesDone([{ node: 'n1', checkId: 'a' }]);
+    t.track(checkRecord({ id: 'a', status: 'critical' }), 2);
+    const again = t.heartbeat('n1', 'a', 'passing', '', 3);
+    expect(again.kind === 'ok' && again.change?.status).toBe('passing');
+  });
+
   it('sync grants new checks a full TTL from now and tracks only TTL checks', () => {
     const t = new TtlTracker(OPTS);
     t.sync([checkRecord({ id: 'a' }), checkRecord({ id: 'noTtl', ttlMs: 0, type: '' })], 5_000);

@@ -1,12 +1,20 @@
 #!/usr/bin/env node
-import { AGENT_USAGE, parseAgentArgs } from './agent-args.js';
+// Only what every command needs is loaded here: each command loads its own modules when it runs,
+// so `cairn kv get` does not pay for the server, DNS, certificates or WebSockets at startup.
 import { HaltedError, UsageError } from './errors.js';
-import { CliFailure, KV_USAGE, runKv } from './kv/index.js';
-import { parseRaftDemoArgs, RAFT_DEMO_USAGE } from './raft-demo-args.js';
-import { runTls, TLS_USAGE } from './tls/index.js';
-import { parseWatchArgs, runServiceWatch, WATCH_USAGE } from './watch/service.js';
+import { CliFailure } from './kv/errors.js';
 
-const USAGE = `usage: cairn <command> [options]
+/** The usage of every command (loads every command's module: for help only). */
+async function usage(): Promise<string> {
+  const [{ AGENT_USAGE }, { RAFT_DEMO_USAGE }, { KV_USAGE }, { WATCH_USAGE }, { TLS_USAGE }] =
+    await Promise.all([
+      import('./agent-args.js'),
+      import('./raft-demo-args.js'),
+      import('./kv/args.js'),
+      import('./watch/service.js'),
+      import('./tls/args.js'),
+    ]);
+  return `usage: cairn <command> [options]
 
 commands:
   agent      run a server (--dev: a single server with a temporary data directory)
@@ -25,12 +33,13 @@ ${KV_USAGE}
 ${WATCH_USAGE}
 
 ${TLS_USAGE}`;
+}
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
-    // The server is loaded only for the commands that run one, so client commands start fast.
     case 'agent': {
+      const { parseAgentArgs } = await import('./agent-args.js');
       const config = parseAgentArgs(rest);
       const { runAgent } = await import('./agent.js');
       // SIGHUP reads the flags and the config file again (the cluster keys take effect).
@@ -38,26 +47,32 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     case 'raft-demo': {
+      const { parseRaftDemoArgs } = await import('./raft-demo-args.js');
       const config = parseRaftDemoArgs(rest);
       const { runRaftDemo } = await import('./raft-demo.js');
       await runRaftDemo(config);
       return 0;
     }
-    case 'kv':
+    case 'kv': {
+      const { runKv } = await import('./kv/index.js');
       return await runKv(rest);
+    }
     case 'keygen': {
       if (rest.length > 0) throw new UsageError('keygen: takes no arguments');
       const { generateClusterKey } = await import('../raft/index.js');
       process.stdout.write(`${generateClusterKey()}\n`);
       return 0;
     }
-    case 'tls':
+    case 'tls': {
+      const { runTls } = await import('./tls/index.js');
       return await runTls(
         rest,
         (line) => process.stdout.write(`${line}\n`),
         (line) => process.stderr.write(`${line}\n`),
       );
+    }
     case 'watch': {
+      const { parseWatchArgs, runServiceWatch } = await import('./watch/service.js');
       const w = parseWatchArgs(rest, process.env);
       const stop = new AbortController();
       process.once('SIGINT', () => stop.abort());
@@ -73,7 +88,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(`${USAGE}\n`);
+      process.stdout.write(`${await usage()}\n`);
       return command === undefined ? 2 : 0;
     default:
       throw new UsageError(`unknown command "${command}" (try: cairn help)`);

@@ -302,7 +302,8 @@ describe('client SDK on a three-server cluster', () => {
       const servers = cluster.servers.map((s) => s.url);
       const ids = ['k1', 'k2', 'k3', 'k4'];
       // A killed instance leaves the list when its TTL runs out. 3 s (heartbeats every second or
-      // less): with 1 s, a survivor whose heartbeat was held up on a loaded machine went critical.
+      // less): with 1 s, a survivor whose heartbeats are held up a second on a loaded machine goes
+      // critical, and the calls and the final list fail on a timing rather than on the client.
       const procs = ids.map((id) => spawnInstance({ servers, name: 'kill-svc', id, ttl: '3s' }));
       await Promise.all(procs.map(ready));
       const r = client().resolve('kill-svc');

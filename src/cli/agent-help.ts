@@ -30,6 +30,11 @@ export const AGENT_FLAG_HELP: Readonly<Record<string, FlagHelp>> = {
   ),
   join: h('HOST:PORT', '', "another server's server port; repeatable or comma-separated; retried"),
   'log-level': h('LEVEL', 'info', 'trace, debug, info, warn, error, fatal or silent'),
+  'log-json': h(
+    '',
+    'off',
+    'JSON log lines on a terminal too (they are JSON whenever output is not a terminal)',
+  ),
   'config-file': h('FILE.json', '', 'any of these flags as JSON keys; flags given on the command line win'),
   'snapshot-every': h('N', '10000', 'Raft entries between snapshots'),
   'trailing-logs': h('N', '5000', 'Raft entries kept behind a snapshot for slow followers'),

@@ -3,8 +3,6 @@
  * of an https target (the CA, a client certificate), read and checked once at startup.
  */
 import type { TLSSocket } from 'node:tls';
-import { Agent, buildConnector, fetch as undiciFetch } from 'undici';
-import { isTlsError } from '../client/index.js';
 import { UsageError } from './errors.js';
 import type { HttpTarget, TlsPaths } from './http-target.js';
 
@@ -49,6 +47,11 @@ export async function httpSide(where: string, target: HttpTarget): Promise<HttpS
     return { fetch: globalThis.fetch, tls: {}, tlsErrorSince: () => null, since: () => 0 };
   }
   const tls = await loadFiles(where, target.tls);
+  // Loaded for https targets only: a plain http command starts without undici and the SDK.
+  const [{ Agent, buildConnector, fetch: undiciFetch }, { isTlsError }] = await Promise.all([
+    import('undici'),
+    import('../client/index.js'),
+  ]);
   let seq = 0;
   let last: { seq: number; error: Error } | null = null;
   const base = buildConnector({ ...tls, timeout: 10_000 });

@@ -1,13 +1,20 @@
 #!/usr/bin/env node
-import { AGENT_USAGE, parseAgentArgs } from './agent-args.js';
+// Only what every command needs is loaded here: each command loads its own modules when it runs,
+// so `cairn kv get` does not pay for the server, DNS, certificates or WebSockets at startup.
 import { HaltedError, UsageError } from './errors.js';
-import { CliFailure, KV_USAGE, runKv } from './kv/index.js';
-import { parseRaftDemoArgs, RAFT_DEMO_USAGE } from './raft-demo-args.js';
-import { runTls, TLS_USAGE } from './tls/index.js';
-import { packageVersion } from './version.js';
-import { parseWatchArgs, runServiceWatch, WATCH_USAGE } from './watch/service.js';
+import { CliFailure } from './kv/errors.js';
 
-const USAGE = `usage: cairn <command> [options]
+/** The usage of every command (loads every command's module: for help only). */
+async function usage(): Promise<string> {
+  const [{ AGENT_USAGE }, { RAFT_DEMO_USAGE }, { KV_USAGE }, { WATCH_USAGE }, { TLS_USAGE }] =
+    await Promise.all([
+      import('./agent-args.js'),
+      import('./raft-demo-args.js'),
+      import('./kv/args.js'),
+      import('./watch/service.js'),
+      import('./tls/args.js'),
+    ]);
+  return `usage: cairn <command> [options]
 
 commands:
   agent      run a server (--dev: a single server with a temporary data directory)
@@ -28,17 +35,18 @@ ${KV_USAGE}
 ${WATCH_USAGE}
 
 ${TLS_USAGE}`;
+}
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
-    // The server is loaded only for the commands that run one, so client commands start fast.
     case 'agent': {
       if (rest.includes('--help') || rest.includes('-h')) {
         const { agentHelp } = await import('./agent-help.js');
         process.stdout.write(`${agentHelp()}\n`);
         return 0;
       }
+      const { parseAgentArgs } = await import('./agent-args.js');
       const { preloadHclConfigs } = await import('./config-hcl.js');
       const config = parseAgentArgs(rest, undefined, await preloadHclConfigs(rest));
       const { runAgent } = await import('./agent.js');
@@ -47,6 +55,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     case 'raft-demo': {
+      const { parseRaftDemoArgs, RAFT_DEMO_USAGE } = await import('./raft-demo-args.js');
       if (rest.includes('--help') || rest.includes('-h')) {
         process.stdout.write(`${RAFT_DEMO_USAGE}\n`);
         return 0;
@@ -56,8 +65,10 @@ async function main(argv: readonly string[]): Promise<number> {
       await runRaftDemo(config);
       return 0;
     }
-    case 'kv':
+    case 'kv': {
+      const { runKv } = await import('./kv/index.js');
       return await runKv(rest);
+    }
     case 'keygen': {
       if (rest.length === 1 && (rest[0] === '--help' || rest[0] === '-h')) {
         process.stdout.write(
@@ -70,13 +81,16 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${generateClusterKey()}\n`);
       return 0;
     }
-    case 'tls':
+    case 'tls': {
+      const { runTls } = await import('./tls/index.js');
       return await runTls(
         rest,
         (line) => process.stdout.write(`${line}\n`),
         (line) => process.stderr.write(`${line}\n`),
       );
+    }
     case 'watch': {
+      const { parseWatchArgs, runServiceWatch, WATCH_USAGE } = await import('./watch/service.js');
       if (rest.includes('--help') || rest.includes('-h')) {
         process.stdout.write(`${WATCH_USAGE}\n`);
         return 0;
@@ -92,15 +106,17 @@ async function main(argv: readonly string[]): Promise<number> {
         stop.signal,
       );
     }
-    case 'version':
+    case 'version': {
       if (rest.length > 0) throw new UsageError('version: takes no arguments');
+      const { packageVersion } = await import('./version.js');
       process.stdout.write(`cairn ${packageVersion()}\n`);
       return 0;
+    }
     case undefined:
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(`${USAGE}\n`);
+      process.stdout.write(`${await usage()}\n`);
       return command === undefined ? 2 : 0;
     default:
       throw new UsageError(`unknown command "${command}" (try: cairn help)`);

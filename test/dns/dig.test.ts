@@ -163,22 +163,14 @@ describe('DNS with dig against a running agent', () => {
     expect((await agent.dig('0.21.10.in-addr.arpa', 'PTR')).status).toBe('NXDOMAIN');
   });
 
-  it('a critical instance leaves the answers within one second of its status change', async () => {
+  it('a critical instance leaves the answers as soon as its status change is acknowledged', async () => {
     const before = await agent.dig('api.service.cairn', 'A');
     expect(before.answer.map((r) => r[4])).toContain('10.30.0.2');
+    // The write is answered once applied, and DNS answers from the applied state (its cache is
+    // keyed by the applied index), so the very next query leaves it out, however slow the machine.
     await agent.put('/v1/agent/check/fail/service:api-2');
-    const changed = Date.now();
-    let gone = -1;
-    while (Date.now() - changed < 3_000) {
-      const d = await agent.dig('api.service.cairn', 'A');
-      if (!d.answer.some((r) => r[4] === '10.30.0.2')) {
-        gone = Date.now() - changed;
-        expect(d.answer.map((r) => r[4]).sort()).toEqual(['10.30.0.1', '10.30.0.3']);
-        break;
-      }
-    }
-    expect(gone).toBeGreaterThanOrEqual(0);
-    expect(gone).toBeLessThan(1_000);
+    const after = await agent.dig('api.service.cairn', 'A');
+    expect(after.answer.map((r) => r[4]).sort()).toEqual(['10.30.0.1', '10.30.0.3']);
     // And back when it passes again.
     await agent.put('/v1/agent/check/pass/service:api-2');
     const back = await agent.dig('api.service.cairn', 'A');

@@ -95,12 +95,16 @@ describe('KV on a three-server cluster', () => {
           const r = await http<Version[]>('GET', `${joiner.url}/v1/kv/hist/key?history&stale`);
           return r.status === 200 && r.json.length === 5 ? r.json : undefined;
         },
-        30_000,
-      );
+        60_000,
+      ).catch((e: unknown) => {
+        // The data directory goes with afterAll: what the new server said is the only clue left.
+        const log = readFileSync(join(dir, 's4.log'), 'utf8');
+        throw new Error(`${(e as Error).message}\nthe end of s4.log:\n${log.slice(-3000)}`);
+      });
       expect(onJoiner).toEqual(before);
       expect(readFileSync(join(dir, 's4.log'), 'utf8')).toContain('installed snapshot from leader');
     } finally {
       await joiner.stop('SIGKILL');
     }
-  }, 90_000);
+  }, 150_000);
 });

@@ -4,7 +4,6 @@
  * unexpected status a ServerError (exit 1). 404s are returned to the caller,
  * which knows what was not found.
  */
-import { isTlsError } from '../../client/index.js';
 import { type CliFetch, shortTlsMessage, type TlsErrors } from '../https.js';
 import type { Connection } from './args.js';
 import { ConnectionError, oneLine, ServerError } from './errors.js';
@@ -171,7 +170,9 @@ export class KvClient {
         throw new ConnectionError(`cannot reach ${this.conn.addr}: no answer within ${seconds(timeoutMs)}`);
       }
       const tls = this.opts.tlsErrors?.tlsErrorSince(mark) ?? null;
-      throw new ConnectionError(`cannot reach ${this.conn.addr}: ${reason(tls ?? e)}`);
+      // Loaded only on a failure, to say whether it was TLS: a command that works never loads the SDK.
+      const { isTlsError } = await import('../../client/index.js');
+      throw new ConnectionError(`cannot reach ${this.conn.addr}: ${reason(tls ?? e, isTlsError)}`);
     }
   }
 
@@ -229,7 +230,7 @@ function isVersion(x: unknown): x is KvVersion {
 }
 
 /** Why fetch failed, in a few words: the socket error under undici's "fetch failed"; TLS failures say so. */
-export function reason(e: unknown): string {
+export function reason(e: unknown, isTlsError: (e: unknown) => boolean): string {
   const why = socketReason(e);
   return isTlsError(e) ? `TLS: ${why}` : why;
 }

@@ -23,7 +23,6 @@ export function osUserName(env: NodeJS.ProcessEnv = process.env): string | null 
 }
 
 import { kvEventOutput, newKvView } from '../watch/kv-stream.js';
-import { runStream, StreamTlsFailure, StreamUnavailable } from '../watch/stream.js';
 
 export async function runKv(argv: readonly string[]): Promise<number> {
   const cmd = parseKvArgs(argv, process.env, osUserName());
@@ -62,7 +61,9 @@ async function watch(
   process.once('SIGTERM', onSignal);
   const err = (line: string) => process.stderr.write(`${line}\n`);
   try {
-    // The WebSocket stream delivers every change; a server without it is long-polled.
+    // The WebSocket stream delivers every change; a server without it is long-polled. (Loaded
+    // here: the other kv commands start without ws and the SDK.)
+    const { runStream, StreamTlsFailure, StreamUnavailable } = await import('../watch/stream.js');
     const view = newKvView();
     try {
       await runStream({

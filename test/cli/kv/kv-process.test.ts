@@ -82,13 +82,14 @@ function ok(r: Run): Run {
   return r;
 }
 
-/** The value of a `get --detailed` field. */
-function field(key: string, name: string): string {
-  const line = out(ok(kv('get', [key, '--detailed'])))
-    .split('\n')
-    .find((l) => l.startsWith(`${name} `));
-  if (line === undefined) throw new Error(`no ${name} in get --detailed`);
-  return line.slice(name.length).trim();
+/** The fields of one `get --detailed` (one process for all of them: each start costs seconds under load). */
+function detailed(key: string): (name: string) => string {
+  const lines = out(ok(kv('get', [key, '--detailed']))).split('\n');
+  return (name) => {
+    const line = lines.find((l) => l.startsWith(`${name} `));
+    if (line === undefined) throw new Error(`no ${name} in get --detailed`);
+    return line.slice(name.length).trim();
+  };
 }
 
 describe('cairn kv against a dev agent', () => {
@@ -118,10 +119,11 @@ describe('cairn kv against a dev agent', () => {
 
   it('--flags and get --detailed', () => {
     ok(kv('put', ['flagged', 'v', '--flags', '42']));
-    expect(field('flagged', 'Flags')).toBe('42');
-    expect(field('flagged', 'Key')).toBe('flagged');
-    expect(field('flagged', 'Session')).toBe('-');
-    expect(Number(field('flagged', 'ModifyIndex'))).toBeGreaterThan(0);
+    const field = detailed('flagged');
+    expect(field('Flags')).toBe('42');
+    expect(field('Key')).toBe('flagged');
+    expect(field('Session')).toBe('-');
+    expect(Number(field('ModifyIndex'))).toBeGreaterThan(0);
   });
 
   it('CAS: create-only succeeds once, then fails with exit 1; the right index succeeds', () => {
@@ -129,7 +131,7 @@ describe('cairn kv against a dev agent', () => {
     const again = kv('put', ['cas/k', 'v2', '--cas', '0']);
     expect(again.status).toBe(1);
     expect(oneLine(again)).toBe('cairn: CAS failed: cas/k was modified (or exists)');
-    const index = field('cas/k', 'ModifyIndex');
+    const index = detailed('cas/k')('ModifyIndex');
     const stale = kv('put', ['cas/k', 'v2', '--cas', String(Number(index) - 1)]);
     expect(stale.status).toBe(1);
     expect(oneLine(stale)).toBe('cairn: CAS failed: cas/k was modified (or exists)');

@@ -46,49 +46,41 @@ describe('RaftNode: reads do not wait for a log write in progress', () => {
     for (const n of nodes.splice(0)) await n.stop();
   });
 
-  it('a lease read on the leader resolves while its own log write is still held', async () => {
-    const net = new MemoryNetwork(3);
-    const ids = ['a', 'b', 'c'];
-    const storages = new Map<string, GatedStorage>();
-    for (const id of ids) {
-      const storage = new GatedStorage(new MemoryDisk());
-      storages.set(id, storage);
-      const node = new RaftNode<number>({
-        id,
-        tickMs: 10,
-        readTimeoutMs: 30_000,
-        storage,
-        transport: net.transport(id),
-        stateMachine: new KvMachine(),
-        peers: new Map(ids.filter((p) => p !== id).map((p) => [p, p])),
-        bootstrap: ids,
-        logger,
-      });
-      await node.start();
-      nodes.push(node);
-    }
-    const leader = await until('a leader', 10_000, () => nodes.find((n) => n.isLeader()));
-    const first = await leader.propose(enc('k', '1'));
-    expect(await leader.readBarrier(true)).toBeGreaterThanOrEqual(first.index);
+  it("a read on the leader resolves while the leader's own log write is still held", async () => {
+    // One voter: it confirms reads at once (no lease, no round), so nothing here depends on timing;
+    // the core test (raft-read) covers taking a lease read between Readies on three voters.
+    const storage = new GatedStorage(new MemoryDisk());
+    const node = new RaftNode<number>({
+      id: 'a',
+      tickMs: 10,
+      readTimeoutMs: 60_000,
+      storage,
+      transport: new MemoryNetwork(1).transport('a'),
+      stateMachine: new KvMachine(),
+      peers: new Map(),
+      bootstrap: ['a'],
+      logger,
+    });
+    await node.start();
+    nodes.push(node);
+    await until('a leader', 10_000, () => (node.isLeader() ? node : undefined));
+    const first = await node.propose(enc('k', '1'));
+    expect(await node.readBarrier(true)).toBeGreaterThanOrEqual(first.index);
 
-    const gated = storages.get(leader.id)!;
-    gated.hold();
-    const second = leader.propose(enc('k', '2'));
-    await until('the leader to be writing the second entry', 10_000, () => gated.held > 0 || undefined);
+    storage.hold();
+    const second = node.propose(enc('k', '2'));
+    await until('the leader to be writing the second entry', 10_000, () => storage.held > 0 || undefined);
 
     // Answered at an index the state machine has applied, with the write still on its way to disk.
-    let written = false;
-    const index = await leader.readBarrier(true);
-    expect(written).toBe(false);
-    expect(gated.held).toBeGreaterThan(0);
+    const index = await node.readBarrier(true);
+    expect(storage.held).toBeGreaterThan(0);
     expect(index).toBeGreaterThanOrEqual(first.index);
-    expect(leader.applied).toBeGreaterThanOrEqual(index);
+    expect(node.applied).toBeGreaterThanOrEqual(index);
 
-    written = true;
-    gated.release();
+    storage.release();
     const done = await second;
     expect(done.index).toBeGreaterThan(first.index);
     // And once written and applied, a read covers the second write too.
-    expect(await leader.readBarrier(true)).toBeGreaterThanOrEqual(done.index);
+    expect(await node.readBarrier(true)).toBeGreaterThanOrEqual(done.index);
   });
 });

@@ -8,7 +8,15 @@ import {
   type Rule,
 } from '../../src/acl/index.js';
 import { mulberry32 } from '../../test/support/random.js';
-import { benchOutput, cpuSeconds, machineBusySeconds, parseFlags, quantile, round } from './support/index.js';
+import {
+  benchOutput,
+  cpuSeconds,
+  intFlag,
+  machineBusySeconds,
+  parseFlags,
+  quantile,
+  round,
+} from './support/index.js';
 
 /**
  * `npm run bench:acl`: decisions per second of one compiled token, the base for the goal that
@@ -29,12 +37,7 @@ const flags = parseFlags(
   },
   out.fail,
 );
-const int = (name: string, min: number, max: number): number => {
-  const n = Number(flags[name]);
-  if (!Number.isInteger(n) || n < min || n > max)
-    out.fail(`--${name}: expected an integer from ${min} to ${max}`, 2);
-  return n;
-};
+const int = (name: string, min: number, max: number): number => intFlag(flags, name, min, max, out.fail);
 const ruleCount = int('rules', 1, 2000);
 const seconds = int('seconds', 1, 60);
 const repeats = int('repeats', 1, 20);

@@ -2,6 +2,7 @@ import { mulberry32 } from '../../test/support/random.js';
 import {
   benchOutput,
   CairnServers,
+  intFlag,
   parseFlags,
   quantile,
   round,
@@ -48,12 +49,7 @@ const flags = parseFlags(
   },
   out.fail,
 );
-const int = (name: string, min: number, max: number): number => {
-  const n = Number(flags[name]);
-  if (!Number.isInteger(n) || n < min || n > max)
-    out.fail(`--${name}: expected an integer from ${min} to ${max}`, 2);
-  return n;
-};
+const int = (name: string, min: number, max: number): number => intFlag(flags, name, min, max, out.fail);
 const services = int('services', 1, 1000);
 // Meta values may hold 512 characters (IDs only 128), so that is where the text goes.
 const length = int('length', 1, 512);

@@ -47,3 +47,17 @@ export function parseFlags<O extends Readonly<Record<string, StringFlag | Boolea
     return fail((e as Error).message, 2);
   }
 }
+
+/** An integer flag from `min` to `max`, or a one-line failure (exit 2) naming it. */
+export function intFlag(
+  values: Readonly<Record<string, unknown>>,
+  name: string,
+  min: number,
+  max: number,
+  fail: BenchOutput['fail'],
+): number {
+  const n = Number(values[name]);
+  if (!Number.isInteger(n) || n < min || n > max)
+    fail(`--${name}: expected an integer from ${min} to ${max}`, 2);
+  return n;
+}

@@ -6,6 +6,7 @@ export {
   type BooleanFlag,
   benchOutput,
   type FlagValues,
+  intFlag,
   parseFlags,
   type StringFlag,
 } from './cli.js';

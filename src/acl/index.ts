@@ -18,6 +18,13 @@ export { MAX_RULES, MAX_RULES_BYTES } from './limits.js';
 export { parseRules } from './parse.js';
 export { grants } from './precedence.js';
 export {
+  ACLS_DISABLED,
+  ANONYMOUS_TOKEN_ID,
+  type Resolution,
+  type ResolvedToken,
+  type TokenResolver,
+} from './resolver.js';
+export {
   type Access,
   type AccessLevel,
   type DefaultPolicy,

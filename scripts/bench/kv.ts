@@ -7,7 +7,6 @@ import { type BenchCerts, makeBenchCerts, mutualTlsAgentArgs } from './kv-tls-ce
 import {
   benchOutput,
   CairnServers,
-  checkEtcdPortsFree,
   cpuSeconds,
   cpuSpent,
   DEFAULT_HARNESS_DIR,
@@ -16,6 +15,7 @@ import {
   killChildren,
   machineBusySeconds,
   parseFlags,
+  prepareEtcd,
   requireHarnessFiles,
   round,
   run,
@@ -376,27 +376,6 @@ function report(bench: string, cairnTarget: string, etcdTarget: string): void {
   );
 }
 
-// ---- preflight: etcd's tools and ports, before any measuring ----------------
-
-const hasCommand = (c: string) => spawnSync('sh', ['-c', `command -v ${c}`]).status === 0;
-
-async function preflight(): Promise<void> {
-  // etcd-cluster.sh installs etcd-server itself, but its health check runs etcdctl, which Debian
-  // ships in etcd-client (only suggested by etcd-server): without it the cluster never reports healthy.
-  if (!hasCommand('etcdctl')) {
-    progress("etcdctl missing: installing Debian's etcd-client (etcd-cluster.sh's health check needs it)");
-    const install = ['-y', '-qq', 'install', 'etcd-client'];
-    let r = await run('apt-get', install, 300_000);
-    if (r.code !== 0) {
-      await run('apt-get', ['-qq', 'update'], 300_000);
-      r = await run('apt-get', install, 300_000);
-    }
-    if (r.code !== 0 || !hasCommand('etcdctl'))
-      throw new Error(`cannot install etcd-client: ${r.stderr.trim().split('\n').pop() ?? ''}`);
-  }
-  await checkEtcdPortsFree(3);
-}
-
 // ---- the peers, one after the other -----------------------------------------
 
 const cairnTargets = [
@@ -640,7 +619,7 @@ async function runMixed(): Promise<void> {
 }
 
 async function runEtcdComparison(): Promise<void> {
-  await preflight();
+  await prepareEtcd(progress);
   const planned = (cairnTargets.length + etcdTargets.length) * (reps * seconds + warmup);
   progress(`about ${Math.ceil(planned / 60)} min of load: cairn first, then etcd (never both at once)`);
   await runCairn();

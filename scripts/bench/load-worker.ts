@@ -7,7 +7,7 @@ import http from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 
 export interface WorkerPlan {
-  readonly workload: 'heartbeat' | 'lookup' | 'register' | 'get';
+  readonly workload: 'heartbeat' | 'lookup' | 'register' | 'get' | 'kv-put' | 'etcd-lease-put';
   readonly urls: readonly string[];
   readonly concurrency: number;
   readonly seconds: number;
@@ -19,6 +19,8 @@ export interface WorkerPlan {
   readonly stride?: number;
   /** lookup/get: the path to GET. */
   readonly path: string;
+  /** etcd-lease-put: the lease (granted beforehand) every put is bound to. */
+  readonly lease?: string;
 }
 
 interface Req {
@@ -28,6 +30,7 @@ interface Req {
 }
 
 const plan = workerData as WorkerPlan;
+const VALUE = 'v'.repeat(256);
 const agent = new http.Agent({ keepAlive: true, maxSockets: plan.concurrency });
 let next = 0;
 
@@ -48,6 +51,21 @@ function request(i: number): Req {
           ID: `reg-${id}`,
           Port: 1 + (id % 60000),
           Check: { TTL: '60s', Status: 'passing' },
+        }),
+      };
+    }
+    case 'kv-put':
+      // bench:kv's shape: 10,000 keys, 256-byte values.
+      return { method: 'PUT', path: `/v1/kv/bench/${(plan.first + i) % 10_000}`, body: VALUE };
+    case 'etcd-lease-put': {
+      const id = plan.first + i;
+      return {
+        method: 'POST',
+        path: '/v3/kv/put',
+        body: JSON.stringify({
+          key: Buffer.from(`reg/${id}`).toString('base64'),
+          value: Buffer.from(`127.0.0.1:${1 + (id % 60000)}`).toString('base64'),
+          lease: plan.lease,
         }),
       };
     }

@@ -25,7 +25,10 @@ export async function runLoad(plan: WorkerPlan, threads: number): Promise<LoadFi
         ...plan,
         concurrency: per,
         // Threads take disjoint id ranges so registrations never collide.
-        first: plan.workload === 'register' ? plan.first + t * 10_000_000 : plan.first,
+        first:
+          plan.workload === 'register' || plan.workload === 'etcd-lease-put'
+            ? plan.first + t * 10_000_000
+            : plan.first,
         offset: t,
         stride: threads,
       };

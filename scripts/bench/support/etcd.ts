@@ -118,3 +118,23 @@ export class EtcdCluster {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+const hasCommand = (c: string) => spawnSync('sh', ['-c', `command -v ${c}`]).status === 0;
+
+/** etcd's tools and ports, checked before any measuring. */
+export async function prepareEtcd(progress: (msg: string) => void, members = 3): Promise<void> {
+  // etcd-cluster.sh installs etcd-server itself, but its health check runs etcdctl, which Debian
+  // ships in etcd-client (only suggested by etcd-server): without it the cluster never reports healthy.
+  if (!hasCommand('etcdctl')) {
+    progress("etcdctl missing: installing Debian's etcd-client (etcd-cluster.sh's health check needs it)");
+    const install = ['-y', '-qq', 'install', 'etcd-client'];
+    let r = await run('apt-get', install, 300_000);
+    if (r.code !== 0) {
+      await run('apt-get', ['-qq', 'update'], 300_000);
+      r = await run('apt-get', install, 300_000);
+    }
+    if (r.code !== 0 || !hasCommand('etcdctl'))
+      throw new Error(`cannot install etcd-client: ${r.stderr.trim().split('\n').pop() ?? ''}`);
+  }
+  await checkEtcdPortsFree(members);
+}

@@ -10,7 +10,7 @@ export {
   parseFlags,
   type StringFlag,
 } from './cli.js';
-export { checkEtcdPortsFree, EtcdCluster, etcdVersion } from './etcd.js';
+export { checkEtcdPortsFree, EtcdCluster, etcdVersion, prepareEtcd } from './etcd.js';
 export { quantile, round, sumIfAllKnown } from './figures.js';
 export { DEFAULT_HARNESS_DIR, requireHarnessFiles } from './harness.js';
 export { cpuSeconds, cpuSpent, machineBusySeconds } from './proc-stat.js';
